@@ -1,0 +1,59 @@
+import js from '@eslint/js';
+import svelte from 'eslint-plugin-svelte';
+import globals from 'globals';
+import ts from 'typescript-eslint';
+import svelteConfig from './svelte.config.js';
+
+const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'child_process', 'net', 'http', 'https', 'crypto', 'url', 'worker_threads', 'stream', 'events', 'util'];
+const nodeOnlyPackages = ['better-sqlite3', 'node-llama-cpp', 'ws'];
+const restrict = (patterns, message) => ({
+  'no-restricted-imports': ['error', { patterns: [{ group: patterns, message }] }],
+});
+
+export default ts.config(
+  { ignores: ['out/', 'dist/', 'node_modules/', 'test-results/', 'playwright-report/', '.native/', 'bench/results.json'] },
+  js.configs.recommended,
+  ...ts.configs.recommended,
+  ...svelte.configs.recommended,
+  {
+    languageOptions: {
+      globals: { ...globals.node },
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname, extraFileExtensions: ['.svelte'] },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['**/*.svelte', '**/*.svelte.ts'],
+    languageOptions: { parserOptions: { parser: ts.parser, svelteConfig } },
+  },
+  {
+    files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
+    ...ts.configs.disableTypeChecked,
+  },
+  // Boundaries between layers (ARCHITECTURE.md): where code may run is visible and enforced.
+  {
+    files: ['src/shared/**'],
+    rules: restrict([...nodeBuiltins, ...nodeOnlyPackages, 'electron', 'svelte', 'svelte/*'], 'src/shared is pure TypeScript: no Node, Electron or DOM modules.'),
+  },
+  {
+    files: ['src/shared/**'],
+    languageOptions: { globals: {} },
+  },
+  {
+    files: ['src/core/**', 'src/cli/**', 'src/host/**'],
+    rules: restrict(['electron', 'electron/*'], 'This code runs in plain Node: never import electron here (put Electron glue in src/main).'),
+  },
+  {
+    files: ['src/renderer/**'],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: restrict([...nodeBuiltins, ...nodeOnlyPackages, 'electron', '**/core/**', '**/main/**'], 'The renderer is sandboxed web code: no Node, Electron or core imports.'),
+  },
+  {
+    files: ['src/preload/**'],
+    rules: restrict([...nodeBuiltins, ...nodeOnlyPackages, '**/core/**'], 'Preload only bridges IPC: no Node modules or core code.'),
+  },
+);

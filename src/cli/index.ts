@@ -1,0 +1,83 @@
+/**
+ * `burrow`: the core from a terminal.
+ *
+ *   burrow ask [--model FILE] [--json] "prompt"    stream one answer to stdout
+ *   burrow chat [--model FILE] [--json]            interactive loop (/exit to quit)
+ *   burrow list [--json]                           conversations, newest first
+ *
+ * Same core and data folder as the app (BURROW_DATA_DIR overrides). Errors go to stderr
+ * with a non-zero exit code.
+ */
+import { parseArgs } from 'node:util';
+import { BurrowError } from '../shared/errors';
+import { createAssistant } from '../core/assistant';
+import { spawnNodeEngine } from '../core/engine/node-spawn';
+import { resolveDataDir } from '../core/paths';
+import { askOnce, chatLoop, listConversations, type CliContext } from './commands';
+
+const USAGE = `Usage:
+  burrow ask [--model FILE.gguf] [--json] "prompt"   stream one answer
+  burrow chat [--model FILE.gguf] [--json]           chat in the terminal (/exit to quit)
+  burrow list [--json]                               list conversations
+
+Options:
+  --model FILE   a .gguf model file (default: the model you used last)
+  --json         print one JSON event per line instead of text
+  -h, --help     show this help
+
+Data folder: ${resolveDataDir()}  (set BURROW_DATA_DIR to use another)`;
+
+async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { model: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+    });
+  } catch (error) {
+    process.stderr.write(`burrow: ${(error as Error).message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  const [command, ...rest] = positionals;
+  if (values.help || command === undefined || command === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return command === undefined && !values.help ? 2 : 0;
+  }
+  if (command !== 'ask' && command !== 'chat' && command !== 'list') {
+    process.stderr.write(`burrow: unknown command "${command}"\n\n${USAGE}\n`);
+    return 2;
+  }
+
+  const assistant = createAssistant({
+    dataDir: resolveDataDir(),
+    spawnEngine: spawnNodeEngine(),
+    autoLoadLastModel: false,
+    grantedModels: values.model ? [values.model] : [],
+    pickModelFile: () => Promise.reject(new BurrowError('refused', 'Pass the model with --model FILE.gguf.')),
+  });
+  const context: CliContext = { assistant, json: values.json, model: values.model, stdout: process.stdout, stderr: process.stderr };
+  try {
+    if (command === 'list') return listConversations(context);
+    if (command === 'ask') {
+      const prompt = rest.join(' ').trim();
+      if (prompt === '') {
+        process.stderr.write('burrow ask: give a prompt, for example: burrow ask "What is a burrow?"\n');
+        return 2;
+      }
+      return await askOnce(context, prompt);
+    }
+    return await chatLoop(context);
+  } finally {
+    await assistant.dispose();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`burrow: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);

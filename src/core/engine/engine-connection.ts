@@ -1,0 +1,192 @@
+/**
+ * One running engine process, seen from the host: request ids, pending promises, message
+ * parsing. When the process goes, every pending request is rejected — nothing waits on a
+ * dead process. EngineHost decides what happens next (status, restart).
+ */
+import type { GenerationStats, ModelInfo } from '../../shared/contract';
+import { BurrowError, errorCodes, type ErrorCode } from '../../shared/errors';
+import { WorkerMessage, type HostMessage, type LogLevel } from './protocol';
+import type { EngineChannel, EngineSettings, GenerateRequest, GenerateResult } from './types';
+
+export type TurnInput = Pick<GenerateRequest, 'sessionKey' | 'history' | 'prompt'>;
+
+export interface ExitInfo {
+  code: number | null;
+  signal: string | null;
+}
+
+type Pending =
+  | { kind: 'load'; resolve: (model: ModelInfo) => void; reject: (error: BurrowError) => void }
+  | { kind: 'generate'; resolve: (result: GenerateResult) => void; reject: (error: BurrowError) => void; onText: (text: string) => void }
+  | { kind: 'ack'; resolve: () => void; reject: (error: BurrowError) => void };
+
+export interface ConnectionHooks {
+  onLog?: ((level: LogLevel, message: string) => void) | undefined;
+  /** The process ended without being asked to. Called before pending requests are rejected. */
+  onCrash: (info: ExitInfo) => void;
+}
+
+const DISPOSE_GRACE_MS = 3000;
+
+export class EngineConnection {
+  readonly exited: Promise<ExitInfo>;
+  readonly started: Promise<void>;
+  #channel: EngineChannel;
+  #hooks: ConnectionHooks;
+  #pending = new Map<number, Pending>();
+  #nextId = 1;
+  #model: ModelInfo | null = null;
+  #alive = true;
+  #closing = false;
+
+  constructor(channel: EngineChannel, hooks: ConnectionHooks) {
+    this.#channel = channel;
+    this.#hooks = hooks;
+    let markStarted!: () => void;
+    let failStart!: (error: BurrowError) => void;
+    this.started = new Promise<void>((resolve, reject) => {
+      markStarted = resolve;
+      failStart = reject;
+    });
+    // Callers may never await `started` if they are disposed first; the rejection is not a bug.
+    this.started.catch(() => undefined);
+    this.exited = new Promise<ExitInfo>((resolve) => {
+      channel.onExit((info) => {
+        this.#alive = false;
+        const error = this.#closing
+          ? new BurrowError('engine_stopped', "Burrow's model engine was shut down.")
+          : new BurrowError('engine_stopped', 'The model stopped unexpectedly. Send your message again to restart it.');
+        if (!this.#closing) hooks.onCrash(info);
+        failStart(error);
+        const pending = [...this.#pending.values()];
+        this.#pending.clear();
+        for (const request of pending) request.reject(error);
+        resolve(info);
+      });
+    });
+    channel.onMessage((raw) => this.#receive(raw, markStarted));
+  }
+
+  get pid(): number | undefined {
+    return this.#channel.pid;
+  }
+  get alive(): boolean {
+    return this.#alive;
+  }
+  /** The model the process has loaded, as it last reported. */
+  get model(): ModelInfo | null {
+    return this.#model;
+  }
+
+  load(path: string, settings: EngineSettings): Promise<ModelInfo> {
+    return new Promise<ModelInfo>((resolve, reject) => {
+      this.#register({ kind: 'load', resolve, reject }, (id) => ({ type: 'load', id, path, settings }));
+    });
+  }
+
+  generate(input: TurnInput, signal: AbortSignal, onText: (text: string) => void): Promise<GenerateResult> {
+    let cancel = (): void => undefined;
+    const result = new Promise<GenerateResult>((resolve, reject) => {
+      const id = this.#register({ kind: 'generate', resolve, reject, onText }, (id) => ({
+        type: 'generate',
+        id,
+        sessionKey: input.sessionKey,
+        history: input.history,
+        prompt: input.prompt,
+      }));
+      cancel = () => {
+        if (this.#alive) this.#channel.send({ type: 'cancel', id } satisfies HostMessage);
+      };
+      signal.addEventListener('abort', cancel, { once: true });
+      // 'abort' does not fire for a signal that is already aborted.
+      if (signal.aborted) cancel();
+    });
+    return result.finally(() => signal.removeEventListener('abort', cancel));
+  }
+
+  async unload(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.#register({ kind: 'ack', resolve, reject }, (id) => ({ type: 'unload', id }));
+    });
+    this.#model = null;
+  }
+
+  /** Asks the process to free everything and exit; kills it if it has not within the grace time. */
+  async dispose(graceMs = DISPOSE_GRACE_MS): Promise<ExitInfo> {
+    this.#closing = true;
+    if (!this.#alive) return this.exited;
+    // No acknowledgement needed: the exit is what we wait for.
+    this.#channel.send({ type: 'dispose', id: this.#nextId++ } satisfies HostMessage);
+    const timer = setTimeout(() => this.#channel.kill(), graceMs);
+    try {
+      return await this.exited;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  kill(): Promise<ExitInfo> {
+    this.#closing = true;
+    if (this.#alive) this.#channel.kill();
+    return this.exited;
+  }
+
+  /** Sends a request and remembers who waits for its answer; a dead process fails it at once. */
+  #register(pending: Pending, build: (id: number) => HostMessage): number {
+    const id = this.#nextId++;
+    if (!this.#alive) {
+      pending.reject(new BurrowError('engine_stopped', 'The model stopped unexpectedly. Send your message again to restart it.'));
+      return id;
+    }
+    this.#pending.set(id, pending);
+    this.#channel.send(build(id));
+    return id;
+  }
+
+  #receive(raw: unknown, markStarted: () => void): void {
+    const parsed = WorkerMessage.safeParse(raw);
+    if (!parsed.success) {
+      this.#hooks.onLog?.('warn', `Ignored a malformed message from the engine: ${parsed.error.message}`);
+      return;
+    }
+    const message = parsed.data;
+    if (message.type === 'started') return markStarted();
+    if (message.type === 'log') return this.#hooks.onLog?.(message.level, message.message);
+    if (message.type === 'error' || message.type === 'loaded') this.#model = message.model;
+    const id = message.id;
+    if (id === null) {
+      if (message.type === 'error') this.#hooks.onLog?.('error', `Engine error: ${message.error.message}`);
+      return;
+    }
+    const pending = this.#pending.get(id);
+    if (pending === undefined) return;
+    switch (message.type) {
+      case 'text':
+        if (pending.kind === 'generate') pending.onText(message.text);
+        return;
+      case 'error':
+        this.#pending.delete(id);
+        pending.reject(new BurrowError(asErrorCode(message.error.code), message.error.message));
+        return;
+      case 'loaded':
+        if (pending.kind !== 'load') return;
+        this.#pending.delete(id);
+        pending.resolve(message.model);
+        return;
+      case 'done':
+        if (pending.kind !== 'generate') return;
+        this.#pending.delete(id);
+        pending.resolve({ text: message.text, reason: message.reason, stats: message.stats satisfies GenerationStats });
+        return;
+      case 'ok':
+        if (pending.kind !== 'ack') return;
+        this.#pending.delete(id);
+        pending.resolve();
+        return;
+    }
+  }
+}
+
+function asErrorCode(code: string): ErrorCode {
+  return (errorCodes as readonly string[]).includes(code) ? (code as ErrorCode) : 'engine_error';
+}

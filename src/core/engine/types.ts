@@ -1,0 +1,64 @@
+/**
+ * The engine: node-llama-cpp in its own process, supervised by `EngineHost` (core). The host
+ * does not know whether the process is an Electron utilityProcess or a Node child: it gets a
+ * `SpawnEngine` from the face it runs in (main / CLI / browser host / tests).
+ */
+import type { EngineStatus, GenerationStats } from '../../shared/contract';
+
+/** A message between the host and the engine process. Parsed with zod on both sides (see protocol.ts). */
+export interface EngineChannel {
+  readonly pid: number | undefined;
+  send(message: unknown): void;
+  onMessage(listener: (message: unknown) => void): void;
+  /** Called once when the process is gone, however it went. */
+  onExit(listener: (info: { code: number | null; signal: string | null }) => void): void;
+  kill(): void;
+}
+
+export type SpawnEngine = () => EngineChannel;
+
+export interface EngineSettings {
+  /** CPU threads. Default: os.availableParallelism(), and 1 for tiny models (< 64 MB). */
+  threads?: number;
+  /** 'auto' lets node-llama-cpp pick Metal/CUDA/Vulkan when present; false forces CPU. Default 'auto'. */
+  gpu?: 'auto' | false;
+  /** Context size in tokens. Default: the model's training context, capped at 4096. */
+  contextSize?: number;
+  /** Most tokens in one answer. Default 1024. */
+  maxTokens?: number;
+  temperature?: number;
+  topP?: number;
+  /** Random seed, for reproducible tests. */
+  seed?: number;
+  /**
+   * Conversations whose KV cache is kept at once (each holds a context sequence of
+   * `contextSize` tokens); the least recently used one is dropped beyond this. Default 4.
+   */
+  maxSessions?: number;
+  /** System message put before every conversation. Default: none. */
+  systemPrompt?: string;
+}
+
+export interface ChatTurn {
+  role: 'user' | 'assistant';
+  text: string;
+}
+
+export interface GenerateRequest {
+  /** One chat session is kept per key (the conversation id), so a follow-up turn reuses the KV cache. */
+  sessionKey: string;
+  /** Earlier turns of the conversation, oldest first, NOT including `prompt`. */
+  history: ChatTurn[];
+  prompt: string;
+  signal: AbortSignal;
+  /** Raw text as the model produces it (the caller batches for the UI). */
+  onText: (text: string) => void;
+}
+
+export interface GenerateResult {
+  text: string;
+  reason: 'done' | 'cancelled';
+  stats: GenerationStats;
+}
+
+export type StatusListener = (status: EngineStatus) => void;

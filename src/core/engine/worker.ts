@@ -1,0 +1,118 @@
+/**
+ * Entry point of the engine process. It owns node-llama-cpp (through LlamaEngine), runs
+ * requests one at a time, and answers every request with exactly one final message.
+ * Nothing that goes wrong in here ends the process: errors are reported as messages, so a
+ * bad model or a bug costs one request, not the engine. Only a native crash kills it, and
+ * EngineHost restarts it.
+ */
+import { BurrowError, toErrorValue } from '../../shared/errors';
+import { LlamaEngine } from './llama-engine';
+import { connectToParent } from './parent-port';
+import { HostMessage, type LogLevel, type WorkerMessage } from './protocol';
+import { SerialQueue } from './serial-queue';
+
+const port = connectToParent();
+const post = (message: WorkerMessage): void => port.send(message);
+const log = (level: LogLevel, message: string): void => post({ type: 'log', level, message });
+
+const engine = new LlamaEngine(log);
+/** Load, generate, unload and dispose never overlap: each replaces or uses llama objects. */
+const queue = new SerialQueue();
+/** Generations not yet answered, running or queued, by request id. */
+const generations = new Map<number, AbortController>();
+let disposing = false;
+
+function fail(id: number | null, error: unknown): void {
+  post({ type: 'error', id, error: toErrorValue(error), model: engine.model });
+}
+
+function handle(message: HostMessage): void {
+  switch (message.type) {
+    case 'load': {
+      void queue.run(async () => {
+        try {
+          post({ type: 'loaded', id: message.id, model: await engine.load(message.path, message.settings) });
+        } catch (error) {
+          fail(message.id, error);
+        }
+      });
+      return;
+    }
+    case 'generate': {
+      const controller = new AbortController();
+      generations.set(message.id, controller);
+      void queue.run(async () => {
+        try {
+          const { signal } = controller;
+          if (signal.aborted) {
+            // Cancelled while waiting its turn: answer without touching the model.
+            post({ type: 'done', id: message.id, text: '', reason: 'cancelled', stats: { evaluatedTokens: 0, generatedTokens: 0, durationMs: 0 } });
+            return;
+          }
+          const result = await engine.generate(message, signal, (text) => post({ type: 'text', id: message.id, text }));
+          post({ type: 'done', id: message.id, ...result });
+        } catch (error) {
+          fail(message.id, error);
+        } finally {
+          generations.delete(message.id);
+        }
+      });
+      return;
+    }
+    case 'cancel':
+      // Immediate, not queued: the running generation checks its signal after every token.
+      generations.get(message.id)?.abort();
+      return;
+    case 'unload':
+      abortAll();
+      void queue.run(async () => {
+        try {
+          await engine.unload();
+          post({ type: 'ok', id: message.id });
+        } catch (error) {
+          fail(message.id, error);
+        }
+      });
+      return;
+    case 'dispose':
+      void shutDown(message.id);
+      return;
+  }
+}
+
+function abortAll(): void {
+  for (const controller of generations.values()) controller.abort();
+}
+
+async function shutDown(id: number | null): Promise<void> {
+  if (disposing) return;
+  disposing = true;
+  abortAll();
+  await queue.run(async () => {
+    try {
+      await engine.dispose();
+      if (id !== null) post({ type: 'ok', id });
+    } catch (error) {
+      fail(id, error);
+    }
+  });
+  // Let the last message leave before the process ends.
+  setImmediate(() => process.exit(0));
+}
+
+port.onMessage((raw) => {
+  const parsed = HostMessage.safeParse(raw);
+  if (!parsed.success) {
+    // Answer the request it belongs to, if it has an id, so the host does not wait forever.
+    const id = (raw as { id?: unknown } | null)?.id;
+    fail(typeof id === 'number' ? id : null, new BurrowError('engine_error', `The engine received a request it does not understand: ${parsed.error.message}`));
+    return;
+  }
+  handle(parsed.data);
+});
+port.onDisconnect(() => void shutDown(null));
+
+process.on('uncaughtException', (error) => fail(null, error));
+process.on('unhandledRejection', (reason) => fail(null, reason));
+
+post({ type: 'started', pid: process.pid });

@@ -1,0 +1,76 @@
+import { realpathSync, statSync } from 'node:fs';
+import { basename, dirname, extname, resolve } from 'node:path';
+import { z } from 'zod';
+import { BurrowError } from '../../shared/errors';
+import type { SettingsStore } from '../store/settings';
+
+const RECENT_KEY = 'models.recent';
+const LAST_KEY = 'models.last';
+const MAX_RECENT = 10;
+const PathList = z.array(z.string()).max(100);
+
+/**
+ * Which model files the UI may ask to load: ones the user picked (dialog, drop, command line),
+ * remembered as "recent", and files in Burrow's own models folder. Any other path that
+ * arrives over IPC is refused before it is opened.
+ */
+export class ModelAccess {
+  readonly #settings: SettingsStore;
+  readonly #modelsDir: string;
+
+  constructor(settings: SettingsStore, modelsDir: string) {
+    this.#settings = settings;
+    this.#modelsDir = resolve(modelsDir);
+  }
+
+  /** Records a path the user handed over themselves. */
+  grant(path: string): string {
+    const real = checkModelFile(path);
+    const recent = [real, ...this.recent().filter((entry) => entry !== real)].slice(0, MAX_RECENT);
+    this.#settings.set(RECENT_KEY, recent);
+    return real;
+  }
+
+  /** Resolves a path asked for over IPC, or refuses it. */
+  authorize(path: string): string {
+    const real = checkModelFile(path);
+    if (dirname(real) === safeRealpath(this.#modelsDir) || this.recent().includes(real)) return real;
+    throw new BurrowError('refused', 'Burrow only loads model files you picked yourself. Use "Open a .gguf file…" to choose this one.');
+  }
+
+  recent(): string[] {
+    return this.#settings.get(RECENT_KEY, PathList, []);
+  }
+
+  last(): string | null {
+    return this.#settings.get(LAST_KEY, z.string().nullable(), null);
+  }
+
+  setLast(path: string): void {
+    this.#settings.set(LAST_KEY, path);
+  }
+}
+
+function safeRealpath(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+
+function checkModelFile(path: string): string {
+  if (extname(path).toLowerCase() !== '.gguf') {
+    throw new BurrowError('model_invalid', `"${basename(path)}" is not a .gguf model file.`);
+  }
+  let real: string;
+  try {
+    real = realpathSync(path);
+  } catch {
+    throw new BurrowError('not_found', `The model file "${basename(path)}" was not found. It may have been moved or deleted.`);
+  }
+  if (!statSync(real).isFile()) {
+    throw new BurrowError('model_invalid', `"${basename(path)}" is not a regular file.`);
+  }
+  return real;
+}

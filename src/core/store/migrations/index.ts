@@ -1,0 +1,14 @@
+import type { Database } from 'better-sqlite3';
+import { initial } from './001-initial';
+
+/**
+ * One schema step. `up` runs inside a transaction that also sets `PRAGMA user_version` to
+ * `version`, so a crash leaves the database either wholly before or wholly after the step.
+ */
+export interface Migration {
+  readonly version: number;
+  up(db: Database): void;
+}
+
+/** Every migration, in order; versions run 1, 2, 3… without gaps. Append, never edit a shipped one. */
+export const migrations: readonly Migration[] = [initial];

@@ -1,0 +1,20 @@
+/**
+ * Messages of the loopback WebSocket transport (browser host). The transport only moves
+ * (procedure, input) and (event, payload); the router does all validation.
+ */
+import { z } from 'zod';
+
+export const ClientMessage = z.strictObject({
+  type: z.literal('invoke'),
+  id: z.number().int().nonnegative(),
+  name: z.string().max(200),
+  input: z.unknown(),
+});
+export type ClientMessage = z.infer<typeof ClientMessage>;
+
+export type ServerMessage =
+  | { type: 'result'; id: number; result: unknown }
+  | { type: 'event'; name: string; payload: unknown };
+
+/** Largest WebSocket message the host accepts (a 100 000-character prompt fits easily). */
+export const MAX_WIRE_BYTES = 1024 * 1024;

@@ -1,0 +1,94 @@
+import { expect, loadModelThroughUi, screenshot, test } from './fixtures';
+
+test.describe('chat through the browser host', () => {
+  test('first run: welcome, open a model, chat with a streaming answer, find it again after reload and restart', async ({ page, burrow }) => {
+    await page.goto(burrow.host.url);
+    await expect(page.getByText(/nothing you write leaves this computer/i).first()).toBeVisible();
+    await screenshot(page, '01-welcome');
+
+    await loadModelThroughUi(page);
+    await page.getByTestId('new-chat').first().click();
+    const composer = page.getByTestId('composer');
+    await expect(composer).toBeFocused();
+    await composer.fill('Tell me about burrows');
+    await composer.press('Enter');
+
+    const answer = page.locator('[data-testid="message"][data-role="assistant"]').last();
+    await expect(answer).toHaveAttribute('data-status', 'streaming');
+    // Tokens reach the DOM while the answer is still streaming.
+    await expect.poll(async () => (await answer.textContent())?.trim().length ?? 0).toBeGreaterThan(20);
+    await expect(answer).toHaveAttribute('data-status', 'streaming');
+    await screenshot(page, '02-streaming');
+    await page.getByTestId('stop').click();
+    await expect(answer).toHaveAttribute('data-status', /cancelled|complete/);
+    const shown = (await answer.textContent())?.trim() ?? '';
+    expect(shown.length).toBeGreaterThan(20);
+    await screenshot(page, '03-answered');
+
+    // The user's message titles the conversation.
+    await expect(page.getByTestId('conversation-item').first()).toContainText('Tell me about burrows');
+
+    await page.reload();
+    await page.getByTestId('conversation-item').first().click();
+    await expect(page.locator('[data-testid="message"][data-role="user"]')).toContainText('Tell me about burrows');
+    await expect(page.locator('[data-testid="message"][data-role="assistant"]')).toHaveCount(1);
+
+    await burrow.restart();
+    await page.goto(burrow.host.url);
+    await page.getByTestId('conversation-item').first().click();
+    await expect(page.locator('[data-testid="message"][data-role="user"]')).toContainText('Tell me about burrows');
+    const saved = (await page.locator('[data-testid="message"][data-role="assistant"]').textContent())?.trim() ?? '';
+    expect(saved.slice(0, 20)).toBe(shown.slice(0, 20));
+  });
+
+  test('stop ends the answer at once and keeps what was written', async ({ page, burrow }) => {
+    await page.goto(burrow.host.url);
+    await loadModelThroughUi(page);
+    await page.getByTestId('new-chat').first().click();
+    await page.getByTestId('composer').fill('Write a long story');
+    await page.getByTestId('composer').press('Enter');
+    const answer = page.locator('[data-testid="message"][data-role="assistant"]').last();
+    await expect.poll(async () => (await answer.textContent())?.trim().length ?? 0).toBeGreaterThan(10);
+    await page.getByTestId('stop').click();
+    await expect(answer).toHaveAttribute('data-status', 'cancelled');
+    await expect(page.getByTestId('send')).toBeVisible();
+    const kept = (await answer.textContent())?.trim() ?? '';
+    expect(kept.length).toBeGreaterThan(10);
+
+    const { messages } = burrow.assistant.conversations.get(burrow.assistant.conversations.list()[0]!.id);
+    expect(messages.map((message) => [message.role, message.status])).toEqual([
+      ['user', 'complete'],
+      ['assistant', 'cancelled'],
+    ]);
+    expect(messages[1]!.content.length).toBeGreaterThan(10);
+  });
+
+  test('the engine process is killed mid-answer: the UI says the model stopped, nothing is lost, the next message works', async ({ page, burrow }) => {
+    await page.goto(burrow.host.url);
+    await loadModelThroughUi(page);
+    await page.getByTestId('new-chat').first().click();
+    await page.getByTestId('composer').fill('First question');
+    await page.getByTestId('composer').press('Enter');
+    const answer = page.locator('[data-testid="message"][data-role="assistant"]').last();
+    await expect.poll(async () => (await answer.textContent())?.trim().length ?? 0).toBeGreaterThan(10);
+
+    const pid = burrow.assistant.engine.pid;
+    expect(pid).toBeGreaterThan(0);
+    process.kill(pid!, 'SIGKILL');
+
+    await expect(page.getByTestId('engine-stopped')).toBeVisible();
+    await expect(answer).toHaveAttribute('data-status', 'error');
+    await screenshot(page, '04-engine-stopped');
+    await expect(page.locator('[data-testid="message"][data-role="user"]')).toContainText('First question');
+
+    await page.getByTestId('composer').fill('Second question');
+    await page.getByTestId('composer').press('Enter');
+    const second = page.locator('[data-testid="message"][data-role="assistant"]').last();
+    await expect.poll(async () => (await second.textContent())?.trim().length ?? 0).toBeGreaterThan(10);
+    await expect(page.getByTestId('engine-stopped')).toBeHidden();
+    expect(burrow.assistant.engine.pid).not.toBe(pid);
+    await page.getByTestId('stop').click();
+    await expect(second).toHaveAttribute('data-status', 'cancelled');
+    expect(() => process.kill(pid!, 0)).toThrow();
+  });
+});

@@ -1,0 +1,172 @@
+/**
+ * The chat path through the real router, real SQLite and the real engine process running the
+ * suite's own tiny GGUF: what the UI sees (events) and what is saved (rows).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { EventName, EventPayload, ProcedureInput, ProcedureName, ProcedureOutput } from '../../src/shared/contract';
+import { createAssistant, type Assistant } from '../../src/core/assistant';
+import { spawnNodeEngine } from '../../src/core/engine/node-spawn';
+import type { EngineSettings } from '../../src/core/engine/types';
+import { tinyModelPath } from '../support/tiny-model';
+
+let dataDir: string;
+let assistant: Assistant;
+let events: Array<{ name: EventName; payload: unknown }>;
+
+function start(settings: EngineSettings = { maxTokens: 200, seed: 1 }): Assistant {
+  const created = createAssistant({ dataDir, spawnEngine: spawnNodeEngine(), engineSettings: settings, pickModelFile: () => Promise.resolve(tinyModelPath()) });
+  created.subscribe((name, payload) => events.push({ name, payload }));
+  return created;
+}
+
+async function call<K extends ProcedureName>(name: K, input: ProcedureInput<K>): Promise<ProcedureOutput<K>> {
+  const result = await assistant.router.call(name, input);
+  if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`);
+  return result.value as ProcedureOutput<K>;
+}
+
+function waitForEnd(generationId: string): Promise<EventPayload<'generation.end'>> {
+  return new Promise((resolve) => {
+    const found = (): EventPayload<'generation.end'> | undefined =>
+      events.find((event) => event.name === 'generation.end' && (event.payload as EventPayload<'generation.end'>).generationId === generationId)?.payload as EventPayload<'generation.end'> | undefined;
+    const already = found();
+    if (already) return resolve(already);
+    const unsubscribe = assistant.subscribe(() => {
+      const end = found();
+      if (end) {
+        unsubscribe();
+        resolve(end);
+      }
+    });
+  });
+}
+
+function deltasOf(generationId: string): Array<EventPayload<'generation.delta'>> {
+  return events.filter((event) => event.name === 'generation.delta').map((event) => event.payload as EventPayload<'generation.delta'>).filter((delta) => delta.generationId === generationId);
+}
+
+beforeEach(() => {
+  dataDir = mkdtempSync(join(tmpdir(), 'burrow-chat-'));
+  events = [];
+  assistant = start();
+});
+
+afterEach(async () => {
+  await assistant.dispose();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('chat', () => {
+  it('refuses to send before any model was chosen, and saves nothing', async () => {
+    const conversation = await call('conversations.create', {});
+    const result = await assistant.router.call('chat.send', { conversationId: conversation.id, text: 'hello' });
+    expect(result).toMatchObject({ ok: false, error: { code: 'no_model' } });
+    expect(assistant.conversations.get(conversation.id).messages).toEqual([]);
+  });
+
+  it('saves the question first, streams the answer in ordered batches, saves the answer, titles the conversation', async () => {
+    const loaded = await call('models.openLocal', {});
+    expect(loaded.status).toMatchObject({ state: 'ready', model: { name: expect.any(String) } });
+    const conversation = await call('conversations.create', {});
+    const sent = await call('chat.send', { conversationId: conversation.id, text: 'Where do rabbits live?' });
+
+    // Returned at once: the question is already on disk, the answer is a streaming placeholder.
+    const atOnce = assistant.conversations.get(conversation.id);
+    expect(atOnce.messages.map((message) => [message.role, message.status])).toEqual([
+      ['user', 'complete'],
+      ['assistant', 'streaming'],
+    ]);
+    expect(atOnce.conversation.title).toBe('Where do rabbits live?');
+
+    const end = await waitForEnd(sent.generationId);
+    expect(end).toMatchObject({ reason: 'done', conversationId: conversation.id, messageId: sent.assistantMessage.id });
+    expect(end.stats?.generatedTokens).toBeGreaterThan(0);
+
+    const deltas = deltasOf(sent.generationId);
+    expect(deltas.length).toBeGreaterThan(0);
+    expect(deltas.map((delta) => delta.seq)).toEqual(deltas.map((_, index) => index));
+    const endIndex = events.findIndex((event) => event.name === 'generation.end');
+    const lastDeltaIndex = events.findLastIndex((event) => event.name === 'generation.delta');
+    expect(lastDeltaIndex).toBeLessThan(endIndex);
+
+    const saved = assistant.conversations.getMessage(sent.assistantMessage.id);
+    expect(saved.status).toBe('complete');
+    expect(saved.content.length).toBeGreaterThan(0);
+    expect(deltas.map((delta) => delta.text).join('').trim()).toBe(saved.content.trim());
+  });
+
+  it('batches deltas to at most about one per animation frame', async () => {
+    await call('models.openLocal', {});
+    const conversation = await call('conversations.create', {});
+    const startedAt = Date.now();
+    const sent = await call('chat.send', { conversationId: conversation.id, text: 'Talk for a while' });
+    const end = await waitForEnd(sent.generationId);
+    const elapsed = Date.now() - startedAt;
+    const deltas = deltasOf(sent.generationId);
+    expect(end.stats!.generatedTokens).toBeGreaterThan(deltas.length);
+    expect(deltas.length).toBeLessThanOrEqual(Math.ceil(elapsed / 16) + 2);
+  });
+
+  it('cancel stops the answer and keeps its text marked as cancelled; a second send while answering is refused', async () => {
+    assistant = await restartWith({ maxTokens: 100_000, seed: 2 });
+    await call('models.openLocal', {});
+    const conversation = await call('conversations.create', {});
+    const sent = await call('chat.send', { conversationId: conversation.id, text: 'Go on and on' });
+    const busy = await assistant.router.call('chat.send', { conversationId: conversation.id, text: 'and another' });
+    expect(busy).toMatchObject({ ok: false, error: { code: 'busy' } });
+
+    await new Promise<void>((resolve) => {
+      const unsubscribe = assistant.subscribe((name) => {
+        if (name === 'generation.delta') {
+          unsubscribe();
+          resolve();
+        }
+      });
+    });
+    expect(await call('chat.cancel', { generationId: sent.generationId })).toEqual({ cancelled: true });
+    const end = await waitForEnd(sent.generationId);
+    expect(end.reason).toBe('cancelled');
+    const saved = assistant.conversations.getMessage(sent.assistantMessage.id);
+    expect(saved.status).toBe('cancelled');
+    expect(saved.content.length).toBeGreaterThan(0);
+    expect(assistant.conversations.get(conversation.id).messages).toHaveLength(2);
+    expect(await call('chat.cancel', { generationId: sent.generationId })).toEqual({ cancelled: false });
+  });
+
+  it('a follow-up turn reuses the conversation\'s KV cache', async () => {
+    await call('models.openLocal', {});
+    const conversation = await call('conversations.create', {});
+    const first = await call('chat.send', { conversationId: conversation.id, text: 'First question about the warm burrow' });
+    const firstEnd = await waitForEnd(first.generationId);
+    const second = await call('chat.send', { conversationId: conversation.id, text: 'And then?' });
+    const secondEnd = await waitForEnd(second.generationId);
+    const historyTokens = firstEnd.stats!.evaluatedTokens + firstEnd.stats!.generatedTokens;
+    // Only the new question (and the template around it) is evaluated, not the whole history again.
+    expect(secondEnd.stats!.evaluatedTokens).toBeLessThan(historyTokens);
+  });
+
+  it('remembers the model across restarts and marks answers cut off by a crash as interrupted', async () => {
+    await call('models.openLocal', {});
+    const conversation = await call('conversations.create', {});
+    // A reply that was streaming when the process died (written exactly as the chat service does mid-stream).
+    assistant.conversations.addMessage({ conversationId: conversation.id, role: 'user', content: 'question', status: 'complete' });
+    const partial = assistant.conversations.addMessage({ conversationId: conversation.id, role: 'assistant', content: 'half an ans', status: 'streaming' });
+
+    assistant = await restartWith({ maxTokens: 50, seed: 3 });
+    const reopened = assistant.conversations.getMessage(partial.id);
+    expect(reopened).toMatchObject({ status: 'interrupted', content: 'half an ans' });
+
+    // No openLocal this time: the last model loads by itself.
+    const sent = await call('chat.send', { conversationId: conversation.id, text: 'again' });
+    expect((await waitForEnd(sent.generationId)).reason).toBe('done');
+  });
+});
+
+async function restartWith(settings: EngineSettings): Promise<Assistant> {
+  await assistant.dispose();
+  events = [];
+  return start(settings);
+}
