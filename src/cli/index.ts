@@ -22,6 +22,7 @@ const USAGE = `Usage:
 
 Options:
   --model FILE   a .gguf model file (default: the model you used last)
+  --threads N    CPU threads for the model (default: the cores Burrow may use; 1 for tiny models)
   --json         print one JSON event per line instead of text
   -h, --help     show this help
 
@@ -33,7 +34,7 @@ async function main(argv: string[]): Promise<number> {
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { model: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+      options: { model: { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
     });
   } catch (error) {
     process.stderr.write(`burrow: ${(error as Error).message}\n\n${USAGE}\n`);
@@ -54,6 +55,7 @@ async function main(argv: string[]): Promise<number> {
     dataDir: resolveDataDir(),
     spawnEngine: spawnNodeEngine(),
     autoLoadLastModel: false,
+    ...(values.threads !== undefined ? { engineSettings: { threads: Math.max(1, Number.parseInt(values.threads, 10) || 1) } } : {}),
     grantedModels: values.model ? [values.model] : [],
     pickModelFile: () => Promise.reject(new BurrowError('refused', 'Pass the model with --model FILE.gguf.')),
   });

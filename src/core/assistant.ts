@@ -8,6 +8,7 @@ import { BurrowError } from '../shared/errors';
 import { createRouter, type Handlers, type Router } from '../shared/router';
 import { ChatService } from './chat/chat-service';
 import { EngineHost } from './engine/engine-host';
+import { engineSettingsFromEnv } from './engine/settings-env';
 import type { EngineSettings, SpawnEngine } from './engine/types';
 import { EventHub, type EventListener } from './events';
 import { ModelAccess } from './models/model-access';
@@ -23,6 +24,7 @@ export interface AssistantHost {
   pickModelFile: () => Promise<string | null>;
   /** better-sqlite3 binary built for this runtime's ABI (Electron), when not the default. */
   sqliteNativeBinding?: string;
+  /** Overrides BURROW_THREADS / BURROW_GPU / BURROW_CONTEXT_SIZE from the environment. */
   engineSettings?: EngineSettings;
   /** Load the last used model in the background at start. Default true. */
   autoLoadLastModel?: boolean;
@@ -50,7 +52,7 @@ export function createAssistant(host: AssistantHost): Assistant {
   const hub = new EventHub();
   const engine = new EngineHost({
     spawn: host.spawnEngine,
-    ...(host.engineSettings ? { settings: host.engineSettings } : {}),
+    settings: { ...engineSettingsFromEnv(), ...host.engineSettings },
     onStatus: (status) => hub.emit('engine.state', status),
   });
 

@@ -4,6 +4,7 @@
  * tiny model is fastest on one thread (0.035 s vs 0.64 s for 40 tokens with two), because
  * its per-token work is smaller than the cost of waking and syncing threads.
  */
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 
 /** Below this file size a model counts as tiny (test models, toy models). */
@@ -17,7 +18,34 @@ export interface ThreadChoice {
   available?: number;
 }
 
-export function chooseThreads({ requested, modelBytes, available = availableParallelism() }: ThreadChoice): number {
+/**
+ * Cores this process may really use: the CPU affinity (availableParallelism) and, in a
+ * container, the cgroup v2 CPU quota — containers and VMs often report more cores than they grant.
+ */
+export function usableCores(readCgroup: () => string | null = readCpuMax): number {
+  const affinity = availableParallelism();
+  const quota = parseCpuMax(readCgroup());
+  return Math.max(1, quota === null ? affinity : Math.min(affinity, quota));
+}
+
+/** `cpu.max` is "max 100000" (no limit) or "<quota> <period>" in microseconds. */
+export function parseCpuMax(text: string | null): number | null {
+  const match = /^(\d+)\s+(\d+)/.exec(text?.trim() ?? '');
+  if (!match) return null;
+  const quota = Number(match[1]);
+  const period = Number(match[2]);
+  return period > 0 && quota > 0 ? Math.max(1, Math.ceil(quota / period)) : null;
+}
+
+function readCpuMax(): string | null {
+  try {
+    return readFileSync('/sys/fs/cgroup/cpu.max', 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+export function chooseThreads({ requested, modelBytes, available = usableCores() }: ThreadChoice): number {
   const cores = Math.max(1, Math.floor(available));
   if (requested !== undefined && Number.isFinite(requested)) return Math.min(cores, Math.max(1, Math.floor(requested)));
   if (modelBytes < TINY_MODEL_BYTES) return 1;
