@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { Result } from './errors';
+import { MAX_MESSAGE_CHARS, MAX_PATH_CHARS, MAX_TITLE_CHARS } from './limits';
 
 // ── building blocks ────────────────────────────────────────────────────────────────────
 
@@ -17,9 +18,7 @@ export const Id = z
 /** Millisecond Unix timestamp. */
 const Timestamp = z.number().int().nonnegative();
 
-export const MAX_MESSAGE_CHARS = 100_000;
-export const MAX_TITLE_CHARS = 200;
-export const MAX_PATH_CHARS = 4096;
+export { MAX_MESSAGE_CHARS, MAX_PATH_CHARS, MAX_TITLE_CHARS };
 
 const Title = z.string().trim().min(1, 'must not be empty').max(MAX_TITLE_CHARS);
 

@@ -3,7 +3,7 @@
  * real GGUF the suite writes itself) behind the real browser host, driven in Debian's Chromium.
  */
 import { test as base, expect, type Page } from '@playwright/test';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAssistant, type Assistant } from '../../src/core/assistant';
@@ -36,7 +36,38 @@ async function startCore(dataDir: string, modelPath: string): Promise<{ assistan
   return { assistant, host };
 }
 
-export const test = base.extend<{ burrow: BurrowApp }>({
+/** Lines recorded by the egress guard (scripts/run-e2e.mjs loads it into every Node process). */
+function nodeEgressAttempts(): string[] {
+  const log = process.env.BURROW_EGRESS_LOG;
+  if (!log) return [];
+  try {
+    return readFileSync(log, 'utf8').split('\n').filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+function isLocal(url: string, origin: string): boolean {
+  if (url.startsWith('data:') || url.startsWith('blob:') || url.startsWith('about:')) return true;
+  const { protocol, host } = new URL(url);
+  return (protocol === 'http:' || protocol === 'ws:') && `http://${host}` === origin;
+}
+
+export const test = base.extend<{ burrow: BurrowApp; zeroEgress: void }>({
+  /** Every test: Chromium requests nothing beyond the browser host, and no Node process reaches out. */
+  zeroEgress: [
+    async ({ context, burrow }, use) => {
+      const outbound: string[] = [];
+      context.on('request', (request) => {
+        if (!isLocal(request.url(), burrow.host.origin)) outbound.push(request.url());
+      });
+      const before = nodeEgressAttempts().length;
+      await use();
+      expect(outbound, 'requests from Chromium beyond the browser host').toEqual([]);
+      expect(nodeEgressAttempts().slice(before), 'outbound connections from Node processes').toEqual([]);
+    },
+    { auto: true },
+  ],
   // Playwright reads the fixture's dependencies from this destructuring pattern; this one has none.
   // eslint-disable-next-line no-empty-pattern
   burrow: async ({}, use) => {
