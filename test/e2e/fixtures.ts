@@ -106,5 +106,6 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 export async function loadModelThroughUi(page: Page): Promise<void> {
   await page.getByTestId('model-chip').click();
   await page.getByRole('menuitem', { name: /open a \.gguf/i }).or(page.getByRole('button', { name: /open a \.gguf/i })).first().click();
-  await expect(page.getByTestId('model-chip')).toContainText(/streaming-test|tiny/i);
+  // Starting the engine process and loading takes a few seconds, more on a busy machine.
+  await expect(page.getByTestId('model-chip')).toContainText(/streaming-test|tiny/i, { timeout: 60_000 });
 }

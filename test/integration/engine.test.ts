@@ -14,7 +14,8 @@ import { EngineHost } from '../../src/core/engine/engine-host';
 import { spawnNodeEngine } from '../../src/core/engine/node-spawn';
 import { chooseThreads, TINY_MODEL_BYTES } from '../../src/core/engine/threads';
 import type { ChatTurn, GenerateResult } from '../../src/core/engine/types';
-import { tinyModelPath } from '../support/tiny-model';
+import { gguf, writeGgufFile } from '../support/gguf-writer';
+import { tinyModelPath, tinyModelSpec } from '../support/tiny-model';
 
 const MAX_TOKENS = 400;
 const modelPath = tinyModelPath();
@@ -164,10 +165,19 @@ describe('engine process with the tiny model', () => {
     expect((await ask('after-invalid', [], 'Still there?')).reason).toBe('done');
   });
 
-  it('reports a damaged GGUF as a failed load, and the engine keeps working', async () => {
-    const damaged = join(dir, 'damaged.gguf');
-    writeFileSync(damaged, readFileSync(modelPath).subarray(0, 60_000));
-    await expect(host.load(damaged)).rejects.toMatchObject({ code: 'model_load_failed', message: expect.stringMatching(/could not load this model/) });
+  it('refuses a truncated GGUF before llama.cpp sees it, and keeps the loaded model', async () => {
+    const truncated = join(dir, 'truncated.gguf');
+    writeFileSync(truncated, readFileSync(modelPath).subarray(0, 60_000));
+    await expect(host.load(truncated)).rejects.toMatchObject({ code: 'model_invalid', message: expect.stringMatching(/cut short/) });
+    expect(host.status()).toMatchObject({ state: 'ready', model: { path: modelPath } });
+  });
+
+  it('reports a well-formed GGUF that llama.cpp cannot load as a failed load, and the engine keeps working', async () => {
+    // Passes the validator (the file is well formed) but names an architecture llama.cpp does not know.
+    const spec = tinyModelSpec();
+    const unloadable = join(dir, 'unknown-architecture.gguf');
+    writeGgufFile(unloadable, { ...spec, metadata: { ...spec.metadata, 'general.architecture': gguf.str('burrow-unknown') } });
+    await expect(host.load(unloadable)).rejects.toMatchObject({ code: 'model_load_failed', message: expect.stringMatching(/could not load this model/) });
     // The old model was freed before loading the new one, so there is none now.
     expect(host.status()).toMatchObject({ state: 'error', model: null, error: { code: 'model_load_failed' } });
     await expect(ask('after-damaged', [], 'Hello?')).rejects.toMatchObject({ code: 'no_model' });
