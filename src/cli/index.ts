@@ -14,11 +14,13 @@ import { createAssistant } from '../core/assistant';
 import { spawnNodeEngine } from '../core/engine/node-spawn';
 import { resolveDataDir } from '../core/paths';
 import { askOnce, chatLoop, listConversations, type CliContext } from './commands';
+import { modelsValidate } from './models-validate';
 
 const USAGE = `Usage:
   burrow ask [--model FILE.gguf] [--json] "prompt"   stream one answer
   burrow chat [--model FILE.gguf] [--json]           chat in the terminal (/exit to quit)
   burrow list [--json]                               list conversations
+  burrow models validate FILE.gguf [--json]          check a model file without loading it
 
 Options:
   --model FILE   a .gguf model file (default: the model you used last)
@@ -46,6 +48,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return command === undefined && !values.help ? 2 : 0;
   }
+  if (command === 'models' && rest[0] === 'validate') return modelsValidate(rest.slice(1), { json: values.json, stdout: process.stdout, stderr: process.stderr });
   if (command !== 'ask' && command !== 'chat' && command !== 'list') {
     process.stderr.write(`burrow: unknown command "${command}"\n\n${USAGE}\n`);
     return 2;

@@ -307,3 +307,58 @@ function emit(spec: GgufSpec, write: (chunk: Buffer) => void): void {
   const end = alignUp(position, alignment);
   if (end > position) write(Buffer.alloc(end - position));
 }
+
+/**
+ * Raw GGUF pieces for hostile-file tests: every magic, version, count, length, type id and
+ * offset is written exactly as given, with no checks, so a test can build files no real
+ * writer would. Concatenate them with Buffer.concat.
+ */
+export const rawGguf = {
+  u32(value: number): Buffer {
+    const out = Buffer.alloc(4);
+    out.writeUInt32LE(value);
+    return out;
+  },
+  u64(value: number | bigint): Buffer {
+    const out = Buffer.alloc(8);
+    out.writeBigUInt64LE(BigInt(value));
+    return out;
+  },
+  /** magic (default "GGUF"), version (default 3), tensor count, metadata entry count. */
+  header(options: { magic?: string; version?: number; tensorCount: number | bigint; metadataCount: number | bigint }): Buffer {
+    return Buffer.concat([
+      Buffer.from(options.magic ?? 'GGUF', 'latin1'),
+      rawGguf.u32(options.version ?? 3),
+      rawGguf.u64(options.tensorCount),
+      rawGguf.u64(options.metadataCount),
+    ]);
+  },
+  /** A GGUF string; `declaredLength` overrides the length written before the bytes. */
+  string(value: string, declaredLength?: number | bigint): Buffer {
+    const bytes = Buffer.from(value, 'utf8');
+    return Buffer.concat([rawGguf.u64(declaredLength ?? bytes.length), bytes]);
+  },
+  /** One metadata entry: key, value type id, then the already encoded payload. */
+  entry(key: string, typeId: number, payload: Buffer): Buffer {
+    return Buffer.concat([rawGguf.string(key), rawGguf.u32(typeId), payload]);
+  },
+  /** A well-formed metadata entry from a writer value (`gguf.str('llama')`). */
+  value(key: string, value: GgufValue): Buffer {
+    const out = new ByteWriter();
+    out.string(key);
+    writeValue(out, value);
+    return Buffer.from(out.bytes());
+  },
+  /** An array's header (item type id, declared item count) followed by `items`. */
+  array(itemTypeId: number, declaredCount: number | bigint, items: Buffer = Buffer.alloc(0)): Buffer {
+    return Buffer.concat([rawGguf.u32(itemTypeId), rawGguf.u64(declaredCount), items]);
+  },
+  /** One tensor info: name, dimension count and dimensions, ggml type id, data offset. */
+  tensorInfo(name: string, dims: readonly (number | bigint)[], typeId: number, offset: number | bigint): Buffer {
+    return Buffer.concat([rawGguf.string(name), rawGguf.u32(dims.length), ...dims.map((dim) => rawGguf.u64(dim)), rawGguf.u32(typeId), rawGguf.u64(offset)]);
+  },
+  /** Zero bytes up to the next multiple of `alignment` after `length` bytes. */
+  padding(length: number, alignment = 32): Buffer {
+    return Buffer.alloc((alignment - (length % alignment)) % alignment);
+  },
+};

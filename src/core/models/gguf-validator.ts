@@ -1,0 +1,138 @@
+/**
+ * The bounded GGUF validator. Model files are untrusted input: this runs before llama.cpp ever
+ * sees one (in the engine process before loading, and when a model is imported) and rejects a
+ * malformed or hostile file with a plain-language reason instead of letting it crash or exhaust
+ * the engine. It reads only the header, through a fixed 64 KiB buffer, and checks every count,
+ * length and offset against caps and the file size before using it.
+ *
+ * Written by hand rather than with node-llama-cpp's readGgufFileInfo or @huggingface/gguf: both
+ * parse the whole metadata into objects (a 2^40-entry header or a 2^62-byte string is their
+ * problem to survive, not ours to hope for), and neither checks tensor layout against the file.
+ */
+import { constants } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { DEFAULT_GGUF_LIMITS, FILE_TYPE_NAMES, GGML_TYPES, GgufValueType, type GgufLimits } from './gguf-format';
+import { parseGguf, printable, type KeptValue, type ParsedGguf } from './gguf-parse';
+import { BoundedReader, GgufRejection } from './gguf-reader';
+
+export type { GgufLimits } from './gguf-format';
+export { DEFAULT_GGUF_LIMITS } from './gguf-format';
+
+/** What a valid model file says about itself. Counts the file does not state are null. */
+export interface GgufFacts {
+  /** GGUF format version: 2 or 3. */
+  version: number;
+  /** general.architecture, e.g. 'llama'. */
+  architecture: string;
+  /** general.name, or the file name without .gguf. */
+  name: string;
+  /** Sum of all tensors' element counts. */
+  parameterCount: number;
+  /** From general.file_type (e.g. 'Q4_K_M'), else the tensor type holding the most elements. */
+  quantization: string;
+  contextLength: number | null;
+  layerCount: number | null;
+  embeddingLength: number | null;
+  headCount: number | null;
+  headCountKv: number | null;
+  vocabularySize: number | null;
+  hasChatTemplate: boolean;
+  tensorCount: number;
+  fileSize: number;
+  /** Where the tensor data starts in the file. */
+  dataOffset: number;
+}
+
+export type GgufVerdict = { ok: true; facts: GgufFacts } | { ok: false; code: 'model_invalid'; message: string };
+
+export interface ValidateGgufOptions {
+  /** Overrides for the caps; the defaults (DEFAULT_GGUF_LIMITS) suit every real model. */
+  limits?: Partial<GgufLimits>;
+}
+
+/**
+ * Checks a GGUF file without loading it. Resolves with a verdict for anything about the file's
+ * content (including "not a file"); rejects only when the file cannot be read at all (missing,
+ * no permission: the Node error, with its `code`).
+ */
+export async function validateGguf(path: string, options: ValidateGgufOptions = {}): Promise<GgufVerdict> {
+  const limits = { ...DEFAULT_GGUF_LIMITS, ...options.limits };
+  const fileName = basename(path);
+  const notAFile = invalid(`This is not a model file: "${printable(fileName)}" is a folder or a device. Choose a .gguf file.`);
+  // Checked before opening, and opened non-blocking where the OS has it: opening a named pipe
+  // for reading would otherwise wait for a writer forever.
+  if (!(await stat(path)).isFile()) return notAFile;
+  const handle = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  try {
+    const facts = await handle.stat();
+    if (!facts.isFile()) return notAFile; // swapped after the first check
+    const { size } = facts;
+    if (size === 0) return invalid('This file is empty (0 bytes), so it is not a model.');
+    const parsed = await parseGguf(new BoundedReader(handle, size), limits);
+    return { ok: true, facts: describe(parsed, fileName, size, limits) };
+  } catch (error) {
+    if (error instanceof GgufRejection) return invalid(error.message);
+    throw error;
+  } finally {
+    await handle.close();
+  }
+}
+
+function invalid(message: string): GgufVerdict {
+  return { ok: false, code: 'model_invalid', message };
+}
+
+function describe(parsed: ParsedGguf, fileName: string, fileSize: number, limits: GgufLimits): GgufFacts {
+  const { metadata } = parsed;
+  const architectureValue = metadata.get('general.architecture');
+  if (architectureValue?.type !== GgufValueType.string || architectureValue.value === '') {
+    throw new GgufRejection('The model file does not say which model architecture it uses (general.architecture is missing). It is damaged or not a language model.');
+  }
+  const architecture = printable(String(architectureValue.value), 64);
+  const archCount = (suffix: string): number | null => count(metadata.get(`${String(architectureValue.value)}.${suffix}`));
+
+  const layerCount = archCount('block_count');
+  if (layerCount !== null && layerCount > limits.maxLayers) {
+    throw new GgufRejection(`The model file says it has ${layerCount} layers, more than any real model (limit ${limits.maxLayers}).`);
+  }
+  const nameValue = metadata.get('general.name');
+  const name = nameValue?.type === GgufValueType.string && nameValue.value.toString().trim() !== '' ? nameValue.value.toString().trim() : fileName.replace(/\.gguf$/i, '');
+  const template = metadata.get('tokenizer.chat_template');
+  return {
+    version: parsed.version,
+    architecture,
+    name: printable(name, 200),
+    parameterCount: Number(parsed.parameterCount),
+    quantization: quantization(parsed),
+    contextLength: archCount('context_length'),
+    layerCount,
+    embeddingLength: archCount('embedding_length'),
+    headCount: archCount('attention.head_count'),
+    headCountKv: archCount('attention.head_count_kv'),
+    vocabularySize: archCount('vocab_size') ?? parsed.arrayLengths.get('tokenizer.ggml.tokens') ?? null,
+    hasChatTemplate: template?.type === GgufValueType.string && template.value !== '',
+    tensorCount: parsed.tensorCount,
+    fileSize,
+    dataOffset: parsed.dataOffset,
+  };
+}
+
+/** A metadata integer as a count, or null when absent, negative, fractional or too large. */
+function count(kept: KeptValue | undefined): number | null {
+  if (kept === undefined || typeof kept.value === 'string') return null;
+  const value = Number(kept.value);
+  return Number.isSafeInteger(value) && value >= 0 ? value : null;
+}
+
+function quantization(parsed: ParsedGguf): string {
+  const fileType = count(parsed.metadata.get('general.file_type'));
+  const named = fileType === null ? undefined : FILE_TYPE_NAMES.get(fileType);
+  if (named !== undefined) return named;
+  let dominant: number | undefined;
+  let most = -1n;
+  for (const [type, elements] of parsed.elementsByType) {
+    if (elements > most) [dominant, most] = [type, elements];
+  }
+  return (dominant === undefined ? undefined : GGML_TYPES.get(dominant)?.name) ?? 'unknown';
+}

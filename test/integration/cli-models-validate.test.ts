@@ -1,0 +1,80 @@
+/** `burrow models validate` as a user runs it: a real process on the suite's tiny model and on a broken copy. */
+import { spawn } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync, statSync, truncateSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findProjectRoot } from '../../src/core/project-root';
+import { tinyModelPath } from '../support/tiny-model';
+
+const root = findProjectRoot();
+let dir: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'burrow-cli-validate-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function burrow(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src', 'cli', 'index.ts'), ...args], {
+      cwd: root,
+      env: { ...process.env, BURROW_DATA_DIR: dir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+function halfOfTinyModel(): string {
+  const path = join(dir, 'half.gguf');
+  copyFileSync(tinyModelPath(), path);
+  truncateSync(path, Math.floor(statSync(path).size / 2));
+  return path;
+}
+
+describe('burrow models validate', () => {
+  it('prints the facts of a valid model and exits 0', async () => {
+    const result = await burrow(['models', 'validate', tinyModelPath()]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^Valid GGUF model: /);
+    expect(result.stdout).toMatch(/Name\s+Burrow tiny test model/);
+    expect(result.stdout).toMatch(/Architecture\s+llama/);
+    expect(result.stdout).toMatch(/Parameters\s+\d+(\.\d)?K/);
+    expect(result.stdout).toMatch(/Quantisation\s+F32/);
+    expect(result.stdout).toMatch(/Context length\s+2,048 tokens/);
+    expect(result.stdout).toMatch(/Layers\s+2/);
+    expect(result.stdout).toMatch(/Size\s+\d+\.\d KB/);
+    expect(result.stdout).toMatch(/Chat template\s+yes/);
+  });
+
+  it('says why a truncated model is not usable and exits 1; --json gives the verdict as one object', async () => {
+    const path = halfOfTinyModel();
+    const text = await burrow(['models', 'validate', path]);
+    expect(text.code).toBe(1);
+    expect(text.stdout).toMatch(/Not a usable model: .*half\.gguf\n\s+This model file is cut short/);
+
+    const json = await burrow(['models', 'validate', '--json', path]);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, code: 'model_invalid', path, message: expect.stringMatching(/cut short/) });
+
+    const valid = await burrow(['models', 'validate', tinyModelPath(), '--json']);
+    expect(valid.code).toBe(0);
+    expect(JSON.parse(valid.stdout)).toMatchObject({ ok: true, facts: { architecture: 'llama', layerCount: 2, hasChatTemplate: true } });
+  });
+
+  it('reports a missing file on stderr and a missing argument as a usage error', async () => {
+    const missing = await burrow(['models', 'validate', join(dir, 'gone.gguf')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/gone\.gguf does not exist/);
+    const usage = await burrow(['models', 'validate']);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toMatch(/Usage: burrow models validate FILE/);
+  });
+});
