@@ -84,7 +84,8 @@ test.describe('chat through the browser host', () => {
     await page.getByTestId('composer').fill('Second question');
     await page.getByTestId('composer').press('Enter');
     const second = page.locator('[data-testid="message"][data-role="assistant"]').last();
-    await expect.poll(async () => (await second.textContent())?.trim().length ?? 0).toBeGreaterThan(10);
+    // This message restarts the engine process and reloads the model first.
+    await expect.poll(async () => (await second.textContent())?.trim().length ?? 0, { timeout: 60_000 }).toBeGreaterThan(10);
     await expect(page.getByTestId('engine-stopped')).toBeHidden();
     expect(burrow.assistant.engine.pid).not.toBe(pid);
     await page.getByTestId('stop').click();
