@@ -12,6 +12,7 @@ export default defineConfig({
         input: {
           index: resolve('src/main/index.ts'),
           'engine-worker': resolve('src/core/engine/worker.ts'),
+          'document-worker': resolve('src/core/documents/worker.ts'),
           cli: resolve('src/cli/index.ts'),
           'web-host': resolve('src/host/web/start.ts'),
         },
@@ -32,6 +33,8 @@ export default defineConfig({
       rollupOptions: {
         input: {
           index: resolve('src/renderer/index.html'),
+          // The quick-prompt window (src/main/quick-window.ts); the browser host serves it at /quick.html.
+          quick: resolve('src/renderer/quick.html'),
         },
       },
     },

@@ -11,7 +11,7 @@ const restrict = (patterns, message) => ({
 });
 
 export default ts.config(
-  { ignores: ['out/', 'dist/', 'node_modules/', 'test-results/', 'playwright-report/', '.native/', 'bench/results.json'] },
+  { ignores: ['scratch/', 'out/', 'dist/', 'node_modules/', 'test-results/', 'playwright-report/', '.native/', 'bench/results.json'] },
   js.configs.recommended,
   ...ts.configs.recommended,
   ...svelte.configs.recommended,
@@ -51,6 +51,24 @@ export default ts.config(
     files: ['src/renderer/**'],
     languageOptions: { globals: { ...globals.browser } },
     rules: restrict([...nodeBuiltins, ...nodeOnlyPackages, 'electron', '**/core/**', '**/main/**'], 'The renderer is sandboxed web code: no Node, Electron or core imports.'),
+  },
+  // SECURITY.md: one confirmed way out to the system browser, one IPC entry point (the contract router).
+  {
+    files: ['src/**'],
+    ignores: ['src/main/windows.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        { selector: "MemberExpression[property.name='openExternal']", message: 'Open links only through confirmAndOpen in src/main/windows.ts (asks the user first, https only).' },
+        { selector: "MemberExpression[object.name='ipcMain'][property.name=/^(handle|handleOnce|on|once)$/]", message: 'IPC goes through the contract router only (serveIpc in src/main/index.ts).' },
+      ],
+    },
+  },
+  {
+    files: ['src/main/index.ts'],
+    rules: {
+      'no-restricted-syntax': ['error', { selector: "MemberExpression[property.name='openExternal']", message: 'Open links only through confirmAndOpen in src/main/windows.ts.' }],
+    },
   },
   {
     files: ['src/preload/**'],

@@ -14,13 +14,20 @@ import { createAssistant } from '../core/assistant';
 import { spawnNodeEngine } from '../core/engine/node-spawn';
 import { resolveDataDir } from '../core/paths';
 import { askOnce, chatLoop, listConversations, type CliContext } from './commands';
+import { HISTORY_USAGE, isHistoryCommand, runHistoryCommand } from './history-commands';
+import { modelsPull } from './models-pull';
+import { summarizeCommand } from './summarize';
 import { modelsValidate } from './models-validate';
 
 const USAGE = `Usage:
   burrow ask [--model FILE.gguf] [--json] "prompt"   stream one answer
   burrow chat [--model FILE.gguf] [--json]           chat in the terminal (/exit to quit)
   burrow list [--json]                               list conversations
+  burrow models pull ID|URL [--sha256 HEX] [--json]  download a model (catalog id or .gguf address)
+  burrow summarize FILE [--style key-points|brief|outline] [--focus TEXT] [--model FILE.gguf] [--json]
+                                                     summarise a whole document, with references
   burrow models validate FILE.gguf [--json]          check a model file without loading it
+${HISTORY_USAGE}
 
 Options:
   --model FILE   a .gguf model file (default: the model you used last)
@@ -31,6 +38,9 @@ Options:
 Data folder: ${resolveDataDir()}  (set BURROW_DATA_DIR to use another)`;
 
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'models' && argv[1] === 'pull') return modelsPull(argv.slice(2));
+  if (argv[0] === 'summarize') return summarizeCommand(argv.slice(1));
+  if (isHistoryCommand(argv[0])) return runHistoryCommand(argv[0], argv.slice(1));
   let parsed;
   try {
     parsed = parseArgs({

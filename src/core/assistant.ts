@@ -3,8 +3,7 @@
  * browser host, CLI, tests) builds one of these with its own small host capabilities.
  */
 import { mkdirSync } from 'node:fs';
-import type { EngineStatus } from '../shared/contract';
-import { BurrowError } from '../shared/errors';
+import type { CatalogEntry, EngineStatus } from '../shared/contract';
 import { createRouter, type Handlers, type Router } from '../shared/router';
 import { ChatService } from './chat/chat-service';
 import { EngineHost } from './engine/engine-host';
@@ -12,10 +11,18 @@ import { engineSettingsFromEnv } from './engine/settings-env';
 import type { EngineSettings, SpawnEngine } from './engine/types';
 import { EventHub, type EventListener } from './events';
 import { ModelAccess } from './models/model-access';
+import type { ModelDownloader } from './models/downloader';
+import { createModelDownloads, createModelHandlers } from './models/model-handlers';
+import { createLibrary, type Library } from './models/library-handlers';
+import type { EgressGate } from './net/egress';
 import { modelsDir } from './paths';
-import { ConversationStore } from './store/conversations';
-import { closeDatabase, databasePath, openDatabase } from './store/database';
-import { SettingsStore } from './store/settings';
+import { createHistory } from './history/history-handlers';
+import { createDocuments, type Documents } from './documents/document-handlers';
+import type { SpawnDocumentWorker } from './documents/document-spawn';
+import type { ExtractionCaps } from './documents/types';
+import type { ConversationStore } from './store/conversations';
+import { Storage } from './store/storage';
+import { createPreferences, type DesktopHost, type Preferences } from './settings/preferences';
 
 export interface AssistantHost {
   dataDir: string;
@@ -30,14 +37,44 @@ export interface AssistantHost {
   autoLoadLastModel?: boolean;
   /** Model files the user handed over on the command line. */
   grantedModels?: string[];
+  /** Base URL replacing https://huggingface.co for model downloads (BURROW_MODEL_MIRROR wins). */
+  modelMirror?: string;
+  /** The egress gate's policy: offline mode, and hosts allowed beyond the model host (tests: loopback). */
+  egress?: { offline?: boolean; extraAllowedHosts?: string[] };
+  /** Shows a file in the system's file manager (the app); absent where the host cannot (browser host, CLI). */
+  revealFile?: (path: string) => Promise<void>;
+  /** Replaces the bundled model catalog (tests point it at files a loopback mirror serves). */
+  modelCatalog?: CatalogEntry[];
+  /** Starts the document extraction process (a utilityProcess in the app). Default: a Node child process. */
+  spawnDocumentWorker?: SpawnDocumentWorker;
+  /** Asks the user for a document (the Attach button's dialog). Resolves null when they cancel. */
+  pickDocumentFile?: () => Promise<string | null>;
+  /** Overrides of the document extraction caps (tests). */
+  documentCaps?: Partial<ExtractionCaps>;
+  /** The desktop app's windows and login items; absent in the browser host and the CLI. */
+  desktop?: DesktopHost;
 }
 
 export interface Assistant {
   readonly router: Router;
   readonly engine: EngineHost;
   readonly conversations: ConversationStore;
+  /** The database: status, backups, restore. */
+  readonly storage: Storage;
   readonly models: ModelAccess;
+  /** The model library: listing, loading with overrides and memory checks, imports, idle unloading. */
+  readonly library: Library;
   readonly chat: ChatService;
+  readonly downloads: ModelDownloader;
+  readonly egress: EgressGate;
+  readonly documents: Documents;
+  /** Settings, quick-window conversations, window state: also what the desktop shell reads and reports. */
+  readonly preferences: Preferences;
+  /**
+   * Records a document the user handed over (dropped on a window, chosen in a dialog, named on the
+   * command line), so documents.add may read it. Returns its real path. Hosts only: never from IPC.
+   */
+  grantDocument(path: string): string;
   subscribe(listener: EventListener): () => void;
   /** Stops answers (keeping their text), stops the engine, closes the database. */
   dispose(): Promise<void>;
@@ -45,9 +82,9 @@ export interface Assistant {
 
 export function createAssistant(host: AssistantHost): Assistant {
   mkdirSync(modelsDir(host.dataDir), { recursive: true });
-  const db = openDatabase(databasePath(host.dataDir), host.sqliteNativeBinding ? { nativeBinding: host.sqliteNativeBinding } : {});
-  const conversations = new ConversationStore(db);
-  const settings = new SettingsStore(db);
+  // Quarantines a damaged file and starts fresh (see store.status); refuses a newer one.
+  const storage = Storage.open(host.dataDir, host.sqliteNativeBinding ? { nativeBinding: host.sqliteNativeBinding } : {});
+  const { conversations, settings } = storage;
   const models = new ModelAccess(settings, modelsDir(host.dataDir));
   const hub = new EventHub();
   const engine = new EngineHost({
@@ -58,58 +95,84 @@ export function createAssistant(host: AssistantHost): Assistant {
 
   // Answers that were streaming when Burrow last stopped are kept and marked.
   conversations.markInterrupted();
+  const library = createLibrary({
+    access: models,
+    settings,
+    engine,
+    emit: hub.emit,
+    subscribe: (listener) => hub.subscribe(listener),
+    catalog: () => downloader.catalog(),
+    pickModelFile: host.pickModelFile,
+    revealFile: host.revealFile,
+    assertConversation: (id) => void conversations.settings(id),
+    runningAnswers: () => chat.runningCount,
+  });
+  const { gate, downloader } = createModelDownloads({
+    modelsDir: modelsDir(host.dataDir),
+    modelMirror: host.modelMirror,
+    egress: host.egress,
+    catalog: host.modelCatalog,
+    settings,
+    emit: hub.emit,
+    onDownloaded: (path) => {
+      models.grant(path);
+      library.changed('download');
+    },
+  });
   for (const path of host.grantedModels ?? []) models.grant(path);
 
-  async function loadModel(path: string): Promise<EngineStatus> {
-    const status = await engine.load(path);
-    models.setLast(path);
-    return status;
+  function loadModel(path: string): Promise<EngineStatus> {
+    return library.load(path);
   }
+
+  const documents = createDocuments({
+    dataDir: host.dataDir,
+    storage,
+    conversations,
+    engine,
+    emit: hub.emit,
+    ensureModel: (conversationId) => library.ensureModelFor(conversationId),
+    spawnWorker: host.spawnDocumentWorker,
+    pickFile: host.pickDocumentFile,
+    caps: host.documentCaps,
+  });
 
   const chat = new ChatService({
     conversations,
     engine,
     emit: hub.emit,
-    hasModel: () => engine.status().model !== null || models.last() !== null,
-    ensureModel: async () => {
-      if (engine.status().model !== null) return;
-      const last = models.last();
-      if (last === null) throw new BurrowError('no_model', 'No model is loaded. Open a .gguf model file to start chatting.');
-      await loadModel(models.authorize(last));
-    },
+    prepareTurn: (turn) => documents.service.prepareTurn(turn),
+    hasModel: () => engine.status().model !== null || models.defaultModel() !== null,
+    ensureModel: (conversationId) => library.ensureModelFor(conversationId),
   });
 
+  const history = createHistory({ storage, chat, engine, emit: hub.emit });
+  const stopBackups = history.scheduleBackups();
+
+  const preferences = createPreferences({
+    store: settings,
+    dataDir: host.dataDir,
+    engine,
+    chat,
+    createConversation: () => history.handlers['conversations.create']({}),
+    deleteConversation: async (id) => history.handlers['conversations.delete']({ id }),
+    conversationIds: () => conversations.list().map((conversation) => conversation.id),
+    emit: hub.emit,
+    baseEngineSettings: { ...engineSettingsFromEnv(), ...host.engineSettings },
+    desktop: host.desktop,
+    revealFile: host.revealFile,
+  });
+  preferences.purgeUnsavedQuickConversations().catch(() => undefined);
+
   const handlers = {
-    'conversations.list': () => conversations.list(),
-    'conversations.create': ({ title }) => {
-      const conversation = conversations.create(title);
-      hub.emit('conversations.changed', { id: conversation.id });
-      return conversation;
-    },
-    'conversations.get': ({ id }) => conversations.get(id),
-    'conversations.rename': ({ id, title }) => {
-      const conversation = conversations.rename(id, title);
-      hub.emit('conversations.changed', { id });
-      return conversation;
-    },
-    'conversations.delete': async ({ id }) => {
-      for (const [generationId, running] of chat.runningFor(id)) {
-        chat.cancel(generationId);
-        await running;
-      }
-      conversations.delete(id);
-      hub.emit('conversations.changed', { id });
-      return { id };
-    },
+    ...history.handlers,
     'chat.send': ({ conversationId, text }) => chat.send(conversationId, text),
     'chat.cancel': ({ generationId }) => ({ cancelled: chat.cancel(generationId) }),
-    'models.openLocal': async () => {
-      const picked = await host.pickModelFile();
-      if (picked === null) return { status: null };
-      return { status: await loadModel(models.grant(picked)) };
-    },
-    'models.load': ({ path }) => loadModel(models.authorize(path)),
+    ...library.handlers,
     'engine.status': () => engine.status(),
+    ...createModelHandlers({ gate, downloader }),
+    ...documents.handlers,
+    ...preferences.handlers,
   } satisfies Handlers;
 
   const router = createRouter(handlers, {
@@ -117,7 +180,7 @@ export function createAssistant(host: AssistantHost): Assistant {
   });
 
   if (host.autoLoadLastModel ?? true) {
-    const last = models.last();
+    const last = models.defaultModel();
     if (last !== null) {
       // Errors surface through engine.state; the next send reports them too.
       Promise.resolve()
@@ -131,14 +194,25 @@ export function createAssistant(host: AssistantHost): Assistant {
     router,
     engine,
     conversations,
+    storage,
     models,
+    library,
     chat,
+    downloads: downloader,
+    egress: gate,
+    documents,
+    preferences,
+    grantDocument: (path) => documents.access.grant(path),
     subscribe: (listener) => hub.subscribe(listener),
     dispose() {
       disposed ??= (async () => {
+        stopBackups();
         await chat.stopAll();
+        await documents.dispose();
+        await downloader.dispose();
+        await library.dispose();
         await engine.dispose();
-        closeDatabase(db);
+        storage.close();
       })();
       return disposed;
     },

@@ -2,7 +2,7 @@
  * The Electron shell: windows, IPC transport, dialogs. Thin glue — everything that could run
  * without Electron lives in src/core.
  */
-import { app, BrowserWindow, dialog, ipcMain, session, type IpcMainInvokeEvent } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, session, shell, type IpcMainInvokeEvent } from 'electron';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createAssistant, type Assistant } from '../core/assistant';
@@ -13,13 +13,19 @@ import { spawnUtilityEngine } from './engine-spawn';
 import { electronSqliteBinding } from './native';
 import { registerAppScheme, serveRenderer } from './protocol';
 import { isTrustedSender } from './policy';
-import { createMainWindow, lockDown } from './windows';
+import { isPermissionAllowed } from './permissions';
+import { blockRemoteRequests } from './request-gate';
+import { lockDown } from './windows';
+import { createDesktopShell, prepareDesktopSwitches, singleInstanceData } from './desktop';
+import { followDownloadProgress } from './taskbar-progress';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 app.setName('Burrow');
 registerAppScheme();
+prepareDesktopSwitches();
 
-if (!app.requestSingleInstanceLock()) {
+// A second launch (`burrow --quick` included) is handed to this one: see desktop.secondInstance.
+if (!app.requestSingleInstanceLock(singleInstanceData(process.argv))) {
   app.quit();
 } else {
   void start();
@@ -31,12 +37,19 @@ async function start(): Promise<void> {
   await app.whenReady();
   const projectRoot = findProjectRoot(import.meta.url);
   serveRenderer(join(here, '..', 'renderer'));
-  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
-  session.defaultSession.setPermissionCheckHandler(() => false);
+  // Refused, all of them, but the clipboard for our own pages (Copy; the quick window's "Use clipboard").
+  session.defaultSession.setPermissionRequestHandler((_contents, permission, callback, details) => callback(isPermissionAllowed(permission, details.requestingUrl)));
+  session.defaultSession.setPermissionCheckHandler((_contents, permission, requestingOrigin) => isPermissionAllowed(permission, requestingOrigin));
   app.on('web-contents-created', (_event, contents) => lockDown(contents));
 
   const binding = electronSqliteBinding(projectRoot);
+  const desktop = createDesktopShell({
+    preload: join(here, '..', 'preload', 'index.cjs'),
+    argv: process.argv,
+    onMainWindow: (window) => (mainWindow = window),
+  });
   const assistant = createAssistant({
+    desktop: desktop.host,
     dataDir: resolveDataDir({ electronUserData: app.getPath('userData') }),
     spawnEngine: spawnUtilityEngine(join(here, 'engine-worker.js')),
     ...(binding ? { sqliteNativeBinding: binding } : {}),
@@ -45,19 +58,28 @@ async function start(): Promise<void> {
       const result = mainWindow ? await dialog.showOpenDialog(mainWindow, options) : await dialog.showOpenDialog(options);
       return result.canceled ? null : (result.filePaths[0] ?? null);
     },
+    revealFile: (path) => {
+      shell.showItemInFolder(path);
+      return Promise.resolve();
+    },
   });
   serveIpc(assistant);
+  // Windows load only our own pages; anything else is blocked and shows in the network log.
+  blockRemoteRequests(session.defaultSession.webRequest, (url) => assistant.egress.recordBlocked(url, 'window request', 'Burrow windows only load their own pages'));
+  // The spellchecker stays off and has nowhere to download dictionaries from.
+  session.defaultSession.setSpellCheckerEnabled(false);
+  session.defaultSession.setSpellCheckerDictionaryDownloadURL('http://127.0.0.1:9/');
+  followDownloadProgress(
+    (listener) => assistant.subscribe(listener),
+    ({ value, mode }) => {
+      for (const window of BrowserWindow.getAllWindows()) if (!window.isDestroyed()) window.setProgressBar(value, { mode });
+    },
+  );
   handleQuit(assistant);
 
-  mainWindow = createMainWindow(join(here, '..', 'preload', 'index.cjs'));
-  app.on('second-instance', () => {
-    if (!mainWindow) return;
-    if (mainWindow.isMinimized()) mainWindow.restore();
-    mainWindow.focus();
-  });
-  app.on('activate', () => {
-    if (BrowserWindow.getAllWindows().length === 0) mainWindow = createMainWindow(join(here, '..', 'preload', 'index.cjs'));
-  });
+  desktop.start(assistant);
+  app.on('second-instance', (_event, argv, additionalData) => desktop.secondInstance(argv, additionalData));
+  app.on('activate', () => desktop.showMainWindow(null));
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();
   });

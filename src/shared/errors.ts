@@ -6,8 +6,12 @@ export const errorCodes = [
   'no_model',
   'model_invalid',
   'model_load_failed',
+  /** The model would not fit in this computer's memory; models.load with `force` tries anyway. */
+  'insufficient_memory',
   'engine_stopped',
   'engine_error',
+  /** A document Burrow cannot read (damaged, password-protected, a zip bomb, too slow to read); the message says which. */
+  'document_unreadable',
   'busy',
   'refused',
   'storage_error',

@@ -5,3 +5,15 @@
 export const MAX_MESSAGE_CHARS = 100_000;
 export const MAX_TITLE_CHARS = 200;
 export const MAX_PATH_CHARS = 4096;
+
+/** Largest piece of a dropped model file sent in one models.importChunk, before base64 (fits the browser host's 1 MiB messages). */
+export const MAX_IMPORT_CHUNK_BYTES = 512 * 1024;
+/** Largest model file Burrow accepts through models.importBegin (256 GiB). */
+export const MAX_IMPORT_FILE_BYTES = 256 * 1024 * 1024 * 1024;
+/** Context sizes a per-model override may ask for, in tokens. */
+export const MIN_CONTEXT_OVERRIDE = 256;
+export const MAX_CONTEXT_OVERRIDE = 1_048_576;
+/** Layers a per-model GPU override may ask for (no real model has more). */
+export const MAX_GPU_LAYERS_OVERRIDE = 1024;
+/** Longest "unload when idle" delay, in minutes (one day). */
+export const MAX_IDLE_UNLOAD_MINUTES = 1440;

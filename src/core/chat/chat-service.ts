@@ -1,14 +1,17 @@
 /**
- * Turns `chat.send` into a saved user message, a streamed answer and a saved reply.
- * The user's message is written before generation starts; the answer is saved at least
- * every second while it streams and once more when it ends, whatever the reason.
+ * Turns `chat.send`, `chat.edit` and `chat.regenerate` into saved messages, a streamed answer
+ * and a saved reply. The question and the empty answer are written together before generation
+ * starts; the answer is saved at least every second while it streams and once more when it
+ * ends, whatever the reason. A save the disk refuses never stops the stream or crashes
+ * anything: the text is held here until `retrySave` succeeds.
  */
 import { randomUUID } from 'node:crypto';
-import type { GenerationEndReason, GenerationStats, Message, ProcedureOutput } from '../../shared/contract';
+import type { ChatStarted, GenerationEndReason, GenerationStats, Message, MessageStatus } from '../../shared/contract';
 import { BurrowError, toErrorValue, type ErrorValue } from '../../shared/errors';
 import type { EngineHost } from '../engine/engine-host';
-import type { ChatTurn } from '../engine/types';
-import type { ConversationStore } from '../store/conversations';
+import type { ChatTurn, GenerateOptions } from '../engine/types';
+import { DEFAULT_CONVERSATION_TITLE, type ConversationStore, type HistoryTurn } from '../store/conversations';
+import { isStorageFailure, storageReason } from '../store/storage-errors';
 import type { EmitEvent } from '../events';
 
 export interface ChatServiceOptions {
@@ -16,13 +19,34 @@ export interface ChatServiceOptions {
   engine: EngineHost;
   emit: EmitEvent;
   /** Makes sure a model is loaded (loading the last used one if needed); throws 'no_model' otherwise. */
-  ensureModel: () => Promise<void>;
+  ensureModel: (conversationId: string) => Promise<void>;
   /** Whether a model is loaded or can be loaded without asking the user. */
   hasModel: () => boolean;
+  /**
+   * Rewrites a turn before the model sees it; the saved question stays as the user wrote it.
+   * Documents attached to the conversation use it to add the passages relevant to the question
+   * (and a line of sources after the answer). Null: the turn as it is.
+   */
+  prepareTurn?: (turn: PreparableTurn) => Promise<PreparedTurn | null>;
   /** At most one delta event per this many ms (one animation frame). */
   deltaIntervalMs?: number;
   /** The streaming answer is written to disk at least this often. */
   saveIntervalMs?: number;
+}
+
+export interface PreparableTurn {
+  conversationId: string;
+  prompt: string;
+  history: ChatTurn[];
+  options: GenerateOptions;
+  signal: AbortSignal;
+}
+
+export interface PreparedTurn {
+  prompt: string;
+  options: GenerateOptions;
+  /** Appended to a finished answer (e.g. "Sources: [p. 3]"), streamed like the rest of it. */
+  footer?: string;
 }
 
 interface RunningGeneration {
@@ -31,42 +55,76 @@ interface RunningGeneration {
   done: Promise<void>;
 }
 
-const DEFAULT_TITLE = 'New chat';
+/** An answer the disk refused to save: what it should say, kept until a retry succeeds. */
+interface UnsavedAnswer {
+  content: string;
+  status: MessageStatus;
+  error: string | null;
+}
+
+interface Job {
+  generationId: string;
+  conversationId: string;
+  messageId: string;
+  history: ChatTurn[];
+  prompt: string;
+  options: GenerateOptions;
+  controller: AbortController;
+}
+
 const TITLE_CHARS = 60;
+const NO_MODEL = 'No model is loaded. Open a .gguf model file to start chatting.';
 
 export class ChatService {
-  readonly #options: Required<ChatServiceOptions>;
+  readonly #options: Required<Omit<ChatServiceOptions, 'prepareTurn'>> & Pick<ChatServiceOptions, 'prepareTurn'>;
   readonly #running = new Map<string, RunningGeneration>();
+  readonly #unsaved = new Map<string, UnsavedAnswer>();
 
   constructor(options: ChatServiceOptions) {
     this.#options = { deltaIntervalMs: 16, saveIntervalMs: 1000, ...options };
   }
 
-  send(conversationId: string, text: string): ProcedureOutput<'chat.send'> {
+  /** A new question at the end of the branch on screen. */
+  send(conversationId: string, text: string): ChatStarted {
     const { conversations } = this.#options;
+    this.#assertCanStart(conversationId);
     const { conversation, messages } = conversations.get(conversationId);
-    for (const running of this.#running.values()) {
-      if (running.conversationId === conversationId) {
-        throw new BurrowError('busy', 'Burrow is still answering in this conversation. Stop the answer or wait for it to finish.');
+    const parentId = messages.at(-1)?.id ?? null;
+    const started = conversations.addExchange({ conversationId, parentId, text });
+    if (conversation.title === DEFAULT_CONVERSATION_TITLE && messages.length === 0) {
+      try {
+        conversations.rename(conversationId, titleFrom(text));
+      } catch {
+        // A title is a nicety: the question is saved and its answer must still start.
       }
     }
-    if (!this.#options.hasModel()) {
-      throw new BurrowError('no_model', 'No model is loaded. Open a .gguf model file to start chatting.');
-    }
+    return this.#start(conversationId, started, toHistory(messages), text);
+  }
 
-    const history = toHistory(messages);
-    const userMessage = conversations.addMessage({ conversationId, role: 'user', content: text, status: 'complete' });
-    if (conversation.title === DEFAULT_TITLE && messages.length === 0) {
-      conversations.rename(conversationId, titleFrom(text));
-    }
-    const assistantMessage = conversations.addMessage({ conversationId, role: 'assistant', content: '', status: 'streaming' });
-    this.#options.emit('conversations.changed', { id: conversationId });
+  /** The question `messageId` asked again, reworded: a new branch beside it. */
+  edit(messageId: string, text: string): ChatStarted {
+    const { conversations } = this.#options;
+    const original = conversations.getMessage(messageId);
+    if (original.role !== 'user') throw new BurrowError('invalid_input', 'Only your own messages can be edited. To get another answer, regenerate it.');
+    this.#assertCanStart(original.conversationId);
+    const history = conversations.historyTo(original.parentId);
+    const started = conversations.addExchange({ conversationId: original.conversationId, parentId: original.parentId, text });
+    return this.#start(original.conversationId, started, toHistory(history), text);
+  }
 
-    const generationId = randomUUID();
-    const controller = new AbortController();
-    const done = this.#run({ generationId, conversationId, messageId: assistantMessage.id, history, prompt: text, controller });
-    this.#running.set(generationId, { conversationId, controller, done });
-    return { generationId, userMessage, assistantMessage };
+  /** Another answer to the question `messageId` (an answer) replied to, beside it. */
+  regenerate(messageId: string): ChatStarted {
+    const { conversations } = this.#options;
+    const answer = conversations.getMessage(messageId);
+    if (answer.role !== 'assistant') throw new BurrowError('invalid_input', 'Only answers can be regenerated. To change a question, edit it.');
+    const question = answer.parentId === null ? null : conversations.getMessage(answer.parentId);
+    if (question === null || question.role !== 'user') {
+      throw new BurrowError('invalid_input', 'This answer does not follow a question of yours, so there is nothing to answer again.');
+    }
+    this.#assertCanStart(answer.conversationId);
+    const history = conversations.historyTo(question.parentId);
+    const assistantMessage = conversations.addMessage({ conversationId: answer.conversationId, parentId: question.id, role: 'assistant', content: '', status: 'streaming' });
+    return this.#start(answer.conversationId, { userMessage: question, assistantMessage }, toHistory(history), question.content);
   }
 
   cancel(generationId: string): boolean {
@@ -76,9 +134,26 @@ export class ChatService {
     return true;
   }
 
+  /** Saves an answer the disk refused earlier. Throws storage_error again if it still cannot. */
+  retrySave(messageId: string): Message {
+    const unsaved = this.#unsaved.get(messageId);
+    if (unsaved === undefined) {
+      throw new BurrowError('not_found', 'Nothing is waiting to be saved for this message: it was saved already, or Burrow was restarted since.');
+    }
+    this.#options.conversations.updateMessage(messageId, unsaved);
+    this.#unsaved.delete(messageId);
+    const saved = this.#options.conversations.getMessage(messageId);
+    this.#options.emit('conversations.changed', { id: saved.conversationId });
+    return saved;
+  }
+
   /** Answers being written in a conversation, with a promise that settles once each is saved. */
   runningFor(conversationId: string): Array<[generationId: string, saved: Promise<void>]> {
     return [...this.#running].filter(([, running]) => running.conversationId === conversationId).map(([id, running]) => [id, running.done]);
+  }
+
+  get runningCount(): number {
+    return this.#running.size;
   }
 
   /** Stops every answer and waits until each one is saved. */
@@ -88,14 +163,26 @@ export class ChatService {
     await Promise.allSettled(all.map((running) => running.done));
   }
 
-  async #run(job: {
-    generationId: string;
-    conversationId: string;
-    messageId: string;
-    history: ChatTurn[];
-    prompt: string;
-    controller: AbortController;
-  }): Promise<void> {
+  #assertCanStart(conversationId: string): void {
+    for (const running of this.#running.values()) {
+      if (running.conversationId === conversationId) {
+        throw new BurrowError('busy', 'Burrow is still answering in this conversation. Stop the answer or wait for it to finish.');
+      }
+    }
+    if (!this.#options.hasModel()) throw new BurrowError('no_model', NO_MODEL);
+  }
+
+  #start(conversationId: string, started: Omit<ChatStarted, 'generationId'>, history: ChatTurn[], prompt: string): ChatStarted {
+    this.#options.emit('conversations.changed', { id: conversationId });
+    const generationId = randomUUID();
+    const controller = new AbortController();
+    const options = generateOptions(this.#options.conversations, conversationId);
+    const done = this.#run({ generationId, conversationId, messageId: started.assistantMessage.id, history, prompt, options, controller });
+    this.#running.set(generationId, { conversationId, controller, done });
+    return { generationId, ...started };
+  }
+
+  async #run(job: Job): Promise<void> {
     const { conversations, engine, emit, deltaIntervalMs, saveIntervalMs } = this.#options;
     const { generationId, conversationId, messageId } = job;
     let text = '';
@@ -108,7 +195,6 @@ export class ChatService {
     const save = (fields: Partial<Pick<Message, 'status' | 'error'>> = {}): void => {
       conversations.updateMessage(messageId, { content: text, ...fields });
       savedLength = text.length;
-      lastSave = Date.now();
     };
     const flush = (): void => {
       flushTimer = undefined;
@@ -116,21 +202,31 @@ export class ChatService {
         emit('generation.delta', { generationId, seq: seq++, text: unsent });
         unsent = '';
       }
-      if (text.length !== savedLength && Date.now() - lastSave >= saveIntervalMs) save();
+      if (text.length !== savedLength && Date.now() - lastSave >= saveIntervalMs) {
+        // Counted as an attempt either way: a full disk is retried a second later, not every frame.
+        lastSave = Date.now();
+        try {
+          save();
+        } catch {
+          // Kept in memory; the final save reports the failure (and may well succeed).
+        }
+      }
     };
 
     let reason: GenerationEndReason = 'done';
     let error: ErrorValue | undefined;
     let stats: GenerationStats | undefined;
     try {
-      await this.#options.ensureModel();
+      await this.#options.ensureModel(conversationId);
       if (job.controller.signal.aborted) {
         reason = 'cancelled';
       } else {
+        const prepared = (await this.#options.prepareTurn?.({ conversationId, prompt: job.prompt, history: job.history, options: job.options, signal: job.controller.signal })) ?? null;
         const result = await engine.generate({
           sessionKey: conversationId,
           history: job.history,
-          prompt: job.prompt,
+          prompt: prepared?.prompt ?? job.prompt,
+          options: prepared?.options ?? job.options,
           signal: job.controller.signal,
           onText: (chunk) => {
             text += chunk;
@@ -141,6 +237,10 @@ export class ChatService {
         // The engine's final text is authoritative (chunks may split multi-byte characters).
         text = result.text;
         reason = result.reason;
+        if (prepared?.footer !== undefined && reason === 'done' && text.trim().length > 0) {
+          text += prepared.footer;
+          unsent += prepared.footer;
+        }
         stats = result.stats;
       }
     } catch (caught) {
@@ -149,11 +249,15 @@ export class ChatService {
     } finally {
       if (flushTimer) clearTimeout(flushTimer);
       flush();
+      const final: UnsavedAnswer = { content: text, status: statusFor(reason), error: error?.message ?? null };
       try {
-        save({ status: reason === 'done' ? 'complete' : reason === 'cancelled' ? 'cancelled' : 'error', error: error?.message ?? null });
+        save({ status: final.status, error: final.error });
       } catch (saveError) {
+        if (isStorageFailure(saveError)) this.#unsaved.set(messageId, final);
         reason = 'error';
-        error = toErrorValue(saveError);
+        error = isStorageFailure(saveError)
+          ? { code: 'storage_error', message: `Burrow could not save this answer: ${storageReason(saveError)}. It is still shown; retry saving.` }
+          : toErrorValue(saveError);
       }
       this.#running.delete(generationId);
       emit('generation.end', { generationId, conversationId, messageId, reason, ...(error ? { error } : {}), ...(stats ? { stats } : {}) });
@@ -162,8 +266,23 @@ export class ChatService {
   }
 }
 
+function statusFor(reason: GenerationEndReason): MessageStatus {
+  return reason === 'done' ? 'complete' : reason === 'cancelled' ? 'cancelled' : 'error';
+}
+
+/** The conversation's own settings, as engine overrides (unset ones fall back to the engine's). */
+function generateOptions(conversations: ConversationStore, conversationId: string): GenerateOptions {
+  const settings = conversations.settings(conversationId);
+  return {
+    ...(settings.systemPrompt !== null ? { systemPrompt: settings.systemPrompt } : {}),
+    ...(settings.temperature !== null ? { temperature: settings.temperature } : {}),
+    ...(settings.topP !== null ? { topP: settings.topP } : {}),
+    ...(settings.maxTokens !== null ? { maxTokens: settings.maxTokens } : {}),
+  };
+}
+
 /** The turns the model sees: earlier messages with text, in order. */
-function toHistory(messages: Message[]): ChatTurn[] {
+export function toHistory(messages: readonly HistoryTurn[]): ChatTurn[] {
   return messages.filter((message) => message.content.length > 0).map((message) => ({ role: message.role, text: message.content }));
 }
 

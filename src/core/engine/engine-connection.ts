@@ -4,11 +4,12 @@
  * dead process. EngineHost decides what happens next (status, restart).
  */
 import type { GenerationStats, ModelInfo } from '../../shared/contract';
+import type { HardwareReport, MemoryEstimate } from '../../shared/contract';
 import { BurrowError, errorCodes, type ErrorCode } from '../../shared/errors';
 import { WorkerMessage, type HostMessage, type LogLevel } from './protocol';
-import type { EngineChannel, EngineSettings, GenerateRequest, GenerateResult } from './types';
+import type { EngineChannel, EngineSettings, GenerateRequest, GenerateResult, MeasureRequest, MeasureResult } from './types';
 
-export type TurnInput = Pick<GenerateRequest, 'sessionKey' | 'history' | 'prompt'>;
+export type TurnInput = Pick<GenerateRequest, 'sessionKey' | 'history' | 'prompt' | 'options'>;
 
 export interface ExitInfo {
   code: number | null;
@@ -18,7 +19,11 @@ export interface ExitInfo {
 type Pending =
   | { kind: 'load'; resolve: (model: ModelInfo) => void; reject: (error: BurrowError) => void }
   | { kind: 'generate'; resolve: (result: GenerateResult) => void; reject: (error: BurrowError) => void; onText: (text: string) => void }
-  | { kind: 'ack'; resolve: () => void; reject: (error: BurrowError) => void };
+  | { kind: 'ack'; resolve: () => void; reject: (error: BurrowError) => void }
+  | { kind: 'measure'; resolve: (result: MeasureResult) => void; reject: (error: BurrowError) => void }
+  | { kind: 'count-tokens'; resolve: (counts: number[]) => void; reject: (error: BurrowError) => void }
+  | { kind: 'estimate'; resolve: (estimate: MemoryEstimate) => void; reject: (error: BurrowError) => void }
+  | { kind: 'hardware'; resolve: (hardware: HardwareReport) => void; reject: (error: BurrowError) => void };
 
 export interface ConnectionHooks {
   onLog?: ((level: LogLevel, message: string) => void) | undefined;
@@ -93,6 +98,7 @@ export class EngineConnection {
         sessionKey: input.sessionKey,
         history: input.history,
         prompt: input.prompt,
+        ...(input.options === undefined ? {} : { options: input.options }),
       }));
       cancel = () => {
         if (this.#alive) this.#channel.send({ type: 'cancel', id } satisfies HostMessage);
@@ -102,6 +108,35 @@ export class EngineConnection {
       if (signal.aborted) cancel();
     });
     return result.finally(() => signal.removeEventListener('abort', cancel));
+  }
+
+  measure(request: MeasureRequest): Promise<MeasureResult> {
+    return new Promise<MeasureResult>((resolve, reject) => {
+      this.#register({ kind: 'measure', resolve, reject }, (id) => ({
+        type: 'measure',
+        id,
+        history: request.history,
+        ...(request.systemPrompt === undefined ? {} : { systemPrompt: request.systemPrompt }),
+      }));
+    });
+  }
+
+  countTokens(texts: string[]): Promise<number[]> {
+    return new Promise<number[]>((resolve, reject) => {
+      this.#register({ kind: 'count-tokens', resolve, reject }, (id) => ({ type: 'count-tokens', id, texts }));
+    });
+  }
+
+  estimate(path: string, settings: EngineSettings): Promise<MemoryEstimate> {
+    return new Promise<MemoryEstimate>((resolve, reject) => {
+      this.#register({ kind: 'estimate', resolve, reject }, (id) => ({ type: 'estimate', id, path, settings }));
+    });
+  }
+
+  hardware(settings: EngineSettings): Promise<HardwareReport> {
+    return new Promise<HardwareReport>((resolve, reject) => {
+      this.#register({ kind: 'hardware', resolve, reject }, (id) => ({ type: 'hardware', id, settings }));
+    });
   }
 
   async unload(): Promise<void> {
@@ -177,6 +212,26 @@ export class EngineConnection {
         if (pending.kind !== 'generate') return;
         this.#pending.delete(id);
         pending.resolve({ text: message.text, reason: message.reason, stats: message.stats satisfies GenerationStats });
+        return;
+      case 'measured':
+        if (pending.kind !== 'measure') return;
+        this.#pending.delete(id);
+        pending.resolve({ tokens: message.tokens, contextSize: message.contextSize });
+        return;
+      case 'token-counts':
+        if (pending.kind !== 'count-tokens') return;
+        this.#pending.delete(id);
+        pending.resolve(message.counts);
+        return;
+      case 'estimated':
+        if (pending.kind !== 'estimate') return;
+        this.#pending.delete(id);
+        pending.resolve(message.estimate);
+        return;
+      case 'hardware-report':
+        if (pending.kind !== 'hardware') return;
+        this.#pending.delete(id);
+        pending.resolve(message.hardware);
         return;
       case 'ok':
         if (pending.kind !== 'ack') return;

@@ -4,11 +4,13 @@
  * plain-language error and brings it back — with the last model — on the next request.
  */
 import type { EngineStatus, ModelInfo } from '../../shared/contract';
+import type { HardwareReport, MemoryEstimate } from '../../shared/contract';
 import { BurrowError } from '../../shared/errors';
 import { EngineConnection } from './engine-connection';
 import type { LogLevel } from './protocol';
+import { answerDefaults, loadTimeSettingsDiffer, mergeEngineSettings, splitEngineSettings } from './runtime-settings';
 import { SerialQueue } from './serial-queue';
-import type { EngineSettings, GenerateRequest, GenerateResult, SpawnEngine, StatusListener } from './types';
+import type { EngineSettings, GenerateRequest, GenerateResult, MeasureRequest, MeasureResult, SpawnEngine, StatusListener } from './types';
 
 export interface EngineHostOptions {
   spawn: SpawnEngine;
@@ -19,7 +21,7 @@ export interface EngineHostOptions {
 }
 
 const NO_MODEL = 'No model is loaded. Open a .gguf model file to start chatting.';
-const cancelledBeforeStart = (): GenerateResult => ({ text: '', reason: 'cancelled', stats: { evaluatedTokens: 0, generatedTokens: 0, durationMs: 0 } });
+const cancelledBeforeStart = (): GenerateResult => ({ text: '', reason: 'cancelled', stats: { evaluatedTokens: 0, generatedTokens: 0, durationMs: 0, truncatedMessages: 0 } });
 
 export class EngineHost {
   #options: EngineHostOptions;
@@ -27,10 +29,16 @@ export class EngineHost {
   #connection: EngineConnection | null = null;
   /** The model to (re)load when a request finds no running engine: the last one loaded. */
   #modelPath: string | null = null;
+  /** The per-load overrides #modelPath was loaded with, reused when it is reloaded after a crash. */
+  #modelOverrides: EngineSettings = {};
   /** Starting, loading and unloading happen one at a time; generations only wait for them. */
   #lifecycle = new SerialQueue();
   #generating = 0;
   #disposed: Promise<void> | null = null;
+  /** Answer settings changed since start (updateSettings), sent with every answer. */
+  #answerSettings: EngineSettings = {};
+  /** A load-time setting changed while answers were being written: reload once they are done. */
+  #reloadPending = false;
 
   constructor(options: EngineHostOptions) {
     this.#options = options;
@@ -44,10 +52,11 @@ export class EngineHost {
     return this.#connection?.alive === true ? this.#connection.pid : undefined;
   }
 
-  async load(path: string): Promise<EngineStatus> {
+  /** `overrides` (a model's own GPU layers or context size) apply on top of the engine's settings for this load. */
+  async load(path: string, overrides: EngineSettings = {}): Promise<EngineStatus> {
     this.#assertOpen();
     return this.#lifecycle.run(async () => {
-      await this.#loadModel(path);
+      await this.#loadModel(path, overrides);
       return this.status();
     });
   }
@@ -60,14 +69,110 @@ export class EngineHost {
     this.#generating++;
     if (this.#generating === 1) this.#setStatus({ state: 'generating', model: connection.model, error: null });
     try {
-      return await connection.generate(request, request.signal, request.onText);
+      const options = { ...answerDefaults(this.#answerSettings), ...request.options };
+      return await connection.generate({ ...request, options }, request.signal, request.onText);
     } finally {
       this.#generating--;
+      if (this.#generating === 0 && this.#reloadPending) this.#reloadForSettings().catch(() => undefined);
       // A crash has already set 'stopped'; only a live engine goes back to 'ready'.
       if (this.#generating === 0 && this.#status.state === 'generating' && connection.alive) {
         this.#setStatus({ state: 'ready', model: connection.model, error: null });
       }
     }
+  }
+
+  /**
+   * Changes settings while Burrow runs; a key given as `undefined` goes back to the one Burrow
+   * started with. Answer settings (system prompt, temperature, top-p, max tokens) apply from the
+   * next answer. Load-time ones (context size, threads, GPU layers) reload the loaded model: at
+   * once, or when the answers being written are done. Resolves once any reload is done (its
+   * failure is reported through the status, like any load).
+   */
+  async updateSettings(patch: EngineSettings): Promise<void> {
+    this.#assertOpen();
+    const { answer, load } = splitEngineSettings(patch);
+    this.#answerSettings = mergeEngineSettings(this.#answerSettings, answer);
+    const before = this.#options.settings ?? {};
+    const after = mergeEngineSettings(before, load);
+    this.#options = { ...this.#options, settings: after };
+    const overrides = this.#modelOverrides;
+    if (!loadTimeSettingsDiffer({ ...before, ...overrides }, { ...after, ...overrides })) return;
+    this.#reloadPending = true;
+    // A failed reload is reported through the status (state 'error'), like any failed load.
+    if (this.#generating === 0) await this.#reloadForSettings().catch(() => undefined);
+  }
+
+  /** Loads the loaded model again with the current settings, if a change asked for it. */
+  async #reloadForSettings(): Promise<void> {
+    await this.#lifecycle.run(async () => {
+      if (!this.#reloadPending || this.#generating > 0) return;
+      this.#reloadPending = false;
+      const connection = this.#connection;
+      if (this.#modelPath === null || connection?.alive !== true || connection.model === null) return;
+      await this.#loadModel(this.#modelPath, this.#modelOverrides);
+    });
+  }
+
+  /**
+   * Counts a conversation's tokens with the loaded model. Never starts the engine or loads a
+   * model: resolves null when none is loaded (or one is loading), so a meter cannot cost a load.
+   */
+  async measure(request: MeasureRequest): Promise<MeasureResult | null> {
+    this.#assertOpen();
+    const connection = this.#connection;
+    if (connection?.alive !== true || connection.model === null || this.#status.state === 'loading') return null;
+    try {
+      const systemPrompt = request.systemPrompt ?? this.#answerSettings.systemPrompt;
+      return await connection.measure(systemPrompt === undefined ? request : { ...request, systemPrompt });
+    } catch (error) {
+      // Unloaded or stopped between the check and the answer: as if there were no model.
+      if (error instanceof BurrowError && (error.code === 'no_model' || error.code === 'engine_stopped')) return null;
+      throw error;
+    }
+  }
+
+  /**
+   * Tokens in each text with the loaded model's tokenizer (document chunking). Like measure,
+   * never starts the engine or loads a model: null when none is loaded.
+   */
+  async countTokens(texts: string[]): Promise<number[] | null> {
+    this.#assertOpen();
+    const connection = this.#connection;
+    if (connection?.alive !== true || connection.model === null || this.#status.state === 'loading') return null;
+    try {
+      return await connection.countTokens(texts);
+    } catch (error) {
+      if (error instanceof BurrowError && (error.code === 'no_model' || error.code === 'engine_stopped')) return null;
+      throw error;
+    }
+  }
+
+  /**
+   * What loading `path` with `overrides` would need, against what the machine has. Starts the
+   * engine process if needed (keeping the status it reported), never loads a model.
+   */
+  async estimate(path: string, overrides: EngineSettings = {}): Promise<MemoryEstimate> {
+    const connection = await this.#processForQuery();
+    return connection.estimate(path, { ...this.#options.settings, ...overrides });
+  }
+
+  /** The backend, GPU, memory and threads, as the engine process sees them. */
+  async hardware(): Promise<HardwareReport> {
+    const connection = await this.#processForQuery();
+    return connection.hardware(this.#options.settings ?? {});
+  }
+
+  /** A running process for a read-only request; a start it causes does not change what the UI shows. */
+  async #processForQuery(): Promise<EngineConnection> {
+    this.#assertOpen();
+    const current = this.#connection;
+    if (current?.alive === true) return current;
+    return this.#lifecycle.run(async () => {
+      const before = this.#status;
+      const connection = await this.#ensureProcess();
+      if (this.#status.state === 'starting') this.#setStatus(before);
+      return connection;
+    });
   }
 
   /** Frees the model (the process stays up for the next load). Later generations fail with 'no_model'. */
@@ -101,19 +206,20 @@ export class EngineHost {
     const current = this.#connection;
     if (current?.alive === true && current.model !== null) return current;
     if (this.#modelPath === null) throw new BurrowError('no_model', NO_MODEL);
-    await this.#loadModel(this.#modelPath);
+    await this.#loadModel(this.#modelPath, this.#modelOverrides);
     const connection = this.#connection as EngineConnection | null;
     if (connection === null || connection.model === null) throw new BurrowError('no_model', NO_MODEL);
     return connection;
   }
 
   /** Runs in #lifecycle. */
-  async #loadModel(path: string): Promise<ModelInfo> {
+  async #loadModel(path: string, overrides: EngineSettings = {}): Promise<ModelInfo> {
     const connection = await this.#ensureProcess();
     this.#setStatus({ state: 'loading', model: null, error: null });
     try {
-      const model = await connection.load(path, this.#options.settings ?? {});
+      const model = await connection.load(path, { ...this.#options.settings, ...overrides });
       this.#modelPath = path;
+      this.#modelOverrides = overrides;
       this.#setStatus({ state: 'ready', model, error: null });
       return model;
     } catch (caught) {

@@ -18,10 +18,13 @@ import {
 import type { GenerationStats, ModelInfo } from '../../shared/contract';
 import { BurrowError } from '../../shared/errors';
 import { checkModelFile } from './gguf-check';
+import { estimateMemory, hardwareReport } from './memory-estimate';
+import type { HardwareReport, MemoryEstimate } from '../../shared/contract';
 import type { LogLevel } from './protocol';
-import { SessionPool } from './session-pool';
+import { SessionPool, toChatHistory } from './session-pool';
 import { chooseThreads } from './threads';
-import type { ChatTurn, EngineSettings } from './types';
+import { countTruncated } from './truncation';
+import type { ChatTurn, EngineSettings, GenerateOptions, MeasureRequest, MeasureResult } from './types';
 
 const DEFAULT_CONTEXT_CAP = 4096;
 const DEFAULT_MAX_TOKENS = 1024;
@@ -33,6 +36,7 @@ export interface TurnRequest {
   sessionKey: string;
   history: ChatTurn[];
   prompt: string;
+  options?: GenerateOptions | undefined;
 }
 
 export interface TurnResult {
@@ -45,6 +49,7 @@ interface Loaded {
   model: LlamaModel;
   context: LlamaContext;
   sessions: SessionPool;
+  chatWrapper: ChatWrapper;
   info: ModelInfo;
   settings: EngineSettings;
 }
@@ -72,7 +77,11 @@ export class LlamaEngine {
       const threads = chooseThreads({ requested: settings.threads, modelBytes: sizeBytes });
       // On CPU a memory-mapped model stays resident twice (the mapping and the backend's
       // repacked copy): 1.28 GB vs 0.84 GB for TinyLlama Q4_K_M. On GPU mmap is the better default.
-      const model = await llama.loadModel({ modelPath: path, ...(onCpu ? { useMmap: false } : {}) });
+      const model = await llama.loadModel({
+        modelPath: path,
+        ...(onCpu ? { useMmap: false } : {}),
+        ...(settings.gpuLayers !== undefined && !onCpu ? { gpuLayers: settings.gpuLayers } : {}),
+      });
       let context: LlamaContext;
       let chatWrapper: ChatWrapper;
       try {
@@ -95,7 +104,7 @@ export class LlamaEngine {
         backend: onCpu || model.gpuLayers === 0 ? 'cpu' : String(llama.gpu),
         threads,
       };
-      this.#loaded = { model, context, info, settings, sessions: new SessionPool(context, chatWrapper, settings.systemPrompt) };
+      this.#loaded = { model, context, info, settings, chatWrapper, sessions: new SessionPool(context, chatWrapper, settings.systemPrompt) };
       return info;
     } catch (error) {
       throw new BurrowError('model_load_failed', `Burrow could not load this model: ${reasonOf(error)}`, { cause: error });
@@ -107,19 +116,23 @@ export class LlamaEngine {
     if (loaded === null) throw new BurrowError('no_model', 'No model is loaded. Open a .gguf model file to start chatting.');
     const started = performance.now();
     const { settings } = loaded;
-    const entry = await loaded.sessions.acquire(request.sessionKey, request.history);
+    const options = request.options ?? {};
+    const temperature = options.temperature ?? settings.temperature;
+    const topP = options.topP ?? settings.topP;
+    const entry = await loaded.sessions.acquire(request.sessionKey, request.history, options.systemPrompt ?? settings.systemPrompt);
     const meterBefore = entry.sequence.tokenMeter.getState();
     let generatedTokens = 0;
     let streamed = '';
     let text: string;
+    let truncatedMessages = 0;
     try {
       const result = await entry.session.promptWithMeta(request.prompt, {
         signal,
         // Keeps the partial answer (in the result and in the session) instead of throwing.
         stopOnAbortSignal: true,
-        maxTokens: settings.maxTokens ?? DEFAULT_MAX_TOKENS,
-        ...(settings.temperature !== undefined ? { temperature: settings.temperature } : {}),
-        ...(settings.topP !== undefined ? { topP: settings.topP } : {}),
+        maxTokens: options.maxTokens ?? settings.maxTokens ?? DEFAULT_MAX_TOKENS,
+        ...(temperature !== undefined ? { temperature } : {}),
+        ...(topP !== undefined ? { topP } : {}),
         ...(settings.seed !== undefined ? { seed: settings.seed } : {}),
         onToken: (tokens) => {
           generatedTokens += tokens.length;
@@ -130,6 +143,9 @@ export class LlamaEngine {
         },
       });
       text = result.responseText;
+      // node-llama-cpp's context shift drops the oldest turns (keeping the first system message)
+      // when the history outgrows the context; it is reported, never silent.
+      truncatedMessages = countTruncated(entry.session.getChatHistory(), entry.session.getLastEvaluationContextWindow());
       entry.turns = [...request.history, { role: 'user', text: request.prompt }, { role: 'assistant', text }];
     } catch (error) {
       // The session's history is unknown now; the next turn rebuilds it from the caller's.
@@ -148,8 +164,50 @@ export class LlamaEngine {
         evaluatedTokens: used.usedInputTokens + Math.min(used.usedOutputTokens, 1),
         generatedTokens,
         durationMs: performance.now() - started,
+        truncatedMessages,
       },
     };
+  }
+
+  /**
+   * Tokens the conversation takes as the model will see it (system prompt and chat template
+   * included). Synchronous inside, so an unload queued meanwhile cannot free the model mid-count.
+   */
+  measure(request: MeasureRequest): MeasureResult {
+    const loaded = this.#loaded;
+    if (loaded === null) throw new BurrowError('no_model', 'No model is loaded. Open a .gguf model file to start chatting.');
+    const chatHistory = toChatHistory(request.history, request.systemPrompt ?? loaded.settings.systemPrompt);
+    const { contextText } = loaded.chatWrapper.generateContextState({ chatHistory });
+    return { tokens: contextText.tokenize(loaded.model.tokenizer).length, contextSize: loaded.context.contextSize };
+  }
+
+  /** Tokens in each text with the loaded model's tokenizer (no chat template, no special tokens). */
+  countTokens(texts: readonly string[]): number[] {
+    const loaded = this.#loaded;
+    if (loaded === null) throw new BurrowError('no_model', 'No model is loaded. Open a .gguf model file to start chatting.');
+    return texts.map((text) => loaded.model.tokenize(text).length);
+  }
+
+  /** The llama.cpp backend is up: estimates and hardware reports need not wait for a load. */
+  get hasBackend(): boolean {
+    return this.#llama !== null;
+  }
+
+  /**
+   * Memory a load of `path` with `settings` would need, against what is free (the loaded model's
+   * memory counts as free: loading another one frees it first). Validates the file first.
+   */
+  async estimate(path: string, settings: EngineSettings): Promise<MemoryEstimate> {
+    await checkModelFile(path);
+    const llama = this.#llama?.instance ?? (await this.#ensureLlama(settings.gpu ?? 'auto'));
+    const loaded = this.#loaded;
+    const reclaimableBytes = loaded === null ? 0 : loaded.model.size;
+    return estimateMemory({ llama, path, settings, reclaimableBytes });
+  }
+
+  async hardware(settings: EngineSettings): Promise<HardwareReport> {
+    const llama = this.#llama?.instance ?? (await this.#ensureLlama(settings.gpu ?? 'auto'));
+    return hardwareReport(llama, settings, this.#loaded?.info.threads ?? null);
   }
 
   /** Frees the model, its context and sessions. The Llama backend stays for the next load. */

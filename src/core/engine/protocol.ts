@@ -2,10 +2,13 @@
  * Messages between EngineHost and the engine process. Both sides parse what they receive
  * from `unknown` with these schemas: a process boundary is a trust boundary, and a crashed
  * or mismatched peer must produce a clear error, not undefined behaviour.
+ * The port also carries `binaryTest.*` messages (binary-test-protocol.ts), which neither
+ * EngineHost nor the request handler sees.
  */
 import { z } from 'zod';
 import { ErrorValueSchema, GenerationStats, ModelInfo } from '../../shared/contract';
-import type { EngineSettings } from './types';
+import { HardwareReport, MemoryEstimate } from '../../shared/contract';
+import type { EngineSettings, GenerateOptions } from './types';
 
 /** Request ids are chosen by the host and echoed by the worker. */
 const RequestId = z.number().int().nonnegative();
@@ -17,6 +20,7 @@ const RequestId = z.number().int().nonnegative();
 export const EngineSettingsSchema = z.object({
   threads: z.number().int().positive().optional(),
   gpu: z.union([z.literal('auto'), z.literal(false)]).optional(),
+  gpuLayers: z.number().int().nonnegative().optional(),
   contextSize: z.number().int().positive().optional(),
   maxTokens: z.number().int().positive().optional(),
   temperature: z.number().nonnegative().optional(),
@@ -32,6 +36,13 @@ export const everySettingChecked: UncheckedSetting extends never ? true : false 
 
 const ChatTurnSchema = z.strictObject({ role: z.enum(['user', 'assistant']), text: z.string() });
 
+export const GenerateOptionsSchema = z.strictObject({
+  systemPrompt: z.string().optional(),
+  temperature: z.number().nonnegative().optional(),
+  topP: z.number().min(0).max(1).optional(),
+  maxTokens: z.number().int().positive().optional(),
+}) satisfies z.ZodType<GenerateOptions>;
+
 export const HostMessage = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('load'), id: RequestId, path: z.string().min(1), settings: EngineSettingsSchema }),
   z.strictObject({
@@ -40,10 +51,19 @@ export const HostMessage = z.discriminatedUnion('type', [
     sessionKey: z.string().min(1),
     history: z.array(ChatTurnSchema),
     prompt: z.string(),
+    options: GenerateOptionsSchema.optional(),
   }),
+  /** Counts tokens with the loaded model's tokenizer and chat template; answered at once, not queued behind a generation. */
+  z.strictObject({ type: z.literal('measure'), id: RequestId, history: z.array(ChatTurnSchema), systemPrompt: z.string().optional() }),
+  /** Tokens in each text with the loaded model's tokenizer, no template or special tokens (document chunking). Answered at once. */
+  z.strictObject({ type: z.literal('count-tokens'), id: RequestId, texts: z.array(z.string()).max(10_000) }),
   /** Stops the generation with this id (running or queued); its `done` carries reason 'cancelled'. */
   z.strictObject({ type: z.literal('cancel'), id: RequestId }),
   z.strictObject({ type: z.literal('unload'), id: RequestId }),
+  /** Memory a load of `path` with `settings` would need (validated first; never loads). Not queued behind generations once the backend is up. */
+  z.strictObject({ type: z.literal('estimate'), id: RequestId, path: z.string().min(1), settings: EngineSettingsSchema }),
+  /** The backend, GPU, memory and threads. Not queued behind generations once the backend is up. */
+  z.strictObject({ type: z.literal('hardware'), id: RequestId, settings: EngineSettingsSchema }),
   /** Frees every llama object, acknowledges, then the process exits. */
   z.strictObject({ type: z.literal('dispose'), id: RequestId }),
 ]);
@@ -61,6 +81,10 @@ export const WorkerMessage = z.discriminatedUnion('type', [
     reason: z.enum(['done', 'cancelled']),
     stats: GenerationStats,
   }),
+  z.strictObject({ type: z.literal('measured'), id: RequestId, tokens: z.number().int().nonnegative(), contextSize: z.number().int().positive() }),
+  z.strictObject({ type: z.literal('token-counts'), id: RequestId, counts: z.array(z.number().int().nonnegative()) }),
+  z.strictObject({ type: z.literal('estimated'), id: RequestId, estimate: MemoryEstimate }),
+  z.strictObject({ type: z.literal('hardware-report'), id: RequestId, hardware: HardwareReport }),
   /** Acknowledges unload/dispose. */
   z.strictObject({ type: z.literal('ok'), id: RequestId }),
   z.strictObject({

@@ -12,12 +12,14 @@ export interface SessionEntry {
   session: LlamaChatSession;
   /** The turns the session holds, or null when unknown (new, or a turn failed midway). */
   turns: ChatTurn[] | null;
+  /** The system prompt the session's history starts with. */
+  systemPrompt: string | undefined;
 }
 
 export class SessionPool {
   #context: LlamaContext;
   #chatWrapper: ChatWrapper;
-  #systemPrompt: string | undefined;
+  #defaultSystemPrompt: string | undefined;
   /** Map order is recency order: the first entry is the least recently used. */
   #entries = new Map<string, SessionEntry>();
 
@@ -28,7 +30,7 @@ export class SessionPool {
   constructor(context: LlamaContext, chatWrapper: ChatWrapper, systemPrompt: string | undefined) {
     this.#context = context;
     this.#chatWrapper = chatWrapper;
-    this.#systemPrompt = systemPrompt;
+    this.#defaultSystemPrompt = systemPrompt;
   }
 
   get size(): number {
@@ -39,20 +41,22 @@ export class SessionPool {
    * The session for `key`, holding exactly `history`. When the kept session already holds it
    * (the usual follow-up turn) it is used as is; otherwise its history is replaced, and
    * node-llama-cpp still reuses whatever prefix of tokens the sequence has in common.
+   * `systemPrompt` (the conversation's own) replaces the pool's default; changing it restarts the history.
    */
-  async acquire(key: string, history: ChatTurn[]): Promise<SessionEntry> {
+  async acquire(key: string, history: ChatTurn[], systemPrompt: string | undefined = this.#defaultSystemPrompt): Promise<SessionEntry> {
     let entry = this.#entries.get(key);
     if (entry !== undefined) {
       this.#entries.delete(key);
     } else {
       if (this.#context.sequencesLeft === 0) await this.#evictOldest();
       const sequence = this.#context.getSequence();
-      entry = { sequence, session: new LlamaChatSession({ contextSequence: sequence, chatWrapper: this.#chatWrapper }), turns: null };
+      entry = { sequence, session: new LlamaChatSession({ contextSequence: sequence, chatWrapper: this.#chatWrapper }), turns: null, systemPrompt };
     }
     this.#entries.set(key, entry);
-    if (entry.turns === null || !sameTurns(entry.turns, history)) {
-      entry.session.setChatHistory(toChatHistory(history, this.#systemPrompt));
+    if (entry.turns === null || entry.systemPrompt !== systemPrompt || !sameTurns(entry.turns, history)) {
+      entry.session.setChatHistory(toChatHistory(history, systemPrompt));
       entry.turns = history.slice();
+      entry.systemPrompt = systemPrompt;
     }
     return entry;
   }
@@ -82,7 +86,7 @@ function sameTurns(a: readonly ChatTurn[], b: readonly ChatTurn[]): boolean {
   return a.length === b.length && a.every((turn, i) => turn.role === b[i]?.role && turn.text === b[i]?.text);
 }
 
-function toChatHistory(turns: readonly ChatTurn[], systemPrompt: string | undefined): ChatHistoryItem[] {
+export function toChatHistory(turns: readonly ChatTurn[], systemPrompt: string | undefined): ChatHistoryItem[] {
   const items: ChatHistoryItem[] = systemPrompt ? [{ type: 'system', text: systemPrompt }] : [];
   for (const turn of turns) {
     items.push(turn.role === 'user' ? { type: 'user', text: turn.text } : { type: 'model', response: [turn.text] });

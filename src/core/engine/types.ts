@@ -22,6 +22,8 @@ export interface EngineSettings {
   threads?: number;
   /** 'auto' lets node-llama-cpp pick Metal/CUDA/Vulkan when present; false forces CPU. Default 'auto'. */
   gpu?: 'auto' | false;
+  /** Model layers offloaded to the GPU. Default: as many as fit (node-llama-cpp's 'auto'). A per-model override. */
+  gpuLayers?: number;
   /** Context size in tokens. Default: the model's training context, capped at 4096. */
   contextSize?: number;
   /** Most tokens in one answer. Default 1024. */
@@ -44,12 +46,22 @@ export interface ChatTurn {
   text: string;
 }
 
+/** Per-request overrides of EngineSettings (a conversation's own settings). */
+export interface GenerateOptions {
+  /** Replaces EngineSettings.systemPrompt for this conversation's session. */
+  systemPrompt?: string;
+  temperature?: number;
+  topP?: number;
+  maxTokens?: number;
+}
+
 export interface GenerateRequest {
   /** One chat session is kept per key (the conversation id), so a follow-up turn reuses the KV cache. */
   sessionKey: string;
   /** Earlier turns of the conversation, oldest first, NOT including `prompt`. */
   history: ChatTurn[];
   prompt: string;
+  options?: GenerateOptions;
   signal: AbortSignal;
   /** Raw text as the model produces it (the caller batches for the UI). */
   onText: (text: string) => void;
@@ -59,6 +71,18 @@ export interface GenerateResult {
   text: string;
   reason: 'done' | 'cancelled';
   stats: GenerationStats;
+}
+
+/** How many tokens a conversation takes in the loaded model's context (the context meter). */
+export interface MeasureRequest {
+  history: ChatTurn[];
+  /** The conversation's own system prompt; default EngineSettings.systemPrompt. */
+  systemPrompt?: string;
+}
+
+export interface MeasureResult {
+  tokens: number;
+  contextSize: number;
 }
 
 export type StatusListener = (status: EngineStatus) => void;

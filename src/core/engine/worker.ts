@@ -6,6 +6,8 @@
  * EngineHost restarts it.
  */
 import { BurrowError, toErrorValue } from '../../shared/errors';
+import { isBinaryTestMessage } from './binary-test-protocol';
+import { installBinaryTestForkProxy } from './binary-test-proxy';
 import { LlamaEngine } from './llama-engine';
 import { connectToParent } from './parent-port';
 import { HostMessage, type LogLevel, type WorkerMessage } from './protocol';
@@ -14,6 +16,8 @@ import { SerialQueue } from './serial-queue';
 const port = connectToParent();
 const post = (message: WorkerMessage): void => port.send(message);
 const log = (level: LogLevel, message: string): void => post({ type: 'log', level, message });
+// In an Electron utility process, node-llama-cpp's binary test runs through main (binary-test-proxy.ts). Before any getLlama().
+installBinaryTestForkProxy(port, log);
 
 const engine = new LlamaEngine(log);
 /** Load, generate, unload and dispose never overlap: each replaces or uses llama objects. */
@@ -46,7 +50,7 @@ function handle(message: HostMessage): void {
           const { signal } = controller;
           if (signal.aborted) {
             // Cancelled while waiting its turn: answer without touching the model.
-            post({ type: 'done', id: message.id, text: '', reason: 'cancelled', stats: { evaluatedTokens: 0, generatedTokens: 0, durationMs: 0 } });
+            post({ type: 'done', id: message.id, text: '', reason: 'cancelled', stats: { evaluatedTokens: 0, generatedTokens: 0, durationMs: 0, truncatedMessages: 0 } });
             return;
           }
           const result = await engine.generate(message, signal, (text) => post({ type: 'text', id: message.id, text }));
@@ -57,6 +61,37 @@ function handle(message: HostMessage): void {
           generations.delete(message.id);
         }
       });
+      return;
+    }
+    case 'measure':
+      // Immediate, not queued: the context meter must not wait for an answer to finish.
+      try {
+        post({ type: 'measured', id: message.id, ...engine.measure(message) });
+      } catch (error) {
+        fail(message.id, error);
+      }
+      return;
+    case 'count-tokens':
+      // Immediate like 'measure': document chunking must not wait behind a chat answer.
+      try {
+        post({ type: 'token-counts', id: message.id, counts: engine.countTokens(message.texts) });
+      } catch (error) {
+        fail(message.id, error);
+      }
+      return;
+    case 'estimate':
+    case 'hardware': {
+      const answer = async (): Promise<void> => {
+        try {
+          if (message.type === 'estimate') post({ type: 'estimated', id: message.id, estimate: await engine.estimate(message.path, message.settings) });
+          else post({ type: 'hardware-report', id: message.id, hardware: await engine.hardware(message.settings) });
+        } catch (error) {
+          fail(message.id, error);
+        }
+      };
+      // Only reads: once the backend is up they need not wait for an answer to finish (the
+      // library shows the estimate before loading); starting the backend is queued like a load.
+      void (engine.hasBackend ? answer() : queue.run(answer));
       return;
     }
     case 'cancel':
@@ -101,6 +136,7 @@ async function shutDown(id: number | null): Promise<void> {
 }
 
 port.onMessage((raw) => {
+  if (isBinaryTestMessage(raw)) return; // the binary-test proxy's own
   const parsed = HostMessage.safeParse(raw);
   if (!parsed.success) {
     // Answer the request it belongs to, if it has an id, so the host does not wait forever.

@@ -6,6 +6,7 @@ import type { SettingsStore } from '../store/settings';
 
 const RECENT_KEY = 'models.recent';
 const LAST_KEY = 'models.last';
+const DEFAULT_KEY = 'models.default';
 const MAX_RECENT = 10;
 const PathList = z.array(z.string()).max(100);
 
@@ -48,6 +49,32 @@ export class ModelAccess {
 
   setLast(path: string): void {
     this.#settings.set(LAST_KEY, path);
+  }
+
+  /** The model chosen as default in the library, or null (then the last one loaded is the default). */
+  chosenDefault(): string | null {
+    return this.#settings.get(DEFAULT_KEY, z.string().nullable(), null);
+  }
+
+  /** The model loaded at start and for conversations without their own: the chosen one, else the last loaded. */
+  defaultModel(): string | null {
+    return this.chosenDefault() ?? this.last();
+  }
+
+  setDefault(path: string | null): void {
+    this.#settings.set(DEFAULT_KEY, path);
+  }
+
+  /** The file is gone (deleted from the library): it is no longer recent, last or default. */
+  forget(path: string): void {
+    this.#settings.set(RECENT_KEY, this.recent().filter((entry) => entry !== path));
+    if (this.last() === path) this.#settings.set(LAST_KEY, null);
+    if (this.chosenDefault() === path) this.#settings.set(DEFAULT_KEY, null);
+  }
+
+  /** The models folder, resolved through symlinks. */
+  get modelsDir(): string {
+    return safeRealpath(this.#modelsDir);
   }
 }
 

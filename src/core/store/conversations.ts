@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { Database, Statement } from 'better-sqlite3';
-import type { Conversation, Message, MessageRole, MessageStatus } from '../../shared/contract';
+import type { Database } from 'better-sqlite3';
+import type { Conversation, ConversationSettings, ConversationView, Message, MessageRole, MessageStatus } from '../../shared/contract';
 import { BurrowError } from '../../shared/errors';
+import { MAX_DEPTH, prepareConversationSql, type ConversationRow, type MessageRow } from './conversation-sql';
+import { writing } from './storage-errors';
 
 export const DEFAULT_CONVERSATION_TITLE = 'New chat';
 
@@ -10,6 +12,11 @@ export interface NewMessage {
   role: MessageRole;
   content: string;
   status: MessageStatus;
+  /**
+   * The message this one answers or follows. Left out: the end of the branch on screen (the
+   * active leaf). `null`: a new first message (a sibling of the current first one).
+   */
+  parentId?: string | null;
 }
 
 export interface MessagePatch {
@@ -19,92 +26,47 @@ export interface MessagePatch {
   error?: string | null;
 }
 
+/** Each field: left out keeps the value, `null` clears it (back to Burrow's default). */
+export type ConversationSettingsPatch = { [K in keyof ConversationSettings]?: ConversationSettings[K] };
+
 export interface ConversationStoreOptions {
   /** Millisecond clock. Default `Date.now`. */
   now?: () => number;
 }
 
-interface ConversationRow {
-  id: string;
-  title: string;
-  created_at: number;
-  updated_at: number;
-  message_count: number;
-}
-
-interface MessageRow {
-  id: string;
-  conversation_id: string;
+/** One turn of the history the model sees. */
+export interface HistoryTurn {
   role: MessageRole;
   content: string;
-  status: MessageStatus;
-  error: string | null;
-  created_at: number;
 }
-
-const CONVERSATION_COLUMNS = `c.id, c.title, c.created_at, c.updated_at,
-  (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id) AS message_count`;
-const MESSAGE_COLUMNS = 'id, conversation_id, role, content, status, error, created_at';
 
 const conversationGone = (): BurrowError => new BurrowError('not_found', 'This conversation no longer exists.');
 const messageGone = (): BurrowError => new BurrowError('not_found', 'This message no longer exists.');
 
-/** Conversations and their messages. The only code that writes those tables. */
+/**
+ * Conversations and their messages: the only code that writes those tables. A conversation is
+ * a tree of messages (edits and regenerations add siblings); the branch on screen ends at the
+ * conversation's active leaf.
+ */
 export class ConversationStore {
-  readonly #db: Database;
+  #db: Database;
+  #sql: ReturnType<typeof prepareConversationSql>;
   readonly #clock: () => number;
   #lastTime = 0;
-  readonly #sql: {
-    list: Statement<[], ConversationRow>;
-    getConversation: Statement<[string], ConversationRow>;
-    listMessages: Statement<[string], MessageRow>;
-    getMessage: Statement<[string], MessageRow>;
-    insertConversation: Statement<[string, string, number, number]>;
-    rename: Statement<[string, string]>;
-    touch: Statement<[number, string]>;
-    deleteConversation: Statement<[string]>;
-    insertMessage: Statement<[NewMessage & { id: string; createdAt: number }], MessageRow>;
-    updateMessage: Statement<
-      [{ id: string; content: string | null; status: string | null; setsError: number; error: string | null }]
-    >;
-    markInterrupted: Statement<[]>;
-  };
 
   constructor(db: Database, options: ConversationStoreOptions = {}) {
     this.#db = db;
+    this.#sql = prepareConversationSql(db);
     this.#clock = options.now ?? Date.now;
-    this.#sql = {
-      // rowid breaks ties so two conversations touched in the same millisecond keep a stable order.
-      list: db.prepare(`SELECT ${CONVERSATION_COLUMNS} FROM conversations c ORDER BY c.updated_at DESC, c.rowid DESC`),
-      getConversation: db.prepare(`SELECT ${CONVERSATION_COLUMNS} FROM conversations c WHERE c.id = ?`),
-      listMessages: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? ORDER BY seq`),
-      getMessage: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = ?`),
-      insertConversation: db.prepare(
-        'INSERT INTO conversations (id, title, created_at, updated_at) VALUES (?, ?, ?, ?)',
-      ),
-      rename: db.prepare('UPDATE conversations SET title = ? WHERE id = ?'),
-      // max(): a clock that steps backwards must not push an active conversation down the list.
-      touch: db.prepare('UPDATE conversations SET updated_at = max(updated_at, ?) WHERE id = ?'),
-      deleteConversation: db.prepare('DELETE FROM conversations WHERE id = ?'),
-      insertMessage: db.prepare(
-        `INSERT INTO messages (id, conversation_id, seq, role, content, status, error, created_at)
-         VALUES (@id, @conversationId,
-                 (SELECT coalesce(max(seq), 0) + 1 FROM messages WHERE conversation_id = @conversationId),
-                 @role, @content, @status, NULL, @createdAt)
-         RETURNING ${MESSAGE_COLUMNS}`,
-      ),
-      updateMessage: db.prepare(
-        `UPDATE messages SET
-           content = coalesce(@content, content),
-           status = coalesce(@status, status),
-           error = CASE WHEN @setsError THEN @error ELSE error END
-         WHERE id = @id`,
-      ),
-      markInterrupted: db.prepare("UPDATE messages SET status = 'interrupted' WHERE status = 'streaming'"),
-    };
   }
 
-  /** Most recently active first. */
+  /** Switches to another handle of the same schema (after a restore). */
+  attach(db: Database): void {
+    this.#db = db;
+    this.#sql = prepareConversationSql(db);
+  }
+
+  /** Pinned first, then most recently active first. */
   list(): Conversation[] {
     return this.#sql.list.all().map(toConversation);
   }
@@ -112,71 +74,188 @@ export class ConversationStore {
   create(title: string = DEFAULT_CONVERSATION_TITLE): Conversation {
     const id = randomUUID();
     const now = this.#now();
-    this.#sql.insertConversation.run(id, title, now, now);
-    return { id, title, createdAt: now, updatedAt: now, messageCount: 0 };
+    writing('create the conversation', () => this.#sql.insertConversation.run(id, title, now, now));
+    return { id, title, createdAt: now, updatedAt: now, messageCount: 0, pinned: false };
   }
 
-  get(id: string): { conversation: Conversation; messages: Message[] } {
-    // One read transaction, so the count and the list cannot disagree with a concurrent writer.
+  /** The conversation, the branch on screen (root first, each message with its alternatives) and its settings. */
+  get(id: string): ConversationView {
+    // One read transaction, so the parts cannot disagree with a concurrent writer.
     return this.#db.transaction(() => {
       const row = this.#sql.getConversation.get(id);
       if (row === undefined) throw conversationGone();
-      return { conversation: toConversation(row), messages: this.#sql.listMessages.all(id).map(toMessage) };
+      const leaf = this.#activeLeaf(row);
+      const path = leaf === null ? [] : this.#sql.path.all({ leaf, maxDepth: MAX_DEPTH });
+      const children = new Map<string | null, string[]>();
+      for (const node of this.#sql.tree.iterate(id)) {
+        const list = children.get(node.parent_id);
+        if (list === undefined) children.set(node.parent_id, [node.id]);
+        else list.push(node.id);
+      }
+      return {
+        conversation: toConversation(row),
+        messages: path.map((message) => toMessage(message, children.get(message.parent_id) ?? [message.id])),
+        settings: toSettings(row),
+      };
     })();
   }
 
   /** Renaming is housekeeping, not activity, so the conversation keeps its place in the list. */
   rename(id: string, title: string): Conversation {
-    return this.#db.transaction(() => {
-      if (this.#sql.rename.run(title, id).changes === 0) throw conversationGone();
-      const row = this.#sql.getConversation.get(id);
-      if (row === undefined) throw conversationGone();
-      return toConversation(row);
-    })();
+    return this.#updateConversation(id, 'rename the conversation', () => this.#sql.rename.run(title, id).changes);
   }
 
-  /** Its messages go too (ON DELETE CASCADE); secure_delete overwrites their text on disk. */
+  setPinned(id: string, pinned: boolean): Conversation {
+    return this.#updateConversation(id, 'pin the conversation', () => this.#sql.setPinned.run(pinned ? 1 : 0, id).changes);
+  }
+
+  /**
+   * Deletes the conversation with every message of every branch; the search-index triggers
+   * remove their entries in the same transaction, and secure_delete overwrites the freed bytes.
+   */
   delete(id: string): void {
-    if (this.#sql.deleteConversation.run(id).changes === 0) throw conversationGone();
+    writing('delete the conversation', () =>
+      this.#db.transaction(() => {
+        this.#sql.deleteMessages.run(id);
+        if (this.#sql.deleteConversation.run(id).changes === 0) throw conversationGone();
+      })(),
+    );
   }
 
   addMessage(message: NewMessage): Message {
-    return this.#db.transaction(() => {
-      const now = this.#now();
-      if (this.#sql.touch.run(now, message.conversationId).changes === 0) throw conversationGone();
-      const row = this.#sql.insertMessage.get({
-        id: randomUUID(),
-        conversationId: message.conversationId,
-        role: message.role,
-        content: message.content,
-        status: message.status,
-        createdAt: now,
-      });
-      if (row === undefined) throw new BurrowError('storage_error', 'The message could not be saved.');
-      return toMessage(row);
-    })();
+    return writing('save this message', () =>
+      this.#db.transaction(() => {
+        const row = this.#insert(message, this.#now());
+        return toMessage(row, this.#siblingIds(row));
+      })(),
+    );
+  }
+
+  /**
+   * A question and the empty answer that will stream into it, written together so a crash
+   * never leaves a question without its answer. `parentId` as in `NewMessage`.
+   */
+  addExchange(input: { conversationId: string; parentId?: string | null; text: string }): { userMessage: Message; assistantMessage: Message } {
+    return writing('save this message', () =>
+      this.#db.transaction(() => {
+        const now = this.#now();
+        const user = this.#insert({ conversationId: input.conversationId, parentId: input.parentId, role: 'user', content: input.text, status: 'complete' }, now);
+        const assistant = this.#insert({ conversationId: input.conversationId, parentId: user.id, role: 'assistant', content: '', status: 'streaming' }, now);
+        return { userMessage: toMessage(user, this.#siblingIds(user)), assistantMessage: toMessage(assistant, [assistant.id]) };
+      })(),
+    );
   }
 
   updateMessage(id: string, patch: MessagePatch): void {
-    const result = this.#sql.updateMessage.run({
-      id,
-      content: patch.content ?? null,
-      status: patch.status ?? null,
-      setsError: patch.error === undefined ? 0 : 1,
-      error: patch.error ?? null,
-    });
+    const result = writing('save this message', () =>
+      this.#sql.updateMessage.run({
+        id,
+        content: patch.content ?? null,
+        status: patch.status ?? null,
+        setsError: patch.error === undefined ? 0 : 1,
+        error: patch.error ?? null,
+      }),
+    );
     if (result.changes === 0) throw messageGone();
   }
 
   getMessage(id: string): Message {
     const row = this.#sql.getMessage.get(id);
     if (row === undefined) throw messageGone();
-    return toMessage(row);
+    return toMessage(row, this.#siblingIds(row));
+  }
+
+  /** The turns from the first message down to `messageId` (included); `null` gives none. */
+  historyTo(messageId: string | null): HistoryTurn[] {
+    if (messageId === null) return [];
+    return this.#sql.path.all({ leaf: messageId, maxDepth: MAX_DEPTH }).map((row) => ({ role: row.role, content: row.content }));
+  }
+
+  /** The end of the branch on screen, or null for an empty conversation. */
+  activeLeafId(conversationId: string): string | null {
+    const row = this.#sql.getConversation.get(conversationId);
+    if (row === undefined) throw conversationGone();
+    return this.#activeLeaf(row);
+  }
+
+  /** Shows the branch through `messageId`, down to its newest message. */
+  switchBranch(messageId: string): ConversationView {
+    const conversationId = writing('switch to that version', () =>
+      this.#db.transaction(() => {
+        const message = this.#sql.getMessage.get(messageId);
+        if (message === undefined) throw messageGone();
+        const leaf = this.#sql.newestLeafUnder.get({ id: messageId, maxDepth: MAX_DEPTH }) ?? messageId;
+        this.#sql.setActiveLeaf.run(leaf, message.conversation_id);
+        return message.conversation_id;
+      })(),
+    );
+    return this.get(conversationId);
+  }
+
+  settings(id: string): ConversationSettings {
+    const row = this.#sql.getConversation.get(id);
+    if (row === undefined) throw conversationGone();
+    return toSettings(row);
+  }
+
+  setSettings(id: string, patch: ConversationSettingsPatch): ConversationSettings {
+    return writing('save these settings', () =>
+      this.#db.transaction(() => {
+        const row = this.#sql.getConversation.get(id);
+        if (row === undefined) throw conversationGone();
+        const next = { ...toSettings(row), ...definedOnly(patch) };
+        this.#sql.setSettings.run({ id, ...next });
+        return next;
+      })(),
+    );
   }
 
   /** Run once at startup: a reply that was streaming when Burrow stopped is kept, marked interrupted. */
   markInterrupted(): number {
-    return this.#sql.markInterrupted.run().changes;
+    return writing('mark unfinished answers', () => this.#sql.markInterrupted.run().changes);
+  }
+
+  #updateConversation(id: string, action: string, update: () => number): Conversation {
+    return writing(action, () =>
+      this.#db.transaction(() => {
+        if (update() === 0) throw conversationGone();
+        const row = this.#sql.getConversation.get(id);
+        if (row === undefined) throw conversationGone();
+        return toConversation(row);
+      })(),
+    );
+  }
+
+  /** Inside a transaction: inserts, makes the new message the active leaf, bumps the conversation. */
+  #insert(message: NewMessage, now: number): MessageRow {
+    const conversation = this.#sql.getConversation.get(message.conversationId);
+    if (conversation === undefined) throw conversationGone();
+    const parentId = message.parentId === undefined ? this.#activeLeaf(conversation) : message.parentId;
+    if (parentId !== null && this.#sql.getMessage.get(parentId)?.conversation_id !== message.conversationId) throw messageGone();
+    const row = this.#sql.insertMessage.get({
+      id: randomUUID(),
+      conversationId: message.conversationId,
+      parent_id: parentId,
+      role: message.role,
+      content: message.content,
+      status: message.status,
+      error: null,
+      created_at: now,
+    });
+    if (row === undefined) throw new BurrowError('storage_error', 'The message could not be saved.');
+    this.#sql.setActiveLeaf.run(row.id, message.conversationId);
+    this.#sql.touch.run(now, message.conversationId);
+    return row;
+  }
+
+  /** The stored active leaf, or (for a missing or dangling one) the newest message, which is always a leaf. */
+  #activeLeaf(row: ConversationRow): string | null {
+    if (row.active_leaf_id !== null && this.#sql.getMessage.get(row.active_leaf_id)?.conversation_id === row.id) return row.active_leaf_id;
+    return this.#sql.newestMessage.get(row.id) ?? null;
+  }
+
+  #siblingIds(row: MessageRow): string[] {
+    return this.#sql.siblings.all(row.conversation_id, row.parent_id);
   }
 
   /** Strictly increasing, so "most recent" never ties within one process even in the same millisecond. */
@@ -186,6 +265,10 @@ export class ConversationStore {
   }
 }
 
+function definedOnly(patch: ConversationSettingsPatch): Partial<ConversationSettings> {
+  return Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined)) as Partial<ConversationSettings>;
+}
+
 function toConversation(row: ConversationRow): Conversation {
   return {
     id: row.id,
@@ -193,13 +276,20 @@ function toConversation(row: ConversationRow): Conversation {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     messageCount: row.message_count,
+    pinned: row.pinned === 1,
   };
 }
 
-function toMessage(row: MessageRow): Message {
+function toSettings(row: ConversationRow): ConversationSettings {
+  return { systemPrompt: row.system_prompt, temperature: row.temperature, topP: row.top_p, maxTokens: row.max_tokens };
+}
+
+function toMessage(row: MessageRow, siblingIds: string[]): Message {
   return {
     id: row.id,
     conversationId: row.conversation_id,
+    parentId: row.parent_id,
+    siblingIds,
     role: row.role,
     content: row.content,
     status: row.status,

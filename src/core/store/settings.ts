@@ -4,10 +4,15 @@ import { BurrowError } from '../../shared/errors';
 
 /** Small preferences stored as JSON, one row per key. */
 export class SettingsStore {
-  readonly #get: Statement<[string], string>;
-  readonly #set: Statement<[string, string]>;
+  #get!: Statement<[string], string>;
+  #set!: Statement<[string, string]>;
 
   constructor(db: Database) {
+    this.attach(db);
+  }
+
+  /** Switches to another handle of the same schema (after a restore). */
+  attach(db: Database): void {
     this.#get = db.prepare<[string], string>('SELECT value FROM settings WHERE key = ?').pluck();
     this.#set = db.prepare(
       'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',

@@ -43,8 +43,13 @@ describe('ConversationStore', () => {
       createdAt: clock.time,
       updatedAt: clock.time,
       messageCount: 0,
+      pinned: false,
     });
-    expect(conversations.get(created.id)).toEqual({ conversation: created, messages: [] });
+    expect(conversations.get(created.id)).toEqual({
+      conversation: created,
+      messages: [],
+      settings: { systemPrompt: null, temperature: null, topP: null, maxTokens: null },
+    });
   });
 
   it('lists the most recently active conversation first, with its message count', () => {

@@ -34,9 +34,10 @@ function expectStorageError(action: () => unknown, message: RegExp): void {
   expect((thrown as BurrowError).message).toMatch(message);
 }
 
-/** A pretend next version, so the upgrade path is exercised before a real v2 exists. */
+/** A pretend next version, so the upgrade path is exercised before a real one exists. */
+const NEXT = migrations.length + 1;
 const addTags: Migration = {
-  version: 2,
+  version: NEXT,
   up(db) {
     db.exec('CREATE TABLE tags (name TEXT PRIMARY KEY NOT NULL) STRICT');
   },
@@ -87,7 +88,7 @@ describe('openDatabase', () => {
     closeDatabase(temp.open());
     const db = temp.open(temp.file, { readonly: true });
     expect(db.readonly).toBe(true);
-    expect(() => new ConversationStore(db).create()).toThrow(/readonly/);
+    expect(() => new ConversationStore(db).create()).toThrow(/read-only/);
   });
 
   it('reports a missing file opened read-only as a storage error', () => {
@@ -112,13 +113,13 @@ describe('migrations', () => {
     closeDatabase(v1);
 
     const v2 = temp.open(temp.file, { migrations: [...migrations, addTags] });
-    expect(v2.pragma('user_version', { simple: true })).toBe(2);
+    expect(v2.pragma('user_version', { simple: true })).toBe(NEXT);
     v2.prepare('INSERT INTO tags (name) VALUES (?)').run('work');
 
-    const backup = snapshotPath(temp.file, 2);
-    expect(backup).toBe(`${temp.file}.before-v2.bak`);
+    const backup = snapshotPath(temp.file, NEXT);
+    expect(backup).toBe(`${temp.file}.before-v${NEXT}.bak`);
     const snapshot = temp.open(backup, { readonly: true, migrations: [...migrations] });
-    expect(snapshot.pragma('user_version', { simple: true })).toBe(1);
+    expect(snapshot.pragma('user_version', { simple: true })).toBe(migrations.length);
     expect(new ConversationStore(snapshot).list()).toEqual([created]);
     expect(snapshot.prepare("SELECT count(*) FROM sqlite_schema WHERE name = 'tags'").pluck().get()).toBe(0);
   });
@@ -126,16 +127,16 @@ describe('migrations', () => {
   it('leave the database at its old version when an upgrade step fails', () => {
     closeDatabase(temp.open());
     const broken: Migration = {
-      version: 2,
+      version: NEXT,
       up(db) {
         db.exec('CREATE TABLE half_done (x INTEGER) STRICT');
         throw new Error('disk full');
       },
     };
-    expectStorageError(() => temp.open(temp.file, { migrations: [...migrations, broken] }), /version 2: disk full/);
+    expectStorageError(() => temp.open(temp.file, { migrations: [...migrations, broken] }), new RegExp(`version ${NEXT}: disk full`));
 
     const db = temp.open();
-    expect(db.pragma('user_version', { simple: true })).toBe(1);
+    expect(db.pragma('user_version', { simple: true })).toBe(migrations.length);
     expect(db.prepare("SELECT count(*) FROM sqlite_schema WHERE name = 'half_done'").pluck().get()).toBe(0);
   });
 

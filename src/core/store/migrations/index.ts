@@ -1,5 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { initial } from './001-initial';
+import { history } from './002-history';
+import { documents } from './003-documents';
 
 /**
  * One schema step. `up` runs inside a transaction that also sets `PRAGMA user_version` to
@@ -11,4 +13,4 @@ export interface Migration {
 }
 
 /** Every migration, in order; versions run 1, 2, 3… without gaps. Append, never edit a shipped one. */
-export const migrations: readonly Migration[] = [initial];
+export const migrations: readonly Migration[] = [initial, history, documents];

@@ -1,0 +1,167 @@
+/**
+ * `burrow summarize FILE [--style key-points|brief|outline] [--focus TEXT] [--model FILE] [--json]`:
+ * reads a document, summarises the whole of it with the same core as the app, and prints the
+ * summary (with its references and what it covers) to stdout. Progress goes to stderr; with
+ * --json, every document event is one JSON line on stdout instead. Ctrl+C cancels (the same
+ * command later resumes from where it stopped). Exit 0 when done, 1 on an error, 2 for a usage
+ * error, 130 when cancelled.
+ */
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { EventPayload, ProcedureInput, ProcedureName, ProcedureOutput, SummaryStyle } from '../shared/contract';
+import { BurrowError, type ErrorCode } from '../shared/errors';
+import { createAssistant, type Assistant } from '../core/assistant';
+import { spawnNodeEngine } from '../core/engine/node-spawn';
+import { resolveDataDir } from '../core/paths';
+
+const USAGE = `Usage: burrow summarize FILE [--style key-points|brief|outline] [--focus TEXT] [--model FILE.gguf] [--json]
+
+  FILE      a PDF, Word (.docx), EPUB, HTML, Markdown or text file
+  --style   key-points (default), brief (one paragraph) or outline
+  --focus   what to pay particular attention to, e.g. "costs"
+  --model   the model to summarise with (default: the one you used last)`;
+
+const STYLES: readonly SummaryStyle[] = ['key-points', 'brief', 'outline'];
+
+export interface SummarizeIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WriteStream | NodeJS.WritableStream;
+}
+
+export async function summarizeCommand(argv: string[], io: SummarizeIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        style: { type: 'string', default: 'key-points' },
+        focus: { type: 'string' },
+        model: { type: 'string' },
+        threads: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    io.stderr.write(`burrow summarize: ${(error as Error).message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    io.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const [file, ...extra] = positionals;
+  const style = values.style as SummaryStyle;
+  if (file === undefined || extra.length > 0 || !STYLES.includes(style)) {
+    io.stderr.write(`${USAGE}\n`);
+    return 2;
+  }
+
+  const assistant = createAssistant({
+    dataDir: resolveDataDir(),
+    spawnEngine: spawnNodeEngine(),
+    autoLoadLastModel: false,
+    ...(values.threads !== undefined ? { engineSettings: { threads: Math.max(1, Number.parseInt(values.threads, 10) || 1) } } : {}),
+    grantedModels: values.model ? [values.model] : [],
+    pickModelFile: () => Promise.reject(new BurrowError('refused', 'Pass the model with --model FILE.gguf.')),
+  });
+  const abort = new AbortController();
+  const onSigint = (): void => abort.abort();
+  process.once('SIGINT', onSigint);
+  try {
+    if (values.model !== undefined) await call(assistant, 'models.load', { path: values.model });
+    const document = await call(assistant, 'documents.add', { path: assistant.grantDocument(resolve(file)) });
+    if (!values.json) {
+      const size = document.pageCount !== null ? `${document.pagesRead ?? document.pageCount} of ${document.pageCount} pages` : `${document.charCount.toLocaleString('en-US')} characters`;
+      io.stderr.write(`Read ${document.fileName} (${document.format}, ${size}).\n`);
+      for (const notice of document.notices) io.stderr.write(`Note: ${notice}\n`);
+    } else {
+      io.stdout.write(`${JSON.stringify({ event: 'document.added', ...document })}\n`);
+    }
+    const end = await runSummary(assistant, io, values.json, abort.signal, { documentId: document.id, style, ...(values.focus ? { focus: values.focus } : {}) });
+    if (end.status === 'done' && end.messageId !== null) {
+      const view = await call(assistant, 'documents.get', { documentId: document.id });
+      if (values.json) io.stdout.write(`${JSON.stringify({ event: 'summary', ...view.summaries.find((summary) => summary.id === end.summaryId) })}\n`);
+      else io.stdout.write(`${assistant.conversations.getMessage(end.messageId).content}\n`);
+      return 0;
+    }
+    if (end.status === 'cancelled') {
+      if (!values.json) io.stderr.write(`\nCancelled. The summary covers ${end.coverage.text}; run the same command again to go on.\n`);
+      return 130;
+    }
+    if (!values.json) io.stderr.write(`\nburrow summarize: ${end.error?.message ?? 'the summary failed.'}\n`);
+    return 1;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (values.json) io.stdout.write(`${JSON.stringify({ event: 'error', code: error instanceof BurrowError ? error.code : 'internal', message })}\n`);
+    else io.stderr.write(`burrow summarize: ${message}\n`);
+    return 1;
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+    await assistant.dispose();
+  }
+}
+
+async function call<K extends ProcedureName>(assistant: Assistant, name: K, input: ProcedureInput<K>): Promise<ProcedureOutput<K>> {
+  const result = await assistant.router.call(name, input);
+  if (!result.ok) throw new BurrowError(result.error.code as ErrorCode, result.error.message);
+  return result.value as ProcedureOutput<K>;
+}
+
+/** Starts the summary and follows its events until its end event. */
+function runSummary(
+  assistant: Assistant,
+  io: SummarizeIo,
+  json: boolean,
+  signal: AbortSignal,
+  input: ProcedureInput<'documents.summarize'>,
+): Promise<EventPayload<'document.summary'>> {
+  const isTty = 'isTTY' in io.stderr && io.stderr.isTTY === true;
+  let summaryId: string | undefined;
+  const early: Array<[string, unknown]> = [];
+  return new Promise((resolveEnd, reject) => {
+    const handle = (name: string, payload: unknown): void => {
+      if (name === 'document.progress') {
+        const progress = payload as EventPayload<'document.progress'>;
+        if (progress.summaryId !== summaryId) return;
+        if (json) return void io.stdout.write(`${JSON.stringify({ event: name, ...progress })}\n`);
+        const left = progress.secondsLeft === null ? '' : `, about ${formatSeconds(progress.secondsLeft)} left`;
+        const where = progress.section === null ? '' : ` — ${progress.section}`;
+        const line =
+          progress.stage === 'chunking'
+            ? 'Preparing the text for the model…'
+            : `${progress.percent}% · ${progress.stage === 'reduce' ? 'combining' : 'summarising'} ${progress.chunksDone}/${progress.chunksTotal} chunks${where}${left}`;
+        io.stderr.write(isTty ? `\r\x1b[K${line}` : `${line}\n`);
+      } else if (name === 'document.summary') {
+        const end = payload as EventPayload<'document.summary'>;
+        if (end.summaryId !== summaryId) return;
+        if (json) io.stdout.write(`${JSON.stringify({ event: name, ...end })}\n`);
+        else if (isTty) io.stderr.write('\n');
+        unsubscribe();
+        resolveEnd(end);
+      }
+    };
+    const unsubscribe = assistant.subscribe((name, payload) => {
+      if (summaryId === undefined) early.push([name, payload]);
+      else handle(name, payload);
+    });
+    call(assistant, 'documents.summarize', input).then(
+      (started) => {
+        summaryId = started.summaryId;
+        signal.addEventListener('abort', () => void call(assistant, 'documents.cancel', { summaryId: started.summaryId }), { once: true });
+        for (const [name, payload] of early.splice(0)) handle(name, payload);
+      },
+      (error: unknown) => {
+        unsubscribe();
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
+}
+
+function formatSeconds(seconds: number): string {
+  if (seconds < 90) return `${Math.max(1, Math.round(seconds))} s`;
+  return `${Math.round(seconds / 60)} min`;
+}

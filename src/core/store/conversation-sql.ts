@@ -1,0 +1,104 @@
+/** The SQL of ConversationStore, written once: row shapes and prepared statements. */
+import type { Database } from 'better-sqlite3';
+import type { MessageRole, MessageStatus } from '../../shared/contract';
+
+export interface ConversationRow {
+  id: string;
+  title: string;
+  created_at: number;
+  updated_at: number;
+  message_count: number;
+  pinned: number;
+  active_leaf_id: string | null;
+  system_prompt: string | null;
+  temperature: number | null;
+  top_p: number | null;
+  max_tokens: number | null;
+}
+
+export interface MessageRow {
+  id: string;
+  conversation_id: string;
+  parent_id: string | null;
+  role: MessageRole;
+  content: string;
+  status: MessageStatus;
+  error: string | null;
+  created_at: number;
+}
+
+const CONVERSATION_COLUMNS = `c.id, c.title, c.created_at, c.updated_at, c.pinned, c.active_leaf_id,
+  c.system_prompt, c.temperature, c.top_p, c.max_tokens,
+  (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id) AS message_count`;
+const MESSAGE_COLUMNS = 'id, conversation_id, parent_id, role, content, status, error, created_at';
+/** Longest branch walked; parent links cannot form a loop, this only bounds a damaged file. */
+export const MAX_DEPTH = 1_000_000;
+
+
+export function prepareConversationSql(db: Database) {
+  return {
+    // Pinned first; rowid breaks ties so two conversations touched in the same millisecond keep a stable order.
+    list: db.prepare<[], ConversationRow>(
+      `SELECT ${CONVERSATION_COLUMNS} FROM conversations c ORDER BY c.pinned DESC, c.updated_at DESC, c.rowid DESC`,
+    ),
+    getConversation: db.prepare<[string], ConversationRow>(`SELECT ${CONVERSATION_COLUMNS} FROM conversations c WHERE c.id = ?`),
+    getMessage: db.prepare<[string], MessageRow>(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = ?`),
+    newestMessage: db.prepare<[string], string>('SELECT id FROM messages WHERE conversation_id = ? ORDER BY seq DESC LIMIT 1').pluck(),
+    /** Root first. */
+    path: db.prepare<{ leaf: string; maxDepth: number }, MessageRow>(
+      `WITH RECURSIVE path (id, depth) AS (
+         SELECT @leaf, 0
+         UNION ALL
+         SELECT m.parent_id, path.depth + 1 FROM messages m JOIN path ON m.id = path.id
+         WHERE m.parent_id IS NOT NULL AND path.depth < @maxDepth
+       )
+       SELECT ${MESSAGE_COLUMNS.split(', ').map((column) => `m.${column}`).join(', ')}
+       FROM path JOIN messages m ON m.id = path.id ORDER BY path.depth DESC`,
+    ),
+    /** Every message's parent in creation order: enough to know each message's siblings. */
+    tree: db.prepare<[string], { id: string; parent_id: string | null }>(
+      'SELECT id, parent_id FROM messages WHERE conversation_id = ? ORDER BY seq',
+    ),
+    siblings: db.prepare<[string, string | null], string>(
+      'SELECT id FROM messages WHERE conversation_id = ? AND parent_id IS ? ORDER BY seq',
+    ).pluck(),
+    /** A message's newest descendant (itself if it has none): children are always newer than their parent, so it is a leaf. */
+    newestLeafUnder: db.prepare<{ id: string; maxDepth: number }, string>(
+      `WITH RECURSIVE below (id, depth) AS (
+         SELECT @id, 0
+         UNION ALL
+         SELECT m.id, below.depth + 1 FROM messages m JOIN below ON m.parent_id = below.id WHERE below.depth < @maxDepth
+       )
+       SELECT m.id FROM below JOIN messages m ON m.id = below.id ORDER BY m.seq DESC LIMIT 1`,
+    ).pluck(),
+    insertConversation: db.prepare<[string, string, number, number]>(
+      'INSERT INTO conversations (id, title, created_at, updated_at) VALUES (?, ?, ?, ?)',
+    ),
+    rename: db.prepare<[string, string]>('UPDATE conversations SET title = ? WHERE id = ?'),
+    setPinned: db.prepare<[number, string]>('UPDATE conversations SET pinned = ? WHERE id = ?'),
+    setActiveLeaf: db.prepare<[string | null, string]>('UPDATE conversations SET active_leaf_id = ? WHERE id = ?'),
+    // max(): a clock that steps backwards must not push an active conversation down the list.
+    touch: db.prepare<[number, string]>('UPDATE conversations SET updated_at = max(updated_at, ?) WHERE id = ?'),
+    setSettings: db.prepare<[{ id: string; systemPrompt: string | null; temperature: number | null; topP: number | null; maxTokens: number | null }]>(
+      `UPDATE conversations SET system_prompt = @systemPrompt, temperature = @temperature, top_p = @topP, max_tokens = @maxTokens
+       WHERE id = @id`,
+    ),
+    deleteMessages: db.prepare<[string]>('DELETE FROM messages WHERE conversation_id = ?'),
+    deleteConversation: db.prepare<[string]>('DELETE FROM conversations WHERE id = ?'),
+    insertMessage: db.prepare<[Omit<MessageRow, 'conversation_id'> & { conversationId: string }], MessageRow>(
+      `INSERT INTO messages (id, conversation_id, parent_id, seq, role, content, status, error, created_at)
+       VALUES (@id, @conversationId, @parent_id,
+               (SELECT coalesce(max(seq), 0) + 1 FROM messages WHERE conversation_id = @conversationId),
+               @role, @content, @status, @error, @created_at)
+       RETURNING ${MESSAGE_COLUMNS}`,
+    ),
+    updateMessage: db.prepare<[{ id: string; content: string | null; status: string | null; setsError: number; error: string | null }]>(
+      `UPDATE messages SET
+         content = coalesce(@content, content),
+         status = coalesce(@status, status),
+         error = CASE WHEN @setsError THEN @error ELSE error END
+       WHERE id = @id`,
+    ),
+    markInterrupted: db.prepare<[]>("UPDATE messages SET status = 'interrupted' WHERE status = 'streaming'"),
+  };
+}

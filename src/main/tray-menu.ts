@@ -1,0 +1,58 @@
+/**
+ * The tray (menu bar) icon's menu and image, as pure functions; desktop.ts builds the Electron
+ * Tray from them. Where global shortcuts fail (some Wayland sessions), this menu is the way to
+ * the quick prompt.
+ */
+import { separator, type MenuItem } from './menu-item';
+
+export interface TrayActions {
+  openBurrow(): void;
+  quickPrompt(): void;
+  newChat(): void;
+  unloadModel(): void;
+  quit(): void;
+}
+
+export interface TrayState {
+  /** The loaded model's name; null when none is loaded (Unload is then disabled). */
+  modelName: string | null;
+  /** The quick-prompt shortcut when it is registered, shown beside its entry. */
+  quickShortcut: string | null;
+}
+
+export function trayMenuTemplate(state: TrayState, actions: TrayActions): MenuItem[] {
+  return [
+    { id: 'open', label: 'Open Burrow', click: actions.openBurrow },
+    {
+      id: 'quick',
+      label: 'Quick prompt',
+      click: actions.quickPrompt,
+      // Shown as a reminder only: the global shortcut is registered by ShortcutManager.
+      ...(state.quickShortcut !== null ? { accelerator: state.quickShortcut, registerAccelerator: false } : {}),
+    },
+    { id: 'new-chat', label: 'New chat', click: actions.newChat },
+    separator,
+    {
+      id: 'unload',
+      label: state.modelName === null ? 'Unload model' : `Unload model (${state.modelName})`,
+      enabled: state.modelName !== null,
+      click: actions.unloadModel,
+    },
+    separator,
+    { id: 'quit', label: 'Quit Burrow', click: actions.quit },
+  ];
+}
+
+/**
+ * The tray image's file in resources/tray: a template image on macOS (the system colours it),
+ * otherwise a glyph in the colour that reads on the panel (light glyph on dark panels).
+ */
+export function trayIconFile(platform: NodeJS.Platform, darkPanel: boolean): string {
+  if (platform === 'darwin') return 'trayTemplate.png';
+  return darkPanel ? 'tray-dark.png' : 'tray-light.png';
+}
+
+/** Hover text: says it is offline, and what is loaded. */
+export function trayTooltip(modelName: string | null): string {
+  return modelName === null ? 'Burrow — offline' : `Burrow — offline · ${modelName}`;
+}

@@ -1,0 +1,217 @@
+/**
+ * The kill test (SECURITY.md item 18): runs kill-child.ts — the real core sending, streaming,
+ * regenerating, editing, deleting and importing — and kills it with SIGKILL (its engine
+ * process with it) at random moments, some of them while it migrates a large version-1
+ * database. After every kill it opens the database and checks:
+ *
+ * - `PRAGMA quick_check` returns exactly `ok`, foreign keys hold, the search index matches;
+ * - no conversation is half-written: every question has an answer, an import is all there or
+ *   not at all, a delete removed all of a conversation or none of it;
+ * - every message the child had seen saved is there with at least the text it had;
+ * - after the app's own start-up (Storage.open + markInterrupted) nothing is left 'streaming'.
+ *
+ *   npm run test:kill -- --rounds 200 [--seed N] [--keep]
+ *
+ * `runKillTest` is also what test/integration/kill.test.ts runs with fewer rounds.
+ */
+import { spawn } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { findProjectRoot } from '../../src/core/project-root';
+import { closeDatabase, databasePath, openDatabase } from '../../src/core/store/database';
+import { migrations } from '../../src/core/store/migrations';
+import { initial } from '../../src/core/store/migrations/001-initial';
+import { Storage } from '../../src/core/store/storage';
+import { verify, type Saved } from './kill-verify';
+
+export interface KillTestOptions {
+  rounds: number;
+  seed?: number;
+  /** Every how many rounds a fresh version-1 database is migrated (and killed while it is). Default 5. */
+  migrateEvery?: number;
+  /** Messages in the version-1 database, so migrating it takes a while. Default 6000. */
+  legacyMessages?: number;
+  /** Longest wait after the child has opened the database before the kill. Default 2500 ms. */
+  maxDelayMs?: number;
+  log?: (line: string) => void;
+  keep?: boolean;
+}
+
+export interface KillTestSummary {
+  rounds: number;
+  migrationRounds: number;
+  /** Kills that landed while the database was being opened or migrated. */
+  killedWhileOpening: number;
+  /** Migration rounds whose kill left the database below the latest version (upgrade cut off). */
+  migrationsInterrupted: number;
+  savedMessagesChecked: number;
+  deletesInterrupted: number;
+  importsInterrupted: number;
+  streamingMarkedInterrupted: number;
+  durationMs: number;
+}
+
+interface ChildReport {
+  lines: Array<Record<string, unknown>>;
+  ready: boolean;
+  stderr: string;
+  exit: { code: number | null; signal: NodeJS.Signals | null };
+}
+
+const root = findProjectRoot();
+const childScript = join(root, 'test', 'kill', 'kill-child.ts');
+
+export async function runKillTest(options: KillTestOptions): Promise<KillTestSummary> {
+  const started = Date.now();
+  const log = options.log ?? (() => undefined);
+  let seed = (options.seed ?? Date.now()) >>> 0;
+  const random = (): number => {
+    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+    return seed / 4294967296;
+  };
+  const workDir = mkdtempSync(join(tmpdir(), 'burrow-kill-'));
+  const dataDir = join(workDir, 'data');
+  const legacyTemplate = join(workDir, 'legacy-v1.sqlite');
+  const summary: KillTestSummary = { rounds: 0, migrationRounds: 0, killedWhileOpening: 0, migrationsInterrupted: 0, savedMessagesChecked: 0, deletesInterrupted: 0, importsInterrupted: 0, streamingMarkedInterrupted: 0, durationMs: 0 };
+  const saved = new Map<string, Saved>();
+  const legacyCount = writeLegacyDatabase(legacyTemplate, options.legacyMessages ?? 6000);
+  const migrateMs = measureMigration(legacyTemplate, join(workDir, 'measure'));
+  log(`kill test: seed ${options.seed ?? '(time)'}, work in ${workDir}, migrating ${legacyCount} messages takes ~${migrateMs} ms`);
+
+  try {
+    for (let round = 1; round <= options.rounds; round++) {
+      const migrating = round % (options.migrateEvery ?? 5) === 0;
+      const dir = migrating ? join(workDir, `legacy-${round}`) : dataDir;
+      if (migrating) {
+        summary.migrationRounds++;
+        copyFileSync(legacyTemplate, freshDataDir(dir));
+      }
+      // Migrating rounds are killed while opening; the others alternate between a random moment
+      // after opening (start-up, deletes, imports, the model loading) and one after the model
+      // has loaded (answers streaming, with deletes and imports alongside).
+      const phase = migrating ? 'opening' : round % 2 === 0 ? 'working' : 'ready';
+      const delay = Math.floor(random() * (migrating ? migrateMs * 1.5 : (options.maxDelayMs ?? 2500)));
+      const roundStarted = Date.now();
+      const report = await runChild(dir, Math.floor(random() * 1e9), phase, delay);
+      if (report.exit.signal !== 'SIGKILL') {
+        throw new Error(`round ${round}: the child ended by itself (${report.exit.code}) before the kill:\n${report.stderr.slice(-3000)}`);
+      }
+      if (!report.ready) summary.killedWhileOpening++;
+      const result = verify(dir, report.lines, migrating ? { legacyCount } : { saved });
+      summary.savedMessagesChecked += result.checked;
+      if (migrating && result.version < migrations.length) summary.migrationsInterrupted++;
+      summary.deletesInterrupted += result.deletesInterrupted;
+      summary.importsInterrupted += result.importsInterrupted;
+      summary.streamingMarkedInterrupted += result.streamingMarkedInterrupted;
+      summary.rounds = round;
+      log(`round ${round}/${options.rounds}: killed ${delay} ms after "${phase}"${report.ready ? '' : ' (while opening)'}; ${report.lines.length} reports; verified; ${Date.now() - roundStarted} ms`);
+      if (migrating && !options.keep) rmSync(dir, { recursive: true, force: true });
+    }
+  } catch (error) {
+    log(`kill test failed; data kept in ${workDir}`);
+    throw error;
+  }
+  if (!options.keep) rmSync(workDir, { recursive: true, force: true });
+  summary.durationMs = Date.now() - started;
+  return summary;
+}
+
+/** An empty data folder; returns where its database goes. */
+function freshDataDir(dir: string): string {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  return databasePath(dir);
+}
+
+/** A version-1 database (the schema Burrow 0.1 shipped) with many messages. */
+function writeLegacyDatabase(file: string, messages: number): number {
+  const db = openDatabase(file, { migrations: [initial] });
+  const perConversation = 50;
+  db.transaction(() => {
+    const conversation = db.prepare('INSERT INTO conversations (id, title, created_at, updated_at) VALUES (?, ?, ?, ?)');
+    const message = db.prepare("INSERT INTO messages (id, conversation_id, seq, role, content, status, created_at) VALUES (?, ?, ?, ?, ?, 'complete', ?)");
+    for (let n = 0; n < messages; n++) {
+      const c = Math.floor(n / perConversation);
+      if (n % perConversation === 0) conversation.run(`legacy-c${c}`, `Legacy chat ${c}`, n, n);
+      message.run(`legacy-m${n}`, `legacy-c${c}`, (n % perConversation) + 1, n % 2 === 0 ? 'user' : 'assistant', `legacy message ${n} ${'about the warm burrow and the quiet field '.repeat(6)}`, n);
+    }
+  })();
+  closeDatabase(db);
+  return messages;
+}
+
+function measureMigration(template: string, dir: string): number {
+  copyFileSync(template, freshDataDir(dir));
+  const started = Date.now();
+  Storage.open(dir).close();
+  const took = Date.now() - started;
+  rmSync(dir, { recursive: true, force: true });
+  return Math.max(took, 200);
+}
+
+/** Starts the child, kills it (and its engine) `delayMs` after it prints `phase`, and collects its reports. */
+function runChild(dataDir: string, seed: number, phase: 'opening' | 'ready' | 'working', delayMs: number): Promise<ChildReport> {
+  return new Promise((resolve, reject) => {
+    // Its own process group, so one kill reaches the engine process it started too.
+    const child = spawn(process.execPath, ['--import', 'tsx', childScript, dataDir, String(seed)], {
+      cwd: root,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const report: ChildReport = { lines: [], ready: false, stderr: '', exit: { code: null, signal: null } };
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const kill = (): void => {
+      if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          child.kill('SIGKILL');
+        }
+      }
+    };
+    // A child that never gets there (stuck) is killed anyway after a minute.
+    const deadline = setTimeout(kill, 60_000);
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      let parsed: Record<string, unknown>;
+      try {
+        parsed = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        return;
+      }
+      report.lines.push(parsed);
+      if (parsed.phase === 'ready') report.ready = true;
+      if (parsed.phase === phase && timer === undefined) timer = setTimeout(kill, delayMs);
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (report.stderr = (report.stderr + chunk).slice(-20_000)));
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(deadline);
+      if (timer) clearTimeout(timer);
+      report.exit = { code, signal };
+      resolve(report);
+    });
+  });
+}
+
+// `npm run test:kill -- --rounds 200`
+if (process.argv[1]?.endsWith('kill-test.ts')) {
+  const { values } = parseArgs({ options: { rounds: { type: 'string', default: '200' }, seed: { type: 'string' }, keep: { type: 'boolean', default: false } } });
+  runKillTest({
+    rounds: Number(values.rounds),
+    ...(values.seed === undefined ? {} : { seed: Number(values.seed) }),
+    keep: values.keep,
+    log: (line) => process.stdout.write(`${line}\n`),
+  }).then(
+    (summary) => {
+      process.stdout.write(`\nkill test passed: ${JSON.stringify(summary, null, 2)}\n`);
+      process.exit(0);
+    },
+    (error: unknown) => {
+      process.stderr.write(`\nkill test FAILED: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exit(1);
+    },
+  );
+}
