@@ -8,33 +8,36 @@ import { execFileSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createAssistant, type Assistant } from '../../src/core/assistant';
 import { spawnNodeEngine } from '../../src/core/engine/node-spawn';
 import type { EventName, EventPayload, ProcedureInput, ProcedureName, ProcedureOutput } from '../../src/shared/contract';
 import { streamingModelPath } from '../support/tiny-model';
 
-const mountPoint = mkdtempSync(join(tmpdir(), 'burrow-tmpfs-'));
-let mounted = false;
-
-function tryMount(): boolean {
-  if (process.platform !== 'linux' || process.getuid?.() !== 0) return false;
+/** A fresh 8 MB tmpfs, or null where mounting is not allowed. */
+function mountTmpfs(): string | null {
+  if (process.platform !== 'linux' || process.getuid?.() !== 0) return null;
+  const mountPoint = mkdtempSync(join(tmpdir(), 'burrow-tmpfs-'));
   try {
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs', mountPoint], { stdio: 'ignore' });
-    return true;
+    // Even if the test process ends abruptly, the mount goes with it where it can.
+    process.once('exit', () => unmount(mountPoint));
+    return mountPoint;
   } catch {
-    return false;
+    rmSync(mountPoint, { recursive: true, force: true });
+    return null;
   }
 }
 
-beforeAll(() => {
-  mounted = tryMount();
-});
-
-afterAll(() => {
-  if (mounted) execFileSync('umount', [mountPoint], { stdio: 'ignore' });
-  rmSync(mountPoint, { recursive: true, force: true });
-});
+function unmount(mountPoint: string): void {
+  try {
+    // Lazy: detached now, freed once nothing has a file open there any more.
+    execFileSync('umount', ['-l', mountPoint], { stdio: 'ignore' });
+    rmSync(mountPoint, { recursive: true, force: true });
+  } catch {
+    // already gone
+  }
+}
 
 /** Fills the file system until it refuses another byte. Returns the filler's path. */
 function fillDisk(dir: string): string {
@@ -62,7 +65,8 @@ function fillDisk(dir: string): string {
 
 describe('a full disk during a reply', () => {
   it('ends the answer with storage_error, keeps it retryable, and corrupts nothing', async (context) => {
-    if (!mounted) {
+    const mountPoint = mountTmpfs();
+    if (mountPoint === null) {
       context.skip();
       return;
     }
@@ -125,6 +129,7 @@ describe('a full disk during a reply', () => {
       ]);
     } finally {
       await assistant.dispose();
+      unmount(mountPoint);
     }
   });
 });
