@@ -1,7 +1,8 @@
 /**
- * A focused accessibility scan, run in the page. axe-core (@axe-core/playwright) is not
- * installed on our build machines and packages cannot be added there, so this checks what
- * matters most for Burrow's views, the way axe's serious rules do:
+ * Accessibility scans of a view: axe-core's WCAG 2 A/AA rules (`axeProblems`, serious and
+ * critical violations) and our own focused check (`accessibilityProblems`), which keeps a few
+ * things axe reports only as "incomplete" (contrast over translucent layers) as hard failures.
+ * `scanAccessibility` runs both. Our own check covers:
  *  - every visible button, link, input, select, textarea and switch has an accessible name;
  *  - no positive tabindex;
  *  - images have alt text, and SVG icons are hidden from assistive technology or named;
@@ -10,7 +11,21 @@
  *    text), computed from getComputedStyle, translucent backgrounds composited.
  * Returns one line per problem; an empty list passes.
  */
+import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
+
+/** Both scans; one line per problem, an empty list passes. */
+export async function scanAccessibility(page: Page): Promise<string[]> {
+  return [...(await axeProblems(page)), ...(await accessibilityProblems(page))];
+}
+
+/** axe-core's serious and critical WCAG 2.0/2.1/2.2 A and AA violations, one line per element. */
+export async function axeProblems(page: Page): Promise<string[]> {
+  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).analyze();
+  return results.violations
+    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+    .flatMap((violation) => violation.nodes.map((node) => `axe ${violation.id} (${violation.impact}): ${node.target.join(' ')}: ${node.failureSummary?.replace(/\s+/g, ' ') ?? violation.help}`));
+}
 
 export async function accessibilityProblems(page: Page): Promise<string[]> {
   return page.evaluate(() => {

@@ -6,7 +6,7 @@
  */
 import type { Page } from '@playwright/test';
 import type { EventPayload, ProcedureInput, ProcedureName, ProcedureOutput } from '../../src/shared/contract';
-import { accessibilityProblems } from './accessibility';
+import { accessibilityProblems, axeProblems, scanAccessibility } from './accessibility';
 import { expect, screenshot, test, type BurrowApp } from './fixtures';
 
 /** The quick window's size in the app (src/main/desktop.ts): screenshots show what users see. */
@@ -288,43 +288,64 @@ test('accessibility: every view passes the scan in light and dark; screenshots o
     await page.goto(burrow.host.url);
     await page.getByTestId('conversation-item').filter({ hasText: 'Rabbit facts' }).click();
     await expect(page.locator('[data-testid="message"][data-role="assistant"]')).toContainText('burrows');
-    expect(await accessibilityProblems(page), `chat, ${theme}`).toEqual([]);
+    expect(await scanAccessibility(page), `chat, ${theme}`).toEqual([]);
 
     await page.getByTestId('open-settings').click();
     await expect(page.getByTestId('settings-view')).toBeVisible();
     await expect(page.getByTestId('data-folder-size')).toBeVisible();
     await screenshot(page, `settings-${theme}`);
     await page.getByTestId('settings-advanced').locator('summary').click();
-    expect(await accessibilityProblems(page), `settings, ${theme}`).toEqual([]);
+    expect(await scanAccessibility(page), `settings, ${theme}`).toEqual([]);
     await page.getByTestId('settings-answers').evaluate((element) => element.scrollIntoView({ block: 'start' }));
     await screenshot(page, `settings-answers-${theme}`);
 
     await page.keyboard.press('Control+/');
     await expect(page.getByTestId('keyboard-help')).toBeVisible();
-    expect(await accessibilityProblems(page), `keyboard sheet, ${theme}`).toEqual([]);
+    expect(await scanAccessibility(page), `keyboard sheet, ${theme}`).toEqual([]);
     if (theme === 'dark') await screenshot(page, 'keyboard-help-dark');
     await page.keyboard.press('Escape');
 
     await page.setViewportSize(QUICK_WINDOW);
     await page.goto(quickUrl(burrow));
     await expect(page.getByTestId('quick-input')).toBeFocused();
-    expect(await accessibilityProblems(page), `quick prompt, ${theme}`).toEqual([]);
+    expect(await scanAccessibility(page), `quick prompt, ${theme}`).toEqual([]);
     if (theme === 'dark') await screenshot(page, 'quick-empty-dark');
     await page.getByTestId('quick-input').fill('Where do rabbits sleep?');
     await page.getByTestId('quick-input').press('Enter');
     await expect.poll(async () => (await answerText(page).textContent())?.trim().length ?? 0).toBeGreaterThan(40);
     await burrow.assistant.chat.stopAll();
     await expect(page.getByTestId('quick-answer')).toHaveAttribute('data-status', 'cancelled');
-    expect(await accessibilityProblems(page), `quick answer, ${theme}`).toEqual([]);
+    expect(await scanAccessibility(page), `quick answer, ${theme}`).toEqual([]);
     await screenshot(page, `quick-answer-${theme}`);
   }
 });
 
-test('the accessibility scan finds what it looks for (it is not silently passing)', async ({ page, burrow }) => {
+test('accessibility: the first-run and Models views pass the scans in light and dark', async ({ page, burrow }) => {
+  for (const theme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: theme });
+    await page.goto(burrow.host.url);
+    await expect(page.getByTestId('first-run')).toBeVisible();
+    await expect(page.locator('[data-testid="catalog-entry"]').first()).toBeVisible();
+    expect(await scanAccessibility(page), `first run, ${theme}`).toEqual([]);
+    await screenshot(page, `first-run-${theme}`);
+  }
+  await loadModel(burrow);
+  for (const theme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: theme });
+    await page.goto(burrow.host.url);
+    await page.getByTestId('open-models').click();
+    await expect(page.getByTestId('models-view')).toBeVisible();
+    await expect(page.locator('[data-testid="library-model"]').first()).toBeVisible();
+    expect(await scanAccessibility(page), `models, ${theme}`).toEqual([]);
+    await screenshot(page, `models-${theme}`);
+  }
+});
+
+test('the accessibility scans find what they look for (they are not silently passing)', async ({ page, burrow }) => {
   await loadModel(burrow);
   await page.goto(burrow.host.url);
   await expect(page.getByTestId('open-settings')).toBeVisible();
-  expect(await accessibilityProblems(page)).toEqual([]);
+  expect(await scanAccessibility(page)).toEqual([]);
   await page.evaluate(() => {
     const trap = document.createElement('div');
     trap.innerHTML = `
@@ -342,4 +363,7 @@ test('the accessibility scan finds what it looks for (it is not silently passing
   expect(problems).toContain('svg neither hidden nor named');
   expect(problems).toMatch(/contrast 1\.\d+:1 < 4\.5:1 .*pale words/);
   expect(problems).toContain('image without alt');
+  const axe = (await axeProblems(page)).join('\n');
+  expect(axe).toContain('axe button-name (critical): #nameless');
+  expect(axe).toContain('axe color-contrast (serious)');
 });
