@@ -3,7 +3,7 @@
  * browser host, CLI, tests) builds one of these with its own small host capabilities.
  */
 import { mkdirSync } from 'node:fs';
-import type { CatalogEntry, EngineStatus } from '../shared/contract';
+import type { AppSettings, CatalogEntry, EngineStatus } from '../shared/contract';
 import { createRouter, type Handlers, type Router } from '../shared/router';
 import { ChatService } from './chat/chat-service';
 import { EngineHost } from './engine/engine-host';
@@ -163,6 +163,18 @@ export function createAssistant(host: AssistantHost): Assistant {
     revealFile: host.revealFile,
   });
   preferences.purgeUnsavedQuickConversations().catch(() => undefined);
+
+  // Offline mode (settings, tray): the gate refuses everything, and running downloads pause.
+  // A host that starts Burrow offline (tests, `--offline`) cannot be switched back on by the setting.
+  const hostOffline = host.egress?.offline ?? false;
+  const applyOfflineMode = (offlineMode: boolean): void => {
+    gate.offline = hostOffline || offlineMode;
+    if (gate.offline) downloader.pauseAll().catch((error: unknown) => console.error('[burrow] could not pause downloads:', error));
+  };
+  applyOfflineMode(preferences.settings().offlineMode);
+  hub.subscribe((name, payload) => {
+    if (name === 'settings.changed') applyOfflineMode((payload as AppSettings).offlineMode);
+  });
 
   const handlers = {
     ...history.handlers,

@@ -21,7 +21,7 @@ import { trayIconFile, trayMenuTemplate, trayTooltip } from './tray-menu';
 import { restoreBounds, trackWindowState } from './window-state';
 import { createMainWindow, MAIN_WINDOW_MINIMUM } from './windows';
 
-const NO_TRAY_ACTIONS = { openBurrow: () => undefined, quickPrompt: () => undefined, newChat: () => undefined, unloadModel: () => undefined, quit: () => undefined };
+const NO_TRAY_ACTIONS = { openBurrow: () => undefined, quickPrompt: () => undefined, newChat: () => undefined, unloadModel: () => undefined, toggleOfflineMode: () => undefined, quit: () => undefined };
 
 /**
  * Before the app is ready: on Wayland, global shortcuts go through the desktop portal
@@ -59,7 +59,7 @@ export function createDesktopShell(options: DesktopShellOptions): DesktopShell {
   let mainWindow: BrowserWindow | undefined;
   let tray: Tray | null = null;
   let quitting = false;
-  let trayState = { modelName: null as string | null, quickShortcut: null as string | null };
+  let trayState = { modelName: null as string | null, quickShortcut: null as string | null, offlineMode: false };
   const isMac = process.platform === 'darwin';
 
   const quick = new QuickWindowController({
@@ -130,10 +130,11 @@ export function createDesktopShell(options: DesktopShellOptions): DesktopShell {
         command({ command: 'new-chat' });
       },
       unloadModel: () => void assistant?.router.call('models.unload', {}),
+      toggleOfflineMode: () => void assistant?.router.call('settings.set', { patch: { offlineMode: !trayState.offlineMode } }),
       quit: () => app.quit(),
     });
     tray.setContextMenu(Menu.buildFromTemplate(toElectron(template)));
-    tray.setToolTip(trayTooltip(trayState.modelName));
+    tray.setToolTip(trayTooltip(trayState.modelName, trayState.offlineMode));
   }
 
   function createTray(): void {
@@ -155,6 +156,10 @@ export function createDesktopShell(options: DesktopShellOptions): DesktopShell {
   function applySettings(settings: AppSettings, atStart: boolean): void {
     shortcuts.apply(settings);
     nativeTheme.themeSource = settings.theme;
+    if (settings.offlineMode !== trayState.offlineMode) {
+      trayState = { ...trayState, offlineMode: settings.offlineMode };
+      refreshTray();
+    }
     // At start only a "yes" is written again (the program may have moved since); a "no" stays as it is.
     if (loginItem.supported && (!atStart || settings.launchAtLogin)) {
       try {

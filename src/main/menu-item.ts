@@ -34,7 +34,9 @@ export interface MenuItem {
   id?: string;
   label?: string;
   role?: MenuRole;
-  type?: 'normal' | 'separator' | 'submenu';
+  type?: 'normal' | 'separator' | 'submenu' | 'checkbox';
+  /** For checkbox items. */
+  checked?: boolean;
   accelerator?: string;
   /**
    * false: the accelerator is shown but the page handles the key itself (so it is not done twice,

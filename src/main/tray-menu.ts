@@ -10,6 +10,8 @@ export interface TrayActions {
   quickPrompt(): void;
   newChat(): void;
   unloadModel(): void;
+  /** Turns offline mode (not even downloads leave the machine) on or off. */
+  toggleOfflineMode(): void;
   quit(): void;
 }
 
@@ -18,6 +20,8 @@ export interface TrayState {
   modelName: string | null;
   /** The quick-prompt shortcut when it is registered, shown beside its entry. */
   quickShortcut: string | null;
+  /** Offline mode is on (shown as a checked entry). */
+  offlineMode: boolean;
 }
 
 export function trayMenuTemplate(state: TrayState, actions: TrayActions): MenuItem[] {
@@ -38,6 +42,7 @@ export function trayMenuTemplate(state: TrayState, actions: TrayActions): MenuIt
       enabled: state.modelName !== null,
       click: actions.unloadModel,
     },
+    { id: 'offline', label: 'Offline mode (no downloads)', type: 'checkbox', checked: state.offlineMode, click: actions.toggleOfflineMode },
     separator,
     { id: 'quit', label: 'Quit Burrow', click: actions.quit },
   ];
@@ -52,7 +57,8 @@ export function trayIconFile(platform: NodeJS.Platform, darkPanel: boolean): str
   return darkPanel ? 'tray-dark.png' : 'tray-light.png';
 }
 
-/** Hover text: says it is offline, and what is loaded. */
-export function trayTooltip(modelName: string | null): string {
-  return modelName === null ? 'Burrow — offline' : `Burrow — offline · ${modelName}`;
+/** Hover text: says that everything stays on this computer (or that offline mode is on), and what is loaded. */
+export function trayTooltip(modelName: string | null, offlineMode = false): string {
+  const where = offlineMode ? 'Burrow — offline mode' : 'Burrow — private, on this computer';
+  return modelName === null ? where : `${where} · ${modelName}`;
 }

@@ -32,6 +32,7 @@ export const DEFAULT_APP_SETTINGS: AppSettings = Object.freeze({
   launchAtLogin: false,
   escCancelsQuickAnswer: false,
   saveQuickPrompts: true,
+  offlineMode: false,
   translateTo: 'English',
   promptTemplates: [],
 }) as AppSettings;

@@ -74,6 +74,8 @@ export const AppSettings = z.strictObject({
   /** The language of the "Translate" clipboard action, as the model should read it ("French"). */
   translateTo: z.string().trim().min(1, 'must not be empty').max(MAX_LANGUAGE_CHARS),
   promptTemplates: z.array(PromptTemplate).max(MAX_PROMPT_TEMPLATES),
+  /** Offline mode: nothing leaves the machine, not even a model download the user asks for. */
+  offlineMode: z.boolean(),
 });
 export type AppSettings = z.infer<typeof AppSettings>;
 

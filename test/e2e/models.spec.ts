@@ -224,6 +224,40 @@ test.describe('first run', () => {
     await expect(page.getByTestId('composer')).toBeVisible({ timeout: 30_000 });
     expect(ggufFilesIn(join(burrow.dataDir, 'models'))).toEqual([TEST_FILE]);
   });
+
+  test('offline mode blocks even a download the user asks for; the network activity view lists every attempt, allowed or blocked', async ({ page, burrow, modelServer }) => {
+    await page.goto(burrow.host.url);
+    await page.getByTestId('open-settings').click();
+    const activity = page.getByTestId('network-activity');
+    await expect(activity.getByTestId('network-activity-empty')).toBeVisible();
+    await expect(page.getByTestId('privacy-status')).toHaveText('Private · stays on this computer');
+    await page.getByTestId('setting-offline-mode').check();
+    await expect(page.getByTestId('privacy-status')).toHaveText('Offline mode · nothing leaves');
+    await expect.poll(() => burrow.assistant.egress.offline, 'the egress gate itself is offline').toBe(true);
+
+    await page.getByTestId('settings-back').click();
+    const card = page.locator(`[data-testid="catalog-entry"][data-catalog-id="${TEST_ID}"]`);
+    await card.getByTestId('download-button').click();
+    await expect(card.getByTestId('download-error')).toContainText('Offline mode is on');
+    expect(modelServer.requests, 'no request reached the model host').toEqual([]);
+
+    await page.getByTestId('open-settings').click();
+    const blocked = activity.locator('[data-testid="network-attempt"][data-allowed="false"]');
+    await expect(blocked).toHaveCount(1);
+    await expect(blocked).toContainText(`${modelServer.base}${SERVED_PATH}`);
+    await expect(blocked).toContainText('Offline mode is on.');
+    await page.getByTestId('settings-privacy').evaluate((element) => element.scrollIntoView({ block: 'start' }));
+    await inBothThemes(page, 'privacy-network-activity');
+
+    // Off again: the download the user retries goes through, and is logged as allowed.
+    await page.getByTestId('setting-offline-mode').uncheck();
+    await page.getByTestId('settings-back').click();
+    await card.getByTestId('download-retry').click();
+    await expect(page.getByTestId('composer')).toBeVisible({ timeout: 30_000 });
+    await page.getByTestId('open-settings').click();
+    await expect(activity.locator('[data-testid="network-attempt"][data-allowed="true"]').first()).toContainText(SERVED_PATH);
+    await expect(blocked).toHaveCount(1);
+  });
 });
 
 test.describe('import and library', () => {

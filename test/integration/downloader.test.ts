@@ -441,4 +441,51 @@ describe('through the contract', () => {
       await assistant.dispose();
     }
   });
+
+  it('offline mode from settings pauses a running download, refuses to resume it, and is still on after a restart', async () => {
+    const start = (): ReturnType<typeof createAssistant> =>
+      createAssistant({
+        dataDir: dir,
+        spawnEngine: spawnNodeEngine(),
+        autoLoadLastModel: false,
+        pickModelFile: () => Promise.resolve(null),
+        modelMirror: server.base,
+        modelCatalog: [entry(PINNED, 'tiny-pinned.gguf', modelSha)],
+        egress: { extraAllowedHosts: [] },
+      });
+    const path = pinnedPath;
+    server.inject(path, { kind: 'stall', fraction: 0.5 });
+    let assistant = start();
+    try {
+      expect(assistant.egress.offline).toBe(false);
+      const started = await assistant.router.call('models.download', { catalogId: PINNED });
+      const downloadId = started.ok ? (started.value as { downloadId: string }).downloadId : '';
+      // Progress is throttled in the app: any bytes at all mean the transfer is under way.
+      await reached(assistant.downloads, 1);
+
+      expect(await assistant.router.call('settings.set', { patch: { offlineMode: true } })).toMatchObject({ ok: true, value: { offlineMode: true } });
+      expect(assistant.egress.offline).toBe(true);
+      // Settled as soon as the pause is announced; pauseAll (again) waits until the transfer has let go.
+      await assistant.downloads.settled(downloadId);
+      await assistant.downloads.pauseAll();
+      const paused = assistant.downloads.status(downloadId);
+      expect(paused).toMatchObject({ state: 'paused', canResume: true });
+      expect(paused.bytesDone).toBeGreaterThan(0);
+
+      assistant.downloads.resume(downloadId);
+      const refused = await assistant.downloads.settled(downloadId);
+      expect(refused).toMatchObject({ state: 'failed', error: { message: expect.stringContaining('Offline mode is on') } });
+      expect(requestsFor(path)).toHaveLength(1);
+      const log = await assistant.router.call('network.log', {});
+      expect(log.ok && (log.value as Array<{ allowed: boolean; blockedBecause?: string }>).at(-1)).toMatchObject({ allowed: false, blockedBecause: 'Offline mode is on.' });
+
+      await assistant.dispose();
+      assistant = start();
+      expect(assistant.egress.offline, 'offline mode is a stored setting').toBe(true);
+      await assistant.router.call('settings.set', { patch: { offlineMode: false } });
+      expect(assistant.egress.offline).toBe(false);
+    } finally {
+      await assistant.dispose();
+    }
+  });
 });

@@ -8,9 +8,17 @@
  * - no conversation is half-written: every question has an answer, an import is all there or
  *   not at all, a delete removed all of a conversation or none of it;
  * - every message the child had seen saved is there with at least the text it had;
- * - after the app's own start-up (Storage.open + markInterrupted) nothing is left 'streaming'.
+ * - after the app's own start-up (Storage.open + markInterrupted) nothing is left 'streaming',
+ *   and every search index matches its table.
  *
- *   npm run test:kill -- --rounds 200 [--seed N] [--keep]
+ *   npm run test:kill -- --rounds 200 [--seed N] [--keep] [--lenient-search-index]
+ *
+ * Open bug: rarely (about one round in several hundred), the file a kill leaves has
+ * `messages_fts` out of step with `messages` ("fts5: checksum mismatch"). Every write to
+ * `messages` goes through the FTS triggers inside one transaction, and the cause is not found
+ * yet. The app checks the indexes after an unclean shutdown and rebuilds one that disagrees
+ * (Storage.repairedIndexes). The full run fails on such a file (strict); npm test's reduced run
+ * counts and prints it, and fails only if the app's start-up does not repair it.
  *
  * `runKillTest` is also what test/integration/kill.test.ts runs with fewer rounds.
  */
@@ -38,6 +46,8 @@ export interface KillTestOptions {
   maxDelayMs?: number;
   log?: (line: string) => void;
   keep?: boolean;
+  /** A search index out of step in the file a kill left fails the round. Default true. */
+  strictSearchIndexes?: boolean;
 }
 
 export interface KillTestSummary {
@@ -51,6 +61,8 @@ export interface KillTestSummary {
   deletesInterrupted: number;
   importsInterrupted: number;
   streamingMarkedInterrupted: number;
+  /** Files a kill left with a search index out of step (repaired by the app's start-up), as "round N: problem". */
+  searchIndexRepairs: string[];
   durationMs: number;
 }
 
@@ -75,7 +87,7 @@ export async function runKillTest(options: KillTestOptions): Promise<KillTestSum
   const workDir = mkdtempSync(join(tmpdir(), 'burrow-kill-'));
   const dataDir = join(workDir, 'data');
   const legacyTemplate = join(workDir, 'legacy-v1.sqlite');
-  const summary: KillTestSummary = { rounds: 0, migrationRounds: 0, killedWhileOpening: 0, migrationsInterrupted: 0, savedMessagesChecked: 0, deletesInterrupted: 0, importsInterrupted: 0, streamingMarkedInterrupted: 0, durationMs: 0 };
+  const summary: KillTestSummary = { rounds: 0, migrationRounds: 0, killedWhileOpening: 0, migrationsInterrupted: 0, savedMessagesChecked: 0, deletesInterrupted: 0, importsInterrupted: 0, streamingMarkedInterrupted: 0, searchIndexRepairs: [], durationMs: 0 };
   const saved = new Map<string, Saved>();
   const legacyCount = writeLegacyDatabase(legacyTemplate, options.legacyMessages ?? 6000);
   const migrateMs = measureMigration(legacyTemplate, join(workDir, 'measure'));
@@ -100,7 +112,11 @@ export async function runKillTest(options: KillTestOptions): Promise<KillTestSum
         throw new Error(`round ${round}: the child ended by itself (${report.exit.code}) before the kill:\n${report.stderr.slice(-3000)}`);
       }
       if (!report.ready) summary.killedWhileOpening++;
-      const result = verify(dir, report.lines, migrating ? { legacyCount } : { saved });
+      const result = verify(dir, report.lines, migrating ? { legacyCount } : { saved }, options.strictSearchIndexes ?? true);
+      for (const problem of result.searchIndexMismatches) {
+        summary.searchIndexRepairs.push(`round ${round}: ${problem}`);
+        log(`round ${round}: the file the kill left had a search index out of step (${problem}); start-up rebuilt it`);
+      }
       summary.savedMessagesChecked += result.checked;
       if (migrating && result.version < migrations.length) summary.migrationsInterrupted++;
       summary.deletesInterrupted += result.deletesInterrupted;
@@ -198,9 +214,12 @@ function runChild(dataDir: string, seed: number, phase: 'opening' | 'ready' | 'w
 
 // `npm run test:kill -- --rounds 200`
 if (process.argv[1]?.endsWith('kill-test.ts')) {
-  const { values } = parseArgs({ options: { rounds: { type: 'string', default: '200' }, seed: { type: 'string' }, keep: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({
+    options: { rounds: { type: 'string', default: '200' }, seed: { type: 'string' }, keep: { type: 'boolean', default: false }, 'lenient-search-index': { type: 'boolean', default: false } },
+  });
   runKillTest({
     rounds: Number(values.rounds),
+    strictSearchIndexes: !values['lenient-search-index'],
     ...(values.seed === undefined ? {} : { seed: Number(values.seed) }),
     keep: values.keep,
     log: (line) => process.stdout.write(`${line}\n`),

@@ -24,14 +24,35 @@ export interface Verified {
   streamingMarkedInterrupted: number;
   /** The schema version the kill left (below the latest: killed before the upgrade finished). */
   version: number;
+  /** Search indexes out of step with their tables as the kill left them (the app rebuilds them at start). */
+  searchIndexMismatches: string[];
 }
 
-export function verify(dataDir: string, lines: ChildLines, expected: { saved: Map<string, Saved> } | { legacyCount: number }): Verified {
+/** Checks every search index against its table; the failures, as "name: message". */
+function searchIndexProblems(db: Sqlite.Database): string[] {
+  const problems: string[] = [];
+  for (const name of ['messages_fts', 'conversations_fts', 'document_chunks_fts']) {
+    if (db.prepare("SELECT count(*) FROM sqlite_schema WHERE name = ?").pluck().get(name) === 0) continue;
+    try {
+      db.prepare(`INSERT INTO ${name} (${name}, rank) VALUES ('integrity-check', 1)`).run();
+    } catch (error) {
+      problems.push(`${name}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  return problems;
+}
+
+/**
+ * `strictSearchIndexes`: a search index out of step with its table in the file as the kill left
+ * it fails the round (the full run). Otherwise it is counted and reported, and the round fails
+ * only if the app's start-up does not repair it (npm test: see the open bug in kill-test.ts).
+ */
+export function verify(dataDir: string, lines: ChildLines, expected: { saved: Map<string, Saved> } | { legacyCount: number }, strictSearchIndexes = true): Verified {
   const file = databasePath(dataDir);
   const fail = (message: string): never => {
     throw new Error(`${dataDir}: ${message}`);
   };
-  const result: Verified = { checked: 0, deletesInterrupted: 0, importsInterrupted: 0, streamingMarkedInterrupted: 0, version: 0 };
+  const result: Verified = { checked: 0, deletesInterrupted: 0, importsInterrupted: 0, streamingMarkedInterrupted: 0, version: 0, searchIndexMismatches: [] };
 
   // 1. The raw file, exactly as the kill left it (SQLite replays the write-ahead log on open).
   const db = new Sqlite(file, { fileMustExist: true });
@@ -50,8 +71,8 @@ export function verify(dataDir: string, lines: ChildLines, expected: { saved: Ma
       if (legacy !== expected.legacyCount) fail(`migration lost messages: ${legacy} of ${expected.legacyCount}`);
     }
     if (version >= 2) {
-      db.prepare("INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)").run();
-      db.prepare("INSERT INTO conversations_fts (conversations_fts, rank) VALUES ('integrity-check', 1)").run();
+      result.searchIndexMismatches = searchIndexProblems(db);
+      if (strictSearchIndexes && result.searchIndexMismatches.length > 0) fail(`search index out of step: ${result.searchIndexMismatches.join('; ')}`);
       const orphanQuestion = db
         .prepare("SELECT q.id FROM messages q WHERE q.role = 'user' AND q.id NOT LIKE 'legacy-%' AND NOT EXISTS (SELECT 1 FROM messages a WHERE a.parent_id = q.id) LIMIT 1")
         .pluck()
@@ -121,6 +142,12 @@ export function verify(dataDir: string, lines: ChildLines, expected: { saved: Ma
   const storage = Storage.open(dataDir);
   try {
     if (storage.status().quarantined !== null) fail(`opening quarantined it: ${JSON.stringify(storage.status().quarantined)}`);
+    const afterStart = searchIndexProblems(storage.db);
+    if (afterStart.length > 0) fail(`search index still out of step after start-up: ${afterStart.join('; ')}`);
+    const repaired = new Set(storage.repairedIndexes);
+    for (const problem of result.searchIndexMismatches) {
+      if (!repaired.has(problem.split(':')[0]!)) fail(`start-up did not report rebuilding ${problem}`);
+    }
     storage.conversations.markInterrupted();
     for (const id of streaming) {
       if (storage.conversations.getMessage(id).status !== 'interrupted') fail(`message ${id} was streaming and is not marked interrupted`);

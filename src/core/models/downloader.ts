@@ -138,6 +138,12 @@ export class ModelDownloader {
     return this.#status(job);
   }
 
+  /** Pauses every download that is running or waiting (offline mode was turned on); their bytes are kept. */
+  async pauseAll(): Promise<DownloadStatus[]> {
+    const active = [...this.#jobs.values()].filter((job) => job.running !== null || job.state === 'queued');
+    return Promise.all(active.map((job) => this.pause(job.id)));
+  }
+
   resume(downloadId: string): DownloadStatus {
     const job = this.#job(downloadId);
     const resumable = job.state === 'paused' || (job.state === 'failed' && job.canResume);

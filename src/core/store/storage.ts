@@ -13,7 +13,7 @@ import { Backups, fileStamp, fsyncDirectory, fsyncFile } from './backups';
 import { ConversationStore } from './conversations';
 import { closeDatabase, DamagedDatabaseError, databasePath, openDatabase, type Database } from './database';
 import { migrations as knownMigrations, type Migration } from './migrations';
-import { rebuildSearchIndexes } from './migrations/002-history';
+import { rebuildSearchIndexes, repairSearchIndexes } from './migrations/002-history';
 import { SettingsStore } from './settings';
 
 export interface StorageOptions {
@@ -49,6 +49,8 @@ export class Storage {
   readonly conversations: ConversationStore;
   readonly settings: SettingsStore;
   readonly archive: ArchiveStore;
+  /** Search indexes found out of step with their tables after an unclean shutdown, and rebuilt at open. */
+  readonly repairedIndexes: readonly string[];
   readonly #options: StorageOptions;
   readonly #now: () => number;
   readonly #attached: Attachable[] = [];
@@ -56,8 +58,9 @@ export class Storage {
   #quarantined: Quarantine | null;
   #backingUp: Promise<string | null> | null = null;
 
-  private constructor(file: string, db: Database, quarantined: Quarantine | null, backups: Backups, options: StorageOptions) {
+  private constructor(file: string, db: Database, quarantined: Quarantine | null, backups: Backups, options: StorageOptions, repairedIndexes: readonly string[]) {
     this.file = file;
+    this.repairedIndexes = repairedIndexes;
     this.#db = db;
     this.#quarantined = quarantined;
     this.#options = options;
@@ -82,6 +85,8 @@ export class Storage {
     if (isEmptyFile(file) && backups.list().length > 0) {
       quarantined = quarantine(file, 'The data file was empty although backups exist.', now());
     }
+    // A write-ahead log left behind means Burrow (or the machine) stopped without closing.
+    const unclean = nonEmpty(`${file}-wal`);
     let db: Database;
     try {
       const truncated = truncation(file);
@@ -92,7 +97,8 @@ export class Storage {
       quarantined = quarantine(file, `The data file is damaged: ${error.reason}`, now());
       db = openVerified(file, options);
     }
-    return new Storage(file, db, quarantined, backups, options);
+    const repaired = unclean && quarantined === null ? repairSearchIndexes(db) : [];
+    return new Storage(file, db, quarantined, backups, options, repaired);
   }
 
   get db(): Database {
@@ -144,9 +150,20 @@ export class Storage {
     try {
       fsyncFile(incoming);
       checkBackup(incoming, this.#options);
+      // The copy's search indexes are rebuilt before it replaces anything (VACUUM INTO may have
+      // renumbered rowids): a crash after the swap then leaves a consistent file, never stale indexes.
+      const copy = openVerified(incoming, this.#options);
+      try {
+        rebuildSearchIndexes(copy);
+      } finally {
+        closeDatabase(copy);
+      }
+      fsyncFile(incoming);
     } catch (error) {
       rmSync(incoming, { force: true });
-      throw error;
+      for (const suffix of COMPANIONS) rmSync(`${incoming}${suffix}`, { force: true });
+      if (error instanceof BurrowError) throw error;
+      throw new BurrowError('storage_error', `That backup cannot be restored (${error instanceof Error ? error.message : String(error)}). Your current history is unchanged.`, { cause: error });
     }
 
     closeDatabase(this.#db);
@@ -164,7 +181,6 @@ export class Storage {
       for (const suffix of COMPANIONS) rmSync(`${this.file}${suffix}`, { force: true });
       fsyncDirectory(dirname(this.file));
       restored = openVerified(this.file, this.#options);
-      rebuildSearchIndexes(restored);
       this.#reattach(restored);
       this.#quarantined = null;
       return this.status();

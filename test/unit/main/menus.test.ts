@@ -4,7 +4,7 @@ import type { MenuItem } from '../../../src/main/menu-item';
 import { trayIconFile, trayMenuTemplate, trayTooltip, type TrayActions } from '../../../src/main/tray-menu';
 
 function trayActions(): TrayActions {
-  return { openBurrow: vi.fn(), quickPrompt: vi.fn(), newChat: vi.fn(), unloadModel: vi.fn(), quit: vi.fn() };
+  return { openBurrow: vi.fn(), quickPrompt: vi.fn(), newChat: vi.fn(), unloadModel: vi.fn(), toggleOfflineMode: vi.fn(), quit: vi.fn() };
 }
 
 function appActions(): AppMenuActions {
@@ -25,20 +25,21 @@ const byId = (items: MenuItem[], id: string): MenuItem => {
 describe('tray menu', () => {
   it('offers Open Burrow, Quick prompt, New chat, Unload model and Quit, each doing its own thing', () => {
     const actions = trayActions();
-    const template = trayMenuTemplate({ modelName: 'TinyLlama', quickShortcut: 'CommandOrControl+Shift+Space' }, actions);
-    expect(template.filter((item) => item.type !== 'separator').map((item) => item.label)).toEqual(['Open Burrow', 'Quick prompt', 'New chat', 'Unload model (TinyLlama)', 'Quit Burrow']);
-    for (const id of ['open', 'quick', 'new-chat', 'unload', 'quit']) byId(template, id).click?.();
+    const template = trayMenuTemplate({ modelName: 'TinyLlama', quickShortcut: 'CommandOrControl+Shift+Space', offlineMode: false }, actions);
+    expect(template.filter((item) => item.type !== 'separator').map((item) => item.label)).toEqual(['Open Burrow', 'Quick prompt', 'New chat', 'Unload model (TinyLlama)', 'Offline mode (no downloads)', 'Quit Burrow']);
+    for (const id of ['open', 'quick', 'new-chat', 'unload', 'offline', 'quit']) byId(template, id).click?.();
     expect(actions.openBurrow).toHaveBeenCalledTimes(1);
     expect(actions.quickPrompt).toHaveBeenCalledTimes(1);
     expect(actions.newChat).toHaveBeenCalledTimes(1);
     expect(actions.unloadModel).toHaveBeenCalledTimes(1);
+    expect(actions.toggleOfflineMode).toHaveBeenCalledTimes(1);
     expect(actions.quit).toHaveBeenCalledTimes(1);
     // The shortcut is shown as a reminder, never registered a second time by the menu.
     expect(byId(template, 'quick')).toMatchObject({ accelerator: 'CommandOrControl+Shift+Space', registerAccelerator: false });
   });
 
   it('Unload is disabled when no model is loaded; no shortcut is shown when none is registered', () => {
-    const template = trayMenuTemplate({ modelName: null, quickShortcut: null }, trayActions());
+    const template = trayMenuTemplate({ modelName: null, quickShortcut: null, offlineMode: false }, trayActions());
     expect(byId(template, 'unload')).toMatchObject({ label: 'Unload model', enabled: false });
     expect(byId(template, 'quick').accelerator).toBeUndefined();
   });
@@ -48,8 +49,14 @@ describe('tray menu', () => {
     expect(trayIconFile('win32', true)).toBe('tray-dark.png');
     expect(trayIconFile('win32', false)).toBe('tray-light.png');
     expect(trayIconFile('linux', true)).toBe('tray-dark.png');
-    expect(trayTooltip(null)).toBe('Burrow — offline');
-    expect(trayTooltip('TinyLlama')).toBe('Burrow — offline · TinyLlama');
+    expect(trayTooltip(null)).toBe('Burrow — private, on this computer');
+    expect(trayTooltip('TinyLlama')).toBe('Burrow — private, on this computer · TinyLlama');
+    expect(trayTooltip('TinyLlama', true)).toBe('Burrow — offline mode · TinyLlama');
+  });
+
+  it('shows offline mode as a checked entry when it is on', () => {
+    expect(byId(trayMenuTemplate({ modelName: null, quickShortcut: null, offlineMode: true }, trayActions()), 'offline')).toMatchObject({ type: 'checkbox', checked: true });
+    expect(byId(trayMenuTemplate({ modelName: null, quickShortcut: null, offlineMode: false }, trayActions()), 'offline')).toMatchObject({ type: 'checkbox', checked: false });
   });
 });
 

@@ -266,3 +266,28 @@ describe('restoring a backup', () => {
     expect(storage.conversations.list()).toHaveLength(1);
   });
 });
+
+describe('search indexes after an unclean shutdown', () => {
+  it('are checked against their tables and rebuilt when they disagree; a clean close skips the check', () => {
+    const first = open();
+    writeConversations(first, 3, 'meadow');
+    close(first);
+    expect(open().repairedIndexes, 'a clean close leaves no log: nothing to check').toEqual([]);
+    close(opened[0]!);
+
+    // A connection that writes and is never closed leaves its write-ahead log behind, as a crash does.
+    const file = join(temp.dir, 'burrow.sqlite');
+    const crashed = new Sqlite(file);
+    // A ghost entry, the kind of disagreement the kill test once found: search would invent a match.
+    crashed.prepare("INSERT INTO messages_fts (rowid, content) VALUES (987654, 'phantom words')").run();
+    expect(() => crashed.prepare("INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)").run()).toThrow(/fts5|malformed|corrupt/i);
+    expect(statSync(`${file}-wal`).size).toBeGreaterThan(0);
+
+    const reopened = open();
+    expect(reopened.repairedIndexes).toEqual(['messages_fts']);
+    expect(() => reopened.db.prepare("INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)").run()).not.toThrow();
+    expect(reopened.db.prepare("SELECT count(*) FROM messages_fts WHERE messages_fts MATCH 'phantom'").pluck().get()).toBe(0);
+    expect(reopened.db.prepare("SELECT count(*) FROM messages_fts WHERE messages_fts MATCH 'meadow'").pluck().get()).toBe(3);
+    crashed.close();
+  });
+});

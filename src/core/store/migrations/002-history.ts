@@ -90,6 +90,31 @@ export const history: Migration = {
   },
 };
 
+/** The full-text indexes Burrow keeps, each over its table (`document_chunks_fts` from migration 3). */
+const SEARCH_INDEXES = ['messages_fts', 'conversations_fts', 'document_chunks_fts'] as const;
+
+/**
+ * Checks every search index against its table and rebuilds the ones that disagree; returns
+ * their names. Run after an unclean shutdown: the kill test once found `messages_fts` out of
+ * step with `messages` after a kill -9 (cause not yet found; every write path goes through the
+ * triggers in one transaction), and a wrong index means searches that miss or invent matches.
+ */
+export function repairSearchIndexes(db: Database): string[] {
+  const present = new Set(db.prepare<[], string>("SELECT name FROM sqlite_schema WHERE type = 'table' AND name LIKE '%_fts'").pluck().all());
+  const repaired: string[] = [];
+  for (const name of SEARCH_INDEXES) {
+    if (!present.has(name)) continue;
+    try {
+      db.prepare(`INSERT INTO ${name} (${name}, rank) VALUES ('integrity-check', 1)`).run();
+    } catch (error) {
+      console.warn(`[burrow] search index ${name} disagreed with its table (${error instanceof Error ? error.message : String(error)}); rebuilding it`);
+      db.transaction(() => db.prepare(`INSERT INTO ${name} (${name}) VALUES ('rebuild')`).run())();
+      repaired.push(name);
+    }
+  }
+  return repaired;
+}
+
 /** Rebuilds both search indexes from the tables (after a restore: see the rowid hazard above). */
 export function rebuildSearchIndexes(db: Database): void {
   db.transaction(() => {
