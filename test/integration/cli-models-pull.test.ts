@@ -1,16 +1,14 @@
 /** `burrow models pull` as a user runs it: a real process, a loopback model host, a temporary data folder. */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { findProjectRoot } from '../../src/core/project-root';
 import { loadCatalog } from '../../src/core/models/catalog';
 import { startModelServer, type ModelServer } from '../support/model-server';
 import { tinyModelPath } from '../support/tiny-model';
+import { runCli, type CliRun } from '../support/cli';
 
-const root = findProjectRoot();
 let model: Buffer;
 let modelSha: string;
 let dataDir: string;
@@ -32,20 +30,8 @@ afterEach(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-function burrow(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src', 'cli', 'index.ts'), ...args], {
-      cwd: root,
-      env: { ...process.env, BURROW_MODEL_MIRROR: '', ...env, BURROW_DATA_DIR: dataDir },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function burrow(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+  return runCli(args, { dataDir, env: { BURROW_MODEL_MIRROR: '', ...env } });
 }
 
 const modelsDir = (): string => join(dataDir, 'models');

@@ -1,13 +1,11 @@
 /** `burrow models validate` as a user runs it: a real process on the suite's tiny model and on a broken copy. */
-import { spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findProjectRoot } from '../../src/core/project-root';
 import { tinyModelPath } from '../support/tiny-model';
+import { runCli, type CliRun } from '../support/cli';
 
-const root = findProjectRoot();
 let dir: string;
 
 beforeAll(() => {
@@ -15,20 +13,8 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function burrow(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src', 'cli', 'index.ts'), ...args], {
-      cwd: root,
-      env: { ...process.env, BURROW_DATA_DIR: dir },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function burrow(args: string[]): Promise<CliRun> {
+  return runCli(args, { dataDir: dir });
 }
 
 function halfOfTinyModel(): string {

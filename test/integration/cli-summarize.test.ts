@@ -1,14 +1,12 @@
 /** `burrow summarize` as a user runs it: a real process, the real core, the suite's tiny model and its own PDF. */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { findProjectRoot } from '../../src/core/project-root';
 import { pdf, sentences } from '../support/sample-documents';
 import { tinyModelPath } from '../support/tiny-model';
+import { runCli, type CliRun } from '../support/cli';
 
-const root = findProjectRoot();
 let dataDir: string;
 
 beforeEach(() => {
@@ -16,20 +14,8 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
 
-function burrow(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src', 'cli', 'index.ts'), ...args], {
-      cwd: root,
-      env: { ...process.env, BURROW_DATA_DIR: dataDir },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function burrow(args: string[]): Promise<CliRun> {
+  return runCli(args, { dataDir });
 }
 
 describe('burrow summarize', { timeout: 180_000 }, () => {

@@ -1,13 +1,11 @@
 /** The `burrow` CLI as a user runs it: a real process, the real core, the suite's own tiny model. */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { findProjectRoot } from '../../src/core/project-root';
 import { tinyModelPath } from '../support/tiny-model';
+import { runCli, type CliRun } from '../support/cli';
 
-const root = findProjectRoot();
 let dataDir: string;
 
 beforeEach(() => {
@@ -15,21 +13,8 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
 
-function burrow(args: string[], input?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src', 'cli', 'index.ts'), ...args], {
-      cwd: root,
-      env: { ...process.env, BURROW_DATA_DIR: dataDir },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    child.stdin.end(input ?? '');
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function burrow(args: string[], input?: string): Promise<CliRun> {
+  return runCli(args, { dataDir, input: input ?? '' });
 }
 
 describe('burrow CLI', () => {

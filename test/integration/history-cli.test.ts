@@ -1,14 +1,12 @@
 /** `burrow search`, `burrow export` and `burrow import` as a user runs them: real processes, real data folders. */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { findProjectRoot } from '../../src/core/project-root';
 import { Storage } from '../../src/core/store/storage';
 import { SearchResults } from '../../src/shared/contract';
+import { runCli, type CliRun } from '../support/cli';
 
-const root = findProjectRoot();
 let dirs: string[] = [];
 
 function dataDir(): string {
@@ -24,20 +22,8 @@ afterEach(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
-function burrow(dir: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src', 'cli', 'index.ts'), ...args], {
-      cwd: root,
-      env: { ...process.env, BURROW_DATA_DIR: dir },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function burrow(dir: string, args: string[]): Promise<CliRun> {
+  return runCli(args, { dataDir: dir });
 }
 
 /** Two conversations, one with a branch, written the way the app writes them. */
