@@ -116,11 +116,14 @@ export function formatResults(results: SearchResults, terminal: boolean): string
   if (results.order === 'newest') lines.push('These words match a large part of your history: showing the newest matches. Add words to narrow it down.', '');
   for (const group of results.groups) {
     lines.push(`${mark(group.titleSegments)}  (${new Date(group.updatedAt).toISOString().slice(0, 10)}, ${group.conversationId})`);
-    for (const hit of group.hits) lines.push(`  ${hit.role === 'user' ? 'You' : 'Assistant'}: ${mark(hit.snippet)}`);
+    for (const hit of group.hits) {
+      const who = hit.kind === 'passage' ? `${clean(hit.fileName)}, ${clean(hit.label)}` : hit.role === 'user' ? 'You' : 'Assistant';
+      lines.push(`  ${who}: ${mark(hit.snippet)}`);
+    }
   }
   const hits = results.groups.reduce((sum, group) => sum + group.hits.length, 0);
   if (results.groups.length === 0) lines.push('Nothing found.');
-  else lines.push('', `${hits} message${hits === 1 ? '' : 's'} in ${results.groups.length} conversation${results.groups.length === 1 ? '' : 's'} (${results.tookMs.toFixed(1)} ms)`);
+  else lines.push('', `${hits} match${hits === 1 ? '' : 'es'} in ${results.groups.length} conversation${results.groups.length === 1 ? '' : 's'} (${results.tookMs.toFixed(1)} ms)`);
   return `${lines.join('\n')}\n`;
 }
 

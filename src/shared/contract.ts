@@ -204,6 +204,19 @@ export const SearchHit = z.discriminatedUnion('kind', [
     createdAt: Timestamp,
     snippet: z.array(TextSegment),
   }),
+  z.strictObject({
+    kind: z.literal('passage'),
+    /** A passage of a document attached to the group's conversation. */
+    documentId: Id,
+    fileName: z.string(),
+    /** Where in the document, as references are written: `p. 3`, `§ "Costs"`, `part 2`. */
+    label: z.string(),
+    /** To show it: documents.passage({ documentId, chunkId }). */
+    chunkId: z.number().int().nonnegative(),
+    /** When the document was added. */
+    createdAt: Timestamp,
+    snippet: z.array(TextSegment),
+  }),
 ]);
 export type SearchHit = z.infer<typeof SearchHit>;
 

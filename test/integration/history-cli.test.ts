@@ -53,7 +53,7 @@ describe('burrow search / export / import', () => {
     expect(text.stdout).toContain('Assistant: In a warm [burrow],  [31mdeep [0m underground.');
     expect(text.stdout).not.toContain('\u001b');
     expect(text.stdout).toMatch(/You: Will it rain on the \[burrow\] today\?/);
-    expect(text.stdout).toMatch(/2 messages in 2 conversations \([\d.]+ ms\)/);
+    expect(text.stdout).toMatch(/2 matches in 2 conversations \([\d.]+ ms\)/);
 
     const json = await burrow(dir, ['search', '"warm burrow"', '--json']);
     const results = SearchResults.parse(JSON.parse(json.stdout));

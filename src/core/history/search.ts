@@ -6,12 +6,14 @@
  * search falls back to newest-first, which FTS5 answers by walking its index backwards and
  * stopping after `limit` rows: the cost is bounded by RANK_LIMIT either way.
  *
- * Seam for documents: hits carry `kind`. Document passages will get their own FTS table and a
- * `#passageHits` beside `#messageHits`, merged into the same groups as `kind: 'passage'` hits.
+ * Document passages (the chunks of documents attached to conversations, migration 3's
+ * `document_chunks_fts`) are searched the same way and join their conversation's group as
+ * `kind: 'passage'` hits, after its message hits.
  */
 import { randomBytes } from 'node:crypto';
 import type { Database, Statement } from 'better-sqlite3';
 import type { MessageRole, SearchGroup, SearchHit, SearchOrder, SearchResults, TextSegment } from '../../shared/contract';
+import { referenceFor } from '../documents/references';
 import { matchExpressionFor } from './search-query';
 
 /** Above this many matching rows, newest-first instead of relevance. */
@@ -19,6 +21,8 @@ export const RANK_LIMIT = 2000;
 export const DEFAULT_SEARCH_LIMIT = 50;
 /** Conversations whose title matches, at most. */
 const TITLE_LIMIT = 20;
+/** Document passages, at most. */
+const PASSAGE_LIMIT = 20;
 /** Words of context in a snippet (FTS5 allows at most 64). */
 const SNIPPET_WORDS = 24;
 
@@ -34,6 +38,17 @@ interface HitMeta {
   created_at: number;
 }
 
+interface PassageMeta {
+  document_id: string;
+  conversation_id: string;
+  file_name: string;
+  created_at: number;
+  seq: number;
+  page_start: number | null;
+  page_end: number | null;
+  section: string | null;
+}
+
 interface ConversationMeta {
   id: string;
   title: string;
@@ -46,6 +61,7 @@ type Marked = Statement<[{ match: string; open: string; close: string; limit: nu
 function prepare(db: Database) {
   const snippet = `snippet(messages_fts, 0, @open, @close, '…', ${SNIPPET_WORDS})`;
   const highlight = 'highlight(conversations_fts, 0, @open, @close)';
+  const passageSnippet = `snippet(document_chunks_fts, 0, @open, @close, '…', ${SNIPPET_WORDS})`;
   return {
     messages: {
       countUpTo: db.prepare<[string, number], number>('SELECT count(*) FROM (SELECT 1 FROM messages_fts WHERE messages_fts MATCH ? LIMIT ?)').pluck(),
@@ -57,6 +73,18 @@ function prepare(db: Database) {
       ranked: db.prepare(`SELECT rowid, ${highlight} AS marked FROM conversations_fts WHERE conversations_fts MATCH @match ORDER BY rank LIMIT @limit`) as Marked,
       newest: db.prepare(`SELECT rowid, ${highlight} AS marked FROM conversations_fts WHERE conversations_fts MATCH @match ORDER BY rowid DESC LIMIT @limit`) as Marked,
     },
+    // Absent in a database opened with fewer migrations (tests of earlier schemas).
+    passages: hasTable(db, 'document_chunks_fts')
+      ? {
+          countUpTo: db.prepare<[string, number], number>('SELECT count(*) FROM (SELECT 1 FROM document_chunks_fts WHERE document_chunks_fts MATCH ? LIMIT ?)').pluck(),
+          ranked: db.prepare(`SELECT rowid, ${passageSnippet} AS marked FROM document_chunks_fts WHERE document_chunks_fts MATCH @match ORDER BY rank LIMIT @limit`) as Marked,
+          newest: db.prepare(`SELECT rowid, ${passageSnippet} AS marked FROM document_chunks_fts WHERE document_chunks_fts MATCH @match ORDER BY rowid DESC LIMIT @limit`) as Marked,
+          meta: db.prepare<[number], PassageMeta>(
+            `SELECT c.document_id, d.conversation_id, d.file_name, d.created_at, c.seq, c.page_start, c.page_end, c.section
+             FROM document_chunks c JOIN documents d ON d.id = c.document_id WHERE c.id = ?`,
+          ),
+        }
+      : null,
     message: db.prepare<[number], HitMeta>('SELECT id, conversation_id, role, created_at FROM messages WHERE rowid = ?'),
     conversationByRowid: db.prepare<[number], ConversationMeta>('SELECT id, title, updated_at, pinned FROM conversations WHERE rowid = ?'),
     conversation: db.prepare<[string], ConversationMeta>('SELECT id, title, updated_at, pinned FROM conversations WHERE id = ?'),
@@ -107,6 +135,21 @@ export class SearchIndex {
         }
         target.hits.push(messageHit(hit, toSegments(row.marked, marks)));
       }
+      if (this.#sql.passages !== null) {
+        for (const row of this.#query(this.#sql.passages, match, PASSAGE_LIMIT, marks).rows) {
+          const meta = this.#sql.passages.meta.get(row.rowid);
+          if (meta === undefined) continue;
+          const label = referenceFor([{ seq: meta.seq, pageStart: meta.page_start, pageEnd: meta.page_end, section: meta.section }]).label;
+          let target = found.get(meta.conversation_id);
+          if (target === undefined) {
+            const conversation = this.#sql.conversation.get(meta.conversation_id);
+            if (conversation === undefined) continue;
+            target = group(conversation, [{ text: conversation.title, match: false }]);
+            found.set(conversation.id, target);
+          }
+          target.hits.push({ kind: 'passage', documentId: meta.document_id, fileName: meta.file_name, label, chunkId: meta.seq, createdAt: meta.created_at, snippet: toSegments(row.marked, marks) });
+        }
+      }
       return { groups: [...found.values()], order };
     })();
     return { query, groups, order, tookMs: performance.now() - started };
@@ -123,6 +166,10 @@ export class SearchIndex {
     const statement = order === 'relevance' ? sql.ranked : sql.newest;
     return { rows: statement.all({ match, limit, ...marks }), order };
   }
+}
+
+function hasTable(db: Database, name: string): boolean {
+  return db.prepare('SELECT count(*) FROM sqlite_schema WHERE name = ?').pluck().get(name) === 1;
 }
 
 function group(conversation: ConversationMeta, titleSegments: TextSegment[]): SearchGroup {

@@ -23,7 +23,7 @@ function seed(db: Database, conversations: Array<{ title: string; messages: stri
 
 const text = (segments: TextSegment[]): string => segments.map((segment) => segment.text).join('');
 const matched = (segments: TextSegment[]): string[] => segments.filter((segment) => segment.match).map((segment) => segment.text);
-const messageIds = (results: SearchResults): string[] => results.groups.flatMap((group) => group.hits.map((hit: SearchHit) => hit.messageId));
+const messageIds = (results: SearchResults): string[] => results.groups.flatMap((group) => group.hits.flatMap((hit: SearchHit) => (hit.kind === 'message' ? [hit.messageId] : [])));
 
 describe('search', () => {
   it('groups hits by conversation, ranks the better match first and marks matching words in plain-text snippets', () => {
@@ -43,6 +43,43 @@ describe('search', () => {
     expect(text(best?.snippet ?? [])).toBe('A rabbit digs a burrow; rabbit kits stay in the rabbit burrow.');
     expect(results.groups[0]?.titleSegments).toEqual([{ text: 'Burrows', match: false }]);
     expect(results.tookMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it('finds passages of attached documents, in their conversation’s group, with the page or section to open', () => {
+    const db = temp.open();
+    const ids = seed(db, [
+      { title: 'Budget talk', messages: ['What about the costs?'] },
+      { title: 'Elsewhere', messages: ['Nothing about it.'] },
+    ]);
+    const conversationId = ids.get('Budget talk') ?? '';
+    const addDocument = (id: string, fileName: string, chunks: Array<{ seq: number; text: string; page: number | null; section: string | null; context: number }>): void => {
+      db.prepare("INSERT INTO documents (id, conversation_id, file_name, format, size_bytes, char_count, notices, created_at) VALUES (?, ?, ?, 'pdf', 100, 100, '[]', 5)").run(id, conversationId, fileName);
+      for (const chunk of chunks) {
+        db.prepare('INSERT INTO document_chunks (document_id, seq, text, page_start, page_end, section, token_count, context_size) VALUES (?, ?, ?, ?, ?, ?, 10, ?)').run(id, chunk.seq, chunk.text, chunk.page, chunk.page, chunk.section, chunk.context);
+      }
+    };
+    addDocument('doc-report', 'report.pdf', [
+      { seq: 0, text: 'Introduction to the warren.', page: 1, section: null, context: 2048 },
+      { seq: 1, text: 'Heating costs rose in winter; costs of hay fell.', page: 2, section: null, context: 2048 },
+    ]);
+    addDocument('doc-notes', 'notes.md', [{ seq: 0, text: 'Costs, in short: modest.', page: null, section: 'Costs', context: 2048 }]);
+
+    const results = new SearchIndex(db).search('costs');
+    expect(SearchResults.parse(results)).toEqual(results);
+    expect(results.groups.map((group) => group.title)).toEqual(['Budget talk']);
+    const hits = results.groups[0]?.hits ?? [];
+    expect(hits[0]).toMatchObject({ kind: 'message', messageId: ids.get('What about the costs?') });
+    const passages = hits.filter((hit) => hit.kind === 'passage');
+    expect(passages.map((hit) => [hit.fileName, hit.label]).sort()).toEqual([
+      ['notes.md', '§ "Costs"'],
+      ['report.pdf', 'p. 2'],
+    ]);
+    const report = passages.find((hit) => hit.fileName === 'report.pdf');
+    expect(report).toMatchObject({ documentId: 'doc-report', createdAt: 5 });
+    expect(matched(report?.snippet ?? [])).toEqual(['costs', 'costs']);
+    // Deleting the conversation deletes its documents, and with them their search entries.
+    db.prepare('DELETE FROM conversations WHERE id = ?').run(conversationId);
+    expect(new SearchIndex(db).search('costs').groups).toEqual([]);
   });
 
   it('puts conversations whose title matches first, with the title marked', () => {
