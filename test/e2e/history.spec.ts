@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import type { Assistant } from '../../src/core/assistant';
 import { DATABASE_FILE_NAME } from '../../src/core/store/database';
+import { accessibilityProblems } from './accessibility';
 import { expect, loadModelThroughUi, screenshot, test } from './fixtures';
 
 /** A conversation written straight into the store: alternating question and answer. */
@@ -63,6 +64,7 @@ test.describe('history', () => {
     await expect(hit.locator('mark')).toHaveText(['marmalade']);
     await expect(hit).toContainText('You');
     await screenshot(page, 'history-01-search-palette-light');
+    expect(await accessibilityProblems(page), 'search palette, light').toEqual([]);
 
     // Arrow keys choose, Enter jumps to the message on its branch and highlights it.
     await page.getByTestId('search-input').fill('marmalade recipe');
@@ -90,6 +92,7 @@ test.describe('history', () => {
     await page.getByTestId('search-input').fill('marmalade');
     await expect(page.getByTestId('search-group')).toHaveCount(2);
     await screenshot(page, 'history-03-search-palette-dark');
+    expect(await accessibilityProblems(page), 'search palette, dark').toEqual([]);
 
     await page.keyboard.press('Escape');
     await expect(page.getByTestId('search-palette')).toBeHidden();
@@ -141,8 +144,10 @@ test.describe('history', () => {
     await expect(answerSwitcher.getByTestId('branch-position')).toHaveText('2 / 2');
     await assistantMessages(page).hover();
     await screenshot(page, 'history-04-branch-switcher-light');
+    expect(await accessibilityProblems(page), 'branch switchers, light').toEqual([]);
     await page.emulateMedia({ colorScheme: 'dark' });
     await screenshot(page, 'history-05-branch-switcher-dark');
+    expect(await accessibilityProblems(page), 'branch switchers, dark').toEqual([]);
     await page.emulateMedia({ colorScheme: 'light' });
     await answerSwitcher.getByRole('button', { name: 'Previous answer' }).focus();
     await page.keyboard.press('Enter');
@@ -160,6 +165,7 @@ test.describe('history', () => {
     await expect(page.getByTestId('context-meter')).toHaveAttribute('data-level', 'full', { timeout: 60_000 });
     await expect(page.getByTestId('context-overflow')).toContainText('keeps your system prompt and the newest messages');
     await screenshot(page, 'history-06-context-overflow');
+    expect(await accessibilityProblems(page), 'context overflow').toEqual([]);
   });
 
   test('copy a message and the conversation as Markdown, export it, export everything, delete, import it back', async ({ page, burrow, context }) => {
@@ -211,6 +217,7 @@ test.describe('history', () => {
     await screenshot(page, 'history-07-settings-data-light');
     await page.emulateMedia({ colorScheme: 'dark' });
     await screenshot(page, 'history-08-settings-data-dark');
+    expect(await accessibilityProblems(page), 'settings with import result, dark').toEqual([]);
     await page.emulateMedia({ colorScheme: 'light' });
     await page.getByTestId('settings-back').click();
     await page.getByTestId('conversation-item').filter({ hasText: 'Rabbit facts' }).getByRole('button').first().click();
@@ -275,6 +282,7 @@ test.describe('history', () => {
     await panel.getByTestId('setting-temperature').fill('0.4');
     await panel.getByTestId('setting-max-tokens').fill('300');
     await screenshot(page, 'history-09-conversation-settings');
+    expect(await accessibilityProblems(page), 'conversation settings').toEqual([]);
     await panel.getByTestId('settings-save').click();
     await expect(panel).toBeHidden();
     expect(burrow.assistant.conversations.settings(seeded.id)).toEqual({ systemPrompt: 'You are a rabbit.', temperature: 0.4, topP: null, maxTokens: 300 });
@@ -310,6 +318,7 @@ test.describe('history', () => {
     await expect(recovery).toContainText('damaged');
     await expect(recovery).toContainText(/burrow\.sqlite\.damaged/);
     await screenshot(page, 'history-10-damaged-file');
+    expect(await accessibilityProblems(page), 'damaged-file screen').toEqual([]);
     await recovery.locator(`[data-testid="backup"][data-name="${backup}"]`).getByTestId('restore-backup').click();
     await expect(recovery).toBeHidden();
     await expect(page.getByTestId('conversation-item')).toHaveText(['Kept in the backup']);

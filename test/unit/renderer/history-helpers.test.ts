@@ -13,6 +13,7 @@ import {
   tidySegments,
 } from '../../../src/renderer/lib/history-helpers';
 import { fromDraft, toDraft } from '../../../src/renderer/lib/sampling-fields';
+import { formatTime, formatWhen } from '../../../src/renderer/lib/dates';
 
 const group = (conversationId: string, messageIds: string[]): SearchGroup => ({
   conversationId,
@@ -137,5 +138,16 @@ describe('conversation settings form', () => {
     expect(fromDraft({ ...toDraft(null), temperature: '3' })).toEqual({ ok: false, field: 'temperature', message: 'Temperature must be between 0 and 2.' });
     expect(fromDraft({ ...toDraft(null), topP: 'abc' })).toMatchObject({ ok: false, field: 'topP' });
     expect(fromDraft({ ...toDraft(null), maxTokens: '1.5' })).toMatchObject({ ok: false, field: 'maxTokens', message: 'Longest answer must be a whole number.' });
+  });
+});
+
+describe('search result dates', () => {
+  it('shows the time today, the day this year, and the year before that', () => {
+    const now = new Date(2026, 10, 27, 15, 0).getTime();
+    const today = new Date(2026, 10, 27, 9, 30).getTime();
+    expect(formatWhen(today, now)).toBe(formatTime(today));
+    expect(formatWhen(new Date(2026, 2, 3, 9).getTime(), now)).not.toMatch(/2026/);
+    expect(formatWhen(new Date(2026, 2, 3, 9).getTime(), now)).toMatch(/3/);
+    expect(formatWhen(new Date(2024, 2, 3, 9).getTime(), now)).toMatch(/2024/);
   });
 });
