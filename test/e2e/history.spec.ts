@@ -7,6 +7,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
+import Database from 'better-sqlite3';
 import type { Assistant } from '../../src/core/assistant';
 import { DATABASE_FILE_NAME } from '../../src/core/store/database';
 import { accessibilityProblems } from './accessibility';
@@ -322,5 +323,45 @@ test.describe('history', () => {
     await recovery.locator(`[data-testid="backup"][data-name="${backup}"]`).getByTestId('restore-backup').click();
     await expect(recovery).toBeHidden();
     await expect(page.getByTestId('conversation-item')).toHaveText(['Kept in the backup']);
+  });
+
+  test('an answer the disk refuses to save stays on screen with "Retry save", and retrying saves it', async ({ page, burrow }) => {
+    await page.goto(burrow.host.url);
+    await loadModelThroughUi(page);
+    await page.getByTestId('new-chat').first().click();
+    // A long answer, so it is still being written when the lock is taken.
+    burrow.assistant.conversations.setSettings(burrow.assistant.conversations.list()[0]!.id, { maxTokens: 32_768 });
+    await page.getByTestId('composer').fill('Save me');
+    await page.getByTestId('composer').press('Enter');
+    const answer = assistantMessages(page).last();
+    await expect.poll(async () => (await answer.textContent())?.trim().length ?? 0, { timeout: 60_000 }).toBeGreaterThan(5);
+
+    // Another connection holds the write lock: Burrow's saves wait, then fail with SQLITE_BUSY.
+    const blocker = new Database(join(burrow.dataDir, DATABASE_FILE_NAME));
+    try {
+      blocker.exec('BEGIN EXCLUSIVE');
+      // Each refused save holds this process for the busy timeout, so the answer may end first.
+      await page
+        .getByTestId('stop')
+        .click({ timeout: 10_000 })
+        .catch(() => undefined);
+      await expect(answer.getByTestId('unsaved')).toBeVisible({ timeout: 60_000 });
+      await expect(answer.getByTestId('unsaved')).toContainText('could not save this answer');
+      await expect(answer).toHaveAttribute('data-saved', 'false');
+      await screenshot(page, 'history-11-retry-save');
+      blocker.exec('ROLLBACK');
+    } finally {
+      blocker.close();
+    }
+    const shown = await answerText(page);
+    expect(shown.length).toBeGreaterThan(5);
+
+    await answer.getByTestId('retry-save').click();
+    await expect(answer.getByTestId('unsaved')).toBeHidden();
+    await expect(answer).toHaveAttribute('data-saved', 'true');
+    const id = burrow.assistant.conversations.list()[0]!.id;
+    const stored = burrow.assistant.conversations.get(id).messages.at(-1)!;
+    expect(['cancelled', 'complete']).toContain(stored.status);
+    expect(stored.content.trim()).toBe(shown);
   });
 });
