@@ -24,6 +24,12 @@ function seed(assistant: Assistant, title: string, texts: string[]): { id: strin
 
 const filler = (n: number): string[] => Array.from({ length: n }, (_, i) => (i % 2 === 0 ? `Question number ${i} about soil and roots.` : `Answer number ${i}: burrows keep rabbits cool in summer.`));
 
+/** Switches the system theme and waits for two painted frames, so a screenshot shows it everywhere. */
+async function useScheme(page: Page, colorScheme: 'light' | 'dark'): Promise<void> {
+  await page.emulateMedia({ colorScheme });
+  await page.evaluate(() => new Promise<void>((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve()))));
+}
+
 async function openSearch(page: Page): Promise<void> {
   await page.keyboard.press('Control+k');
   await expect(page.getByTestId('search-palette')).toBeVisible();
@@ -45,6 +51,9 @@ async function stopAfterSomeText(page: Page): Promise<void> {
 }
 
 test.describe('history', () => {
+  // Screenshots right after a theme change would catch the buttons' colour transitions half-way.
+  test.use({ reducedMotion: 'reduce' });
+
   test('search: prefix matches while typing, grouped and highlighted; Enter jumps to the message and highlights it; phrases; empty state; Esc', async ({ page, burrow }) => {
     const long = seed(burrow.assistant, 'Garden notes', [...filler(30), 'Where did I put the orange marmalade recipe?', 'In the blue folder, next to the seed packets.', ...filler(10)]);
     seed(burrow.assistant, 'Marmalade tasting', ['Which marmalade is best?', 'Seville orange marmalade, for most people.']);
@@ -89,7 +98,7 @@ test.describe('history', () => {
     await page.getByTestId('search-input').fill('"marmalade orange"');
     await expect(page.getByTestId('search-empty')).toContainText('No conversations match');
 
-    await page.emulateMedia({ colorScheme: 'dark' });
+    await useScheme(page, 'dark');
     await page.getByTestId('search-input').fill('marmalade');
     await expect(page.getByTestId('search-group')).toHaveCount(2);
     await screenshot(page, 'history-03-search-palette-dark');
@@ -146,10 +155,10 @@ test.describe('history', () => {
     await assistantMessages(page).hover();
     await screenshot(page, 'history-04-branch-switcher-light');
     expect(await accessibilityProblems(page), 'branch switchers, light').toEqual([]);
-    await page.emulateMedia({ colorScheme: 'dark' });
+    await useScheme(page, 'dark');
     await screenshot(page, 'history-05-branch-switcher-dark');
     expect(await accessibilityProblems(page), 'branch switchers, dark').toEqual([]);
-    await page.emulateMedia({ colorScheme: 'light' });
+    await useScheme(page, 'light');
     await answerSwitcher.getByRole('button', { name: 'Previous answer' }).focus();
     await page.keyboard.press('Enter');
     await expect(answerSwitcher.getByTestId('branch-position')).toHaveText('1 / 2');
@@ -216,10 +225,10 @@ test.describe('history', () => {
     await chooser.setFiles(archivePath);
     await expect(page.getByTestId('import-result')).toHaveText('1 conversation and 2 messages imported from a Burrow archive.');
     await screenshot(page, 'history-07-settings-data-light');
-    await page.emulateMedia({ colorScheme: 'dark' });
+    await useScheme(page, 'dark');
     await screenshot(page, 'history-08-settings-data-dark');
     expect(await accessibilityProblems(page), 'settings with import result, dark').toEqual([]);
-    await page.emulateMedia({ colorScheme: 'light' });
+    await useScheme(page, 'light');
     await page.getByTestId('settings-back').click();
     await page.getByTestId('conversation-item').filter({ hasText: 'Rabbit facts' }).getByRole('button').first().click();
     await expect(userTexts(page)).toHaveText(['How deep do burrows go?']);
@@ -282,8 +291,12 @@ test.describe('history', () => {
     await expect(panel.getByTestId('settings-error')).toHaveText('Temperature must be between 0 and 2.');
     await panel.getByTestId('setting-temperature').fill('0.4');
     await panel.getByTestId('setting-max-tokens').fill('300');
-    await screenshot(page, 'history-09-conversation-settings');
-    expect(await accessibilityProblems(page), 'conversation settings').toEqual([]);
+    await screenshot(page, 'history-09-conversation-settings-light');
+    expect(await accessibilityProblems(page), 'conversation settings, light').toEqual([]);
+    await useScheme(page, 'dark');
+    await screenshot(page, 'history-09-conversation-settings-dark');
+    expect(await accessibilityProblems(page), 'conversation settings, dark').toEqual([]);
+    await useScheme(page, 'light');
     await panel.getByTestId('settings-save').click();
     await expect(panel).toBeHidden();
     expect(burrow.assistant.conversations.settings(seeded.id)).toEqual({ systemPrompt: 'You are a rabbit.', temperature: 0.4, topP: null, maxTokens: 300 });
