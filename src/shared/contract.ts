@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { Result } from './errors';
-import { MAX_MESSAGE_CHARS, MAX_PATH_CHARS, MAX_TITLE_CHARS } from './limits';
+import { MAX_MESSAGE_CHARS, MAX_PATH_CHARS, MAX_SEARCH_QUERY_CHARS, MAX_SYSTEM_PROMPT_CHARS, MAX_TITLE_CHARS } from './limits';
 import {
   MAX_CONTEXT_OVERRIDE,
   MAX_GPU_LAYERS_OVERRIDE,
@@ -29,7 +29,7 @@ export const Id = z
 /** Millisecond Unix timestamp. */
 const Timestamp = z.number().int().nonnegative();
 
-export { MAX_MESSAGE_CHARS, MAX_PATH_CHARS, MAX_TITLE_CHARS };
+export { MAX_MESSAGE_CHARS, MAX_PATH_CHARS, MAX_SEARCH_QUERY_CHARS, MAX_SYSTEM_PROMPT_CHARS, MAX_TITLE_CHARS };
 
 const Title = z.string().trim().min(1, 'must not be empty').max(MAX_TITLE_CHARS);
 
@@ -117,8 +117,6 @@ export type GenerationStats = z.infer<typeof GenerationStats>;
 
 // ── history: branches, settings, search, export/import, backups ───────────────────────
 
-export const MAX_SYSTEM_PROMPT_CHARS = 20_000;
-export const MAX_SEARCH_QUERY_CHARS = 500;
 export const MAX_SEARCH_LIMIT = 200;
 /** The largest file history.import takes, in characters of its text (100 MB of ASCII). */
 export const MAX_IMPORT_CHARS = 100 * 1024 * 1024;

@@ -17,3 +17,9 @@ export const MAX_CONTEXT_OVERRIDE = 1_048_576;
 export const MAX_GPU_LAYERS_OVERRIDE = 1024;
 /** Longest "unload when idle" delay, in minutes (one day). */
 export const MAX_IDLE_UNLOAD_MINUTES = 1440;
+/** Largest WebSocket message the browser host accepts (a 100 000-character prompt fits easily). */
+export const MAX_WIRE_BYTES = 1024 * 1024;
+/** Longest search query, in characters. */
+export const MAX_SEARCH_QUERY_CHARS = 500;
+/** Longest per-conversation system prompt, in characters. */
+export const MAX_SYSTEM_PROMPT_CHARS = 20_000;

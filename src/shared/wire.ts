@@ -16,5 +16,4 @@ export type ServerMessage =
   | { type: 'result'; id: number; result: unknown }
   | { type: 'event'; name: string; payload: unknown };
 
-/** Largest WebSocket message the host accepts (a 100 000-character prompt fits easily). */
-export const MAX_WIRE_BYTES = 1024 * 1024;
+export { MAX_WIRE_BYTES } from './limits';

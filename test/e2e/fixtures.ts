@@ -17,8 +17,8 @@ export interface BurrowApp {
   host: WebHost;
   dataDir: string;
   modelPath: string;
-  /** Stops the core and starts it again on the same data folder (an app restart). */
-  restart(): Promise<void>;
+  /** Stops the core and starts it again on the same data folder (an app restart); `whileStopped` runs in between. */
+  restart(whileStopped?: () => void | Promise<void>): Promise<void>;
 }
 
 const root = findProjectRoot();
@@ -83,9 +83,10 @@ export const test = base.extend<{ burrow: BurrowApp; zeroEgress: void }>({
       },
       dataDir,
       modelPath,
-      async restart() {
+      async restart(whileStopped) {
         await current.host.close();
         await current.assistant.dispose();
+        await whileStopped?.();
         current = await startCore(dataDir, modelPath);
       },
     };

@@ -26,3 +26,9 @@ export function invoke<K extends ProcedureName>(name: K, input: ProcedureInput<K
 export function on<K extends EventName>(name: K, listener: (payload: EventPayload<K>) => void): () => void {
   return getBridge().on(name, listener);
 }
+
+/** True in the browser host (the loopback WebSocket, with its message-size limit), false in the app. */
+export function isBrowserHost(): boolean {
+  getBridge();
+  return window.burrow === undefined;
+}

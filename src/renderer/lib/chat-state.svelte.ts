@@ -1,4 +1,5 @@
-import type { Conversation, EventPayload, GenerationStats, Message, MessageStatus } from '../../shared/contract';
+import type { ChatStarted, Conversation, ConversationSettings, ConversationView, EventPayload, GenerationStats, Message, MessageStatus } from '../../shared/contract';
+import type { Result } from '../../shared/errors';
 import { invoke, on } from './bridge';
 import { DeltaBuffer } from './delta-buffer';
 import type { Toasts } from './toasts.svelte';
@@ -29,6 +30,16 @@ export class ChatState {
   /** conversationId → generationId of the answer streaming there (only ones we can stop). */
   #active = $state<Record<string, string>>({});
   #stats = $state<Record<string, GenerationStats>>({});
+  /** Answers the disk refused to save (generation.end with storage_error): shown with "Retry save". */
+  #unsaved = $state<Record<string, string>>({});
+  /** The message a search result jumped to, highlighted for a moment. */
+  #highlightId = $state<string | null>(null);
+  /** Bumped on every jump, so jumping to the same message twice scrolls again. */
+  #highlightSeq = $state(0);
+  /** The open conversation's own system prompt and sampling settings. */
+  #settings = $state<ConversationSettings | null>(null);
+  /** Bumped when an answer ends (a new length for the context meter). */
+  #endedCount = $state(0);
   // Plain Map on purpose: the UI reads the messages, never this bookkeeping.
   // eslint-disable-next-line svelte/prefer-svelte-reactivity -- not rendered, so not reactive
   #generations = new Map<string, Generation>();
@@ -37,7 +48,8 @@ export class ChatState {
   #refreshAgain = false;
   #toasts: Toasts;
 
-  readonly conversations = $derived([...this.#conversations].sort((a, b) => b.updatedAt - a.updatedAt));
+  /** Pinned first, then newest first (the sidebar's order, and ⌘1–9's). */
+  readonly conversations = $derived([...this.#conversations].sort((a, b) => Number(b.pinned) - Number(a.pinned) || b.updatedAt - a.updatedAt));
   readonly openConversation = $derived(this.#conversations.find((c) => c.id === this.#openId) ?? null);
   readonly activeGenerationId = $derived(this.#openId === null ? null : (this.#active[this.#openId] ?? null));
   /** True while any answer in the open conversation is still being written. */
@@ -65,6 +77,25 @@ export class ChatState {
   statsFor(messageId: string): GenerationStats | undefined {
     return this.#stats[messageId];
   }
+  /** Why the answer could not be saved, or undefined when it was (or is being written). */
+  unsavedReason(messageId: string): string | undefined {
+    return this.#unsaved[messageId];
+  }
+  get highlightId(): string | null {
+    return this.#highlightId;
+  }
+  get highlightSeq(): number {
+    return this.#highlightSeq;
+  }
+  get settings(): ConversationSettings | null {
+    return this.#settings;
+  }
+  get endedCount(): number {
+    return this.#endedCount;
+  }
+  clearHighlight(): void {
+    this.#highlightId = null;
+  }
 
   /** Subscribes to events once, loads the list and opens the newest conversation. */
   connect(): () => void {
@@ -72,6 +103,7 @@ export class ChatState {
       on('generation.delta', (event) => this.#onDelta(event)),
       on('generation.end', (event) => this.#onEnd(event)),
       on('conversations.changed', (event) => void this.#onChanged(event.id)),
+      on('history.changed', () => void this.#onHistoryChanged()),
     ];
     void this.#refreshList().then(() => {
       const newest = this.conversations[0];
@@ -83,6 +115,7 @@ export class ChatState {
   async open(id: string): Promise<void> {
     const request = ++this.#openRequest;
     if (this.#openId !== id) {
+      this.#highlightId = null;
       this.#openId = id;
       this.#messages = [];
       this.#messagesLoaded = false;
@@ -94,9 +127,7 @@ export class ChatState {
       if (result.error.code === 'not_found') await this.#refreshList();
       return;
     }
-    this.#upsertConversation(result.value.conversation);
-    this.#messages = result.value.messages.map((message) => this.#withLocalProgress(message));
-    this.#messagesLoaded = true;
+    this.#showView(result.value);
   }
 
   async create(): Promise<void> {
@@ -133,6 +164,7 @@ export class ChatState {
   async send(text: string): Promise<boolean> {
     const conversationId = this.#openId;
     if (conversationId === null || this.#sending || !text.trim()) return false;
+    this.#highlightId = null;
     this.#sending = true;
     const result = await invoke('chat.send', { conversationId, text });
     this.#sending = false;
@@ -159,9 +191,132 @@ export class ChatState {
     if (!result.ok) this.#toasts.error(result.error);
   }
 
+  /** Opens a conversation on the branch holding `messageId` and highlights that message (a search result). */
+  async jumpTo(conversationId: string, messageId: string | null): Promise<void> {
+    if (messageId === null) {
+      await this.open(conversationId);
+      return;
+    }
+    const request = ++this.#openRequest;
+    if (this.#openId !== conversationId) {
+      this.#openId = conversationId;
+      this.#messages = [];
+      this.#messagesLoaded = false;
+    }
+    const result = await invoke('conversations.switchBranch', { messageId });
+    if (request !== this.#openRequest) return;
+    if (!result.ok) {
+      this.#toasts.error(result.error);
+      return;
+    }
+    this.#showView(result.value);
+    this.#highlightId = messageId;
+    this.#highlightSeq += 1;
+  }
+
+  /** Shows another alternative ("2 / 3") at this point of the conversation. */
+  async switchBranch(messageId: string): Promise<void> {
+    const conversationId = this.#openId;
+    if (conversationId === null || this.answering) return;
+    const request = ++this.#openRequest;
+    const result = await invoke('conversations.switchBranch', { messageId });
+    if (request !== this.#openRequest) return;
+    if (!result.ok) return this.#toasts.error(result.error);
+    this.#showView(result.value);
+  }
+
+  /** Resends an edited question as a new branch. Resolves false when it was not sent. */
+  async edit(messageId: string, text: string): Promise<boolean> {
+    if (this.#openId === null || this.#sending || this.answering || !text.trim()) return false;
+    return this.#start(messageId, () => invoke('chat.edit', { messageId, text }));
+  }
+
+  /** Writes another answer beside this one. */
+  async regenerate(messageId: string): Promise<boolean> {
+    if (this.#openId === null || this.#sending || this.answering) return false;
+    return this.#start(messageId, () => invoke('chat.regenerate', { messageId }));
+  }
+
+  /** Saves an answer the disk refused earlier. */
+  async retrySave(messageId: string): Promise<void> {
+    const result = await invoke('chat.retrySave', { messageId });
+    if (!result.ok) return this.#toasts.error(result.error);
+    delete this.#unsaved[messageId];
+    this.#upsertMessage(result.value);
+  }
+
+  async setPinned(id: string, pinned: boolean): Promise<void> {
+    const result = await invoke('conversations.setPinned', { id, pinned });
+    if (result.ok) this.#upsertConversation(result.value);
+    else this.#toasts.error(result.error);
+  }
+
+  /**
+   * Starts an edit or a regenerate: the messages from `replacedId` on leave the screen (they stay
+   * reachable through the switcher), and the new question and answer take their place.
+   */
+  async #start(replacedId: string, call: () => Promise<Result<ChatStarted>>): Promise<boolean> {
+    const conversationId = this.#openId;
+    if (conversationId === null) return false;
+    this.#highlightId = null;
+    this.#sending = true;
+    const result = await call();
+    this.#sending = false;
+    if (!result.ok) {
+      this.#toasts.error(result.error);
+      return false;
+    }
+    const { generationId, userMessage, assistantMessage } = result.value;
+    const generation = this.#generation(generationId);
+    generation.conversationId = conversationId;
+    generation.messageId = assistantMessage.id;
+    if (generation.final === null) this.#active[conversationId] = generationId;
+    if (this.#openId === conversationId) {
+      const cut = this.#messages.findIndex((m) => m.id === replacedId);
+      if (cut !== -1) this.#messages.splice(cut);
+      this.#upsertMessage(userMessage);
+      this.#upsertMessage(this.#withLocalProgress(assistantMessage));
+    }
+    return true;
+  }
+
+  /** Saves the open conversation's settings (null: back to Burrow's default). False when refused. */
+  async saveSettings(patch: ConversationSettings): Promise<boolean> {
+    const id = this.#openId;
+    if (id === null) return false;
+    const result = await invoke('conversations.setSettings', { id, ...patch });
+    if (!result.ok) {
+      this.#toasts.error(result.error);
+      return false;
+    }
+    if (this.#openId === id) this.#settings = result.value;
+    return true;
+  }
+
+  #showView(view: ConversationView): void {
+    this.#upsertConversation(view.conversation);
+    this.#settings = view.settings;
+    this.#openId = view.conversation.id;
+    this.#messages = view.messages.map((message) => this.#withLocalProgress(message));
+    this.#messagesLoaded = true;
+  }
+
+  /**
+   * Many conversations changed at once (an import, a restore): the open one is read again if it
+   * is still there; otherwise nothing is open, and the chat view opens the newest when shown
+   * (so Settings, where imports and restores happen, stays on screen with its result).
+   */
+  async #onHistoryChanged(): Promise<void> {
+    await this.#refreshList();
+    const id = this.#openId;
+    if (id !== null && this.#conversations.some((c) => c.id === id)) await this.open(id);
+    else this.#close();
+  }
+
   #close(): void {
     this.#openRequest += 1;
     this.#openId = null;
+    this.#settings = null;
     this.#messages = [];
     this.#messagesLoaded = false;
   }
@@ -189,6 +344,8 @@ export class ChatState {
     generation.final = { status: END_STATUS[event.reason], error: event.error?.message ?? null };
     if (this.#active[event.conversationId] === event.generationId) delete this.#active[event.conversationId];
     if (event.stats) this.#stats[event.messageId] = event.stats;
+    if (event.error?.code === 'storage_error') this.#unsaved[event.messageId] = event.error.message;
+    this.#endedCount += 1;
     const message = this.#messages.find((m) => m.id === event.messageId);
     if (message) Object.assign(message, this.#withLocalProgress(message));
     setTimeout(() => this.#generations.delete(event.generationId), FORGET_ENDED_MS);

@@ -41,3 +41,11 @@ function dayLabel(time: number, today: number): string {
 export function formatTime(time: number): string {
   return new Date(time).toLocaleTimeString(undefined, { hour: 'numeric', minute: '2-digit' });
 }
+
+/** When something happened, as short as is clear: "3:05 PM" today, "Nov 3" this year, "Nov 3, 2024" before. */
+export function formatWhen(time: number, now = Date.now()): string {
+  const date = new Date(time);
+  if (time >= startOfDay(now) && time < startOfDay(now) + DAY_MS) return formatTime(time);
+  const sameYear = date.getFullYear() === new Date(now).getFullYear();
+  return date.toLocaleDateString(undefined, sameYear ? { month: 'short', day: 'numeric' } : { month: 'short', day: 'numeric', year: 'numeric' });
+}
