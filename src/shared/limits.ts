@@ -17,3 +17,6 @@ export const MAX_CONTEXT_OVERRIDE = 1_048_576;
 export const MAX_GPU_LAYERS_OVERRIDE = 1024;
 /** Longest "unload when idle" delay, in minutes (one day). */
 export const MAX_IDLE_UNLOAD_MINUTES = 1440;
+
+/** Longest focus a summary may be asked for ("with attention to costs"). */
+export const MAX_SUMMARY_FOCUS_CHARS = 500;
