@@ -940,4 +940,5 @@ export interface BurrowBridge {
   on<K extends EventName>(name: K, listener: (payload: EventPayload<K>) => void): () => void;
 }
 
-export const BRIDGE_KEYS = Object.freeze(['invoke', 'on'] as const);
+/** The keys of the preload's window.burrow (the browser host's bridge has no grantFile: it streams dropped files). */
+export const BRIDGE_KEYS = Object.freeze(['grantFile', 'invoke', 'on'] as const);
