@@ -258,4 +258,31 @@ test.describe('documents', () => {
     // Attached to the conversation that was open, not a new one.
     expect(burrow.assistant.conversations.list()).toHaveLength(1);
   });
+
+  test('a document dropped on the quick-prompt window is summarised there, and opens in Burrow', async ({ page, burrow }) => {
+    const loaded = await burrow.assistant.router.call('models.openLocal', {});
+    expect(loaded.ok).toBe(true);
+    await page.setViewportSize({ width: 680, height: 480 });
+    await page.goto(`${burrow.host.origin}/quick.html?token=${burrow.host.token}`);
+    await expect(page.getByTestId('quick-input')).toBeFocused();
+    const dataTransfer = await page.evaluateHandle((base64) => {
+      const binary = atob(base64);
+      const data = new Uint8Array(binary.length);
+      for (let index = 0; index < binary.length; index++) data[index] = binary.charCodeAt(index);
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([data], 'field-report.pdf', { type: 'application/pdf' }));
+      return transfer;
+    }, fieldReport(4).toString('base64'));
+    await page.dispatchEvent('main', 'dragenter', { dataTransfer });
+    await expect(page.getByTestId('quick-drop-overlay')).toBeVisible();
+    await page.dispatchEvent('main', 'drop', { dataTransfer });
+    await expect(page.getByTestId('quick-drop-overlay')).toBeHidden();
+    await expect(page.getByTestId('quick-document')).toHaveAttribute('data-phase', 'done', { timeout: 60_000 });
+    await expect(page.getByTestId('quick-document-summary')).toContainText('Covers all 4 pages.');
+    await inBothThemes(page, 'documents-08-quick');
+    await page.getByTestId('quick-open-document').click();
+    await expect(page).toHaveURL(/index\.html/);
+    await expect(page.getByTestId('conversation-title')).toHaveText('field-report.pdf');
+    await expect(page.getByTestId('document-name')).toHaveText('field-report.pdf');
+  });
 });
