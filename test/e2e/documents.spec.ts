@@ -285,4 +285,30 @@ test.describe('documents', () => {
     await expect(page.getByTestId('conversation-title')).toHaveText('field-report.pdf');
     await expect(page.getByTestId('document-name')).toHaveText('field-report.pdf');
   });
+
+  test('a summary interrupted by a restart is offered to resume, and resumes where it stopped', async ({ page, burrow }) => {
+    await page.goto(burrow.host.url);
+    await loadModelThroughUi(page);
+    const twoDone = new Promise<void>((resolve) => {
+      const off = burrow.assistant.subscribe((name, payload) => {
+        const progress = payload as EventPayload<'document.progress'>;
+        if (name === 'document.progress' && progress.stage === 'map' && progress.chunksDone >= 2) {
+          off();
+          resolve();
+        }
+      });
+    });
+    await dropFiles(page, [{ name: 'long-report.pdf', bytes: fieldReport(40), type: 'application/pdf' }]);
+    await twoDone;
+    await burrow.restart();
+    await page.goto(burrow.host.url);
+    await expect(page.getByTestId('conversation-title')).toHaveText('long-report.pdf');
+    const unfinished = page.getByTestId('summary-unfinished');
+    await expect(unfinished).toContainText('interrupted');
+    await expect(unfinished.getByTestId('summary-coverage')).toHaveText(/^pages 1–\d+ of 40 — interrupted$/);
+    // At once, while Burrow loads the last model again (test/integration/model-load-at-start.test.ts).
+    await page.getByTestId('resume-summary').click();
+    await expect(summaryMessage(page)).toContainText('Covers all 40 pages.', { timeout: 120_000 });
+    await expect(page.getByTestId('document-announcer')).toHaveText('The summary is ready. It covers all 40 pages.');
+  });
 });
