@@ -7,6 +7,7 @@
 import type { Page } from '@playwright/test';
 import type { EventPayload } from '../../src/shared/contract';
 import { docx, pdf, sentences } from '../support/sample-documents';
+import { accessibilityProblems } from './accessibility';
 import { expect, loadModelThroughUi, screenshot, test } from './fixtures';
 
 const NEEDLE = 'zebrafinch';
@@ -23,11 +24,13 @@ function fieldReport(pages: number): Buffer {
   );
 }
 
-async function inBothThemes(page: Page, name: string): Promise<void> {
-  await page.emulateMedia({ colorScheme: 'light', reducedMotion: 'reduce' });
-  await screenshot(page, `${name}-light`);
-  await page.emulateMedia({ colorScheme: 'dark', reducedMotion: 'reduce' });
-  await screenshot(page, `${name}-dark`);
+/** Screenshots in both themes; with `scan`, the accessibility scan must find nothing in either. */
+async function inBothThemes(page: Page, name: string, options: { scan?: boolean } = {}): Promise<void> {
+  for (const theme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: theme, reducedMotion: 'reduce' });
+    await screenshot(page, `${name}-${theme}`);
+    if (options.scan === true) expect(await accessibilityProblems(page), `${name}, ${theme}`).toEqual([]);
+  }
   await page.emulateMedia({ colorScheme: 'light', reducedMotion: 'no-preference' });
 }
 
@@ -122,7 +125,7 @@ test.describe('documents', () => {
     // References are buttons; each opens the passage of its pages.
     const references = summary.locator('button.reference');
     expect(await references.count()).toBeGreaterThan(0);
-    await inBothThemes(page, 'documents-02-summary');
+    await inBothThemes(page, 'documents-02-summary', { scan: true });
     const first = references.first();
     const label = (await first.getAttribute('data-reference')) ?? '';
     const [, from] = /^p\. (\d+)/.exec(label) ?? [];
@@ -134,7 +137,7 @@ test.describe('documents', () => {
     await expect(page.getByTestId('passage-title')).toHaveText(label);
     await expect(page.getByTestId('passage-text')).toContainText(`— ${from} —`);
     await expect(page.getByTestId('passage-text')).toContainText(sentences(`page${from}`, 5, Number(from))[0]!);
-    await inBothThemes(page, 'documents-03-passage');
+    await inBothThemes(page, 'documents-03-passage', { scan: true });
     await page.keyboard.press('Escape');
     await expect(dialog).toBeHidden();
     await expect(first).toBeFocused();
@@ -218,7 +221,7 @@ test.describe('documents', () => {
     const unfinished = page.getByTestId('summary-unfinished');
     await expect(unfinished).toBeVisible({ timeout: 30_000 });
     await expect(unfinished.getByTestId('summary-coverage')).toHaveText(/^pages 1–\d+ of 40 — cancelled$/);
-    await inBothThemes(page, 'documents-06-cancelled');
+    await inBothThemes(page, 'documents-06-cancelled', { scan: true });
     expect(summaryId).not.toBe('');
 
     await page.getByTestId('resume-summary').click();
