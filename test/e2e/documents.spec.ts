@@ -183,6 +183,7 @@ test.describe('documents', () => {
     // Both are summarised, one after the other.
     await expect(page.locator('[data-testid="message"][data-role="assistant"]').filter({ hasText: /Covers / })).toHaveCount(2, { timeout: 90_000 });
     const wordSummary = page.locator('[data-testid="message"][data-role="assistant"]').filter({ hasText: /Covers / }).first();
+    await inBothThemes(page, 'documents-09-two-documents', { scan: true });
     await expect(wordSummary).toContainText(/Covers all /);
     const reference = wordSummary.locator('button.reference').first();
     const label = (await reference.getAttribute('data-reference')) ?? '';
