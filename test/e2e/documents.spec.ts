@@ -261,6 +261,12 @@ test.describe('documents', () => {
     await expect(summaryMessage(page)).toBeVisible({ timeout: 60_000 });
     // Attached to the conversation that was open, not a new one.
     expect(burrow.assistant.conversations.list()).toHaveLength(1);
+    // Removed after confirming: the document goes, the conversation and its messages stay.
+    await page.getByTestId('remove-document').click();
+    await page.getByRole('dialog', { name: /^Remove “notes.txt”/ }).getByTestId('confirm-delete').click();
+    await expect(page.getByTestId('document-panel')).toHaveCount(0);
+    await expect(summaryMessage(page)).toBeVisible();
+    expect(burrow.assistant.conversations.list()).toHaveLength(1);
   });
 
   test('a document dropped on the quick-prompt window is summarised there, and opens in Burrow', async ({ page, burrow }) => {
