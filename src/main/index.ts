@@ -2,13 +2,14 @@
  * The Electron shell: windows, IPC transport, dialogs. Thin glue — everything that could run
  * without Electron lives in src/core.
  */
-import { app, BrowserWindow, dialog, ipcMain, session, shell, type IpcMainInvokeEvent } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, session, shell, utilityProcess, type IpcMainInvokeEvent } from 'electron';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createAssistant, type Assistant } from '../core/assistant';
 import { resolveDataDir } from '../core/paths';
 import { findProjectRoot } from '../core/project-root';
-import { IPC_EVENT, IPC_INVOKE } from '../shared/ipc-channels';
+import { IPC_EVENT, IPC_GRANT_FILE, IPC_INVOKE } from '../shared/ipc-channels';
+import { grantDroppedPath, pickDocument, spawnUtilityDocumentWorker } from './document-host';
 import { spawnUtilityEngine } from './engine-spawn';
 import { electronSqliteBinding } from './native';
 import { registerAppScheme, serveRenderer } from './protocol';
@@ -52,6 +53,9 @@ async function start(): Promise<void> {
     desktop: desktop.host,
     dataDir: resolveDataDir({ electronUserData: app.getPath('userData') }),
     spawnEngine: spawnUtilityEngine(join(here, 'engine-worker.js')),
+    // Untrusted files are parsed in their own utilityProcess, heap-capped: a hostile file costs a worker, never the app.
+    spawnDocumentWorker: spawnUtilityDocumentWorker((modulePath, args, options) => utilityProcess.fork(modulePath, args, options), join(here, 'document-worker.js')),
+    pickDocumentFile: () => pickDocument((options) => (mainWindow ? dialog.showOpenDialog(mainWindow, options) : dialog.showOpenDialog(options))),
     ...(binding ? { sqliteNativeBinding: binding } : {}),
     pickModelFile: async () => {
       const options = { title: 'Open a GGUF model', properties: ['openFile' as const], filters: [{ name: 'GGUF models', extensions: ['gguf'] }] };
@@ -96,6 +100,8 @@ function serveIpc(assistant: Assistant): void {
     if (!fromOurWindow(event)) return { ok: false, error: { code: 'refused', message: 'Refused: not a Burrow window.' } };
     return assistant.router.call(name, input);
   });
+  // A file dropped on (or chosen in) one of our windows: only our preload sends these (see preload/index.ts).
+  ipcMain.handle(IPC_GRANT_FILE, (event, path: unknown) => grantDroppedPath(fromOurWindow(event), path, (granted) => assistant.grantDocument(granted)));
   assistant.subscribe((name, payload) => {
     for (const window of BrowserWindow.getAllWindows()) {
       if (!window.isDestroyed()) window.webContents.send(IPC_EVENT, name, payload);

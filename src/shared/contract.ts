@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { Result } from './errors';
-import { MAX_MESSAGE_CHARS, MAX_PATH_CHARS, MAX_SEARCH_QUERY_CHARS, MAX_SYSTEM_PROMPT_CHARS, MAX_TITLE_CHARS } from './limits';
+import { MAX_MESSAGE_CHARS, MAX_PATH_CHARS, MAX_SEARCH_QUERY_CHARS, MAX_SUMMARY_FOCUS_CHARS, MAX_SYSTEM_PROMPT_CHARS, MAX_TITLE_CHARS } from './limits';
 import {
   MAX_CONTEXT_OVERRIDE,
   MAX_GPU_LAYERS_OVERRIDE,
@@ -499,7 +499,7 @@ export type SummaryStyle = z.infer<typeof SummaryStyle>;
 export const SummaryStatus = z.enum(['running', 'interrupted', 'cancelled', 'done', 'error']);
 export type SummaryStatus = z.infer<typeof SummaryStatus>;
 
-export const MAX_SUMMARY_FOCUS_CHARS = 500;
+export { MAX_SUMMARY_FOCUS_CHARS };
 /** Largest file documents.uploadBegin accepts a size for (only `acceptBytes` of it are sent). */
 export const MAX_DOCUMENT_DECLARED_BYTES = 2 ** 40;
 /** Chunk ids are 0-based positions of a document's chunks. */
@@ -951,4 +951,5 @@ export interface BurrowBridge {
   on<K extends EventName>(name: K, listener: (payload: EventPayload<K>) => void): () => void;
 }
 
-export const BRIDGE_KEYS = Object.freeze(['invoke', 'on'] as const);
+/** The keys of the preload's window.burrow (the browser host's bridge has no grantFile: it streams dropped files). */
+export const BRIDGE_KEYS = Object.freeze(['grantFile', 'invoke', 'on'] as const);

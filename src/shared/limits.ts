@@ -23,3 +23,6 @@ export const MAX_WIRE_BYTES = 1024 * 1024;
 export const MAX_SEARCH_QUERY_CHARS = 500;
 /** Longest per-conversation system prompt, in characters. */
 export const MAX_SYSTEM_PROMPT_CHARS = 20_000;
+
+/** Longest focus a summary may be asked for ("with attention to costs"). */
+export const MAX_SUMMARY_FOCUS_CHARS = 500;

@@ -146,7 +146,7 @@ test.describe('Packaged app', () => {
     try {
       const { page } = running;
       expect(await page.evaluate(() => [typeof (globalThis as { require?: unknown }).require, typeof (globalThis as { process?: unknown }).process])).toEqual(['undefined', 'undefined']);
-      expect(await page.evaluate(() => Object.keys((globalThis as unknown as { burrow: object }).burrow).sort())).toEqual(['invoke', 'on']);
+      expect(await page.evaluate(() => Object.keys((globalThis as unknown as { burrow: object }).burrow).sort())).toEqual(['grantFile', 'invoke', 'on']);
 
       const answer = await page.evaluate(async (modelPath) => {
         type Result = { ok: true; value: Record<string, unknown> } | { ok: false; error: { code: string; message: string } };

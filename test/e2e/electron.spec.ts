@@ -56,7 +56,7 @@ test.describe('Electron app', () => {
       }, streamingModelPath());
       let page = await app.firstWindow();
       expect(await page.evaluate(() => [typeof (globalThis as { require?: unknown }).require, typeof (globalThis as { process?: unknown }).process])).toEqual(['undefined', 'undefined']);
-      expect(await page.evaluate(() => Object.keys((globalThis as unknown as { burrow: object }).burrow).sort())).toEqual(['invoke', 'on']);
+      expect(await page.evaluate(() => Object.keys((globalThis as unknown as { burrow: object }).burrow).sort())).toEqual(['grantFile', 'invoke', 'on']);
       expect(page.url()).toMatch(/^app:\/\/burrow\//);
 
       await page.getByTestId('model-chip').click();

@@ -96,7 +96,24 @@ export function createLibrary(options: LibraryOptions): Library {
 
   const changed = (reason: 'download' | 'import' | 'delete' | 'default' | 'overrides' | 'settings'): void => emit('library.changed', { reason });
 
-  async function load(path: string, loadOptions: { force?: boolean } = {}): Promise<EngineStatus> {
+  /** Loads in flight, keyed by path, options and overrides. */
+  const loading = new Map<string, Promise<EngineStatus>>();
+
+  /**
+   * Loads a model. Two loads of the same model with the same options at once (the last model
+   * loading at start while a summary or an answer asks for it) share one load: a second one
+   * would unload the model the first just loaded, under whatever was using it.
+   */
+  function load(path: string, loadOptions: { force?: boolean } = {}): Promise<EngineStatus> {
+    const key = JSON.stringify([path, loadOptions.force === true, library.engineOverrides(path)]);
+    const pending = loading.get(key);
+    if (pending !== undefined) return pending;
+    const run = loadNow(path, loadOptions).finally(() => loading.delete(key));
+    loading.set(key, run);
+    return run;
+  }
+
+  async function loadNow(path: string, loadOptions: { force?: boolean }): Promise<EngineStatus> {
     const overrides = library.engineOverrides(path);
     if (loadOptions.force !== true) {
       const estimate = await engine.estimate(path, overrides).catch((error: unknown) => {

@@ -7,7 +7,7 @@
  */
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { BRIDGE_KEYS } from '../../../src/shared/contract';
-import { IPC_EVENT, IPC_INVOKE } from '../../../src/shared/ipc-channels';
+import { IPC_EVENT, IPC_GRANT_FILE, IPC_INVOKE } from '../../../src/shared/ipc-channels';
 
 const exposed = new Map<string, unknown>();
 const ipc = {
@@ -16,9 +16,13 @@ const ipc = {
   removeListener: vi.fn(),
 };
 
+/** What Electron says is on disk behind a File: '' for one the page made itself. */
+const pathOf = vi.fn((_file: unknown) => '');
+
 vi.mock('electron', () => ({
   contextBridge: { exposeInMainWorld: (key: string, value: unknown) => exposed.set(key, value) },
   ipcRenderer: ipc,
+  webUtils: { getPathForFile: (file: unknown) => pathOf(file) },
 }));
 
 describe('preload', () => {
@@ -51,5 +55,17 @@ describe('preload', () => {
     expect(seen).toEqual([{ state: 'ready' }]);
     stop();
     expect(ipc.removeListener).toHaveBeenCalledWith(IPC_EVENT, handler);
+  });
+
+  it('grantFile asks main to grant only a file with a path on disk (one the user handed over)', async () => {
+    const bridge = exposed.get('burrow') as { grantFile: (file: unknown) => Promise<string | null> };
+    ipc.invoke.mockClear();
+    expect(await bridge.grantFile({ name: 'made-by-the-page.txt' })).toBeNull();
+    expect(ipc.invoke).not.toHaveBeenCalled();
+
+    pathOf.mockReturnValueOnce('/home/user/report.pdf');
+    ipc.invoke.mockResolvedValueOnce('/home/user/report.pdf' as never);
+    expect(await bridge.grantFile({ name: 'report.pdf' })).toBe('/home/user/report.pdf');
+    expect(ipc.invoke).toHaveBeenLastCalledWith(IPC_GRANT_FILE, '/home/user/report.pdf');
   });
 });
