@@ -16,6 +16,9 @@ import { fileURLToPath } from 'node:url';
 import { chooseThreads, usableCores } from '../src/core/engine/threads';
 import { benchCacheDir, benchModelPath } from './model';
 import { inferenceFigures } from './lib/inference';
+import { rendererFigures } from './lib/renderer';
+import { storeFigures } from './lib/store';
+import { summaryFigures } from './lib/summary';
 import { ensureLlamaBench, llamaBenchVersion } from './lib/llama-bench';
 import { Report } from './lib/report';
 
@@ -77,6 +80,16 @@ if (sections.has('q8') && !quick && custom === undefined) {
     log,
   });
 }
+
+if (sections.has('summary')) {
+  if (quick) report.add({ key: 'summary_pages_per_minute', label: 'summarisation', unit: 'pages/min', note: 'not run in --quick mode (a 30-page summary takes minutes on 2 cores)' });
+  else await summaryFigures(report, q4, 30, log);
+}
+if (sections.has('store')) {
+  if (quick) await storeFigures(report, [10_000, 100_000], 10, log, ' (quick mode: 10k and 100k instead of 100k and 1M)');
+  else await storeFigures(report, [100_000, 1_000_000], 20, log, '');
+}
+if (sections.has('renderer')) await rendererFigures(report, quick ? 4 : 10, log);
 
 const out = values.out ?? join(fileURLToPath(new URL('.', import.meta.url)), 'results.json');
 report.meta.durationSeconds = Math.round((performance.now() - started) / 1000);
