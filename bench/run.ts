@@ -61,6 +61,7 @@ if (sections.has('inference')) {
     llamaBench,
     turnRounds: quick ? 1 : 3,
     sweep: sections.has('sweep'),
+    sweepRepeats: quick ? 1 : 2,
     log,
   });
 }
@@ -77,6 +78,7 @@ if (sections.has('q8') && !quick && custom === undefined) {
     llamaBench,
     turnRounds: 0,
     sweep: false,
+    sweepRepeats: 0,
     log,
   });
 }
@@ -86,7 +88,7 @@ if (sections.has('summary')) {
   else await summaryFigures(report, q4, 30, log);
 }
 if (sections.has('store')) {
-  if (quick) await storeFigures(report, [10_000, 100_000], 10, log, ' (quick mode: 10k and 100k instead of 100k and 1M)');
+  if (quick) await storeFigures(report, [100_000], 10, log, ' (quick mode: 100k only, no 1M)');
   else await storeFigures(report, [100_000, 1_000_000], 20, log, '');
 }
 if (sections.has('renderer')) await rendererFigures(report, quick ? 4 : 10, log);

@@ -23,6 +23,8 @@ export interface InferenceOptions {
   llamaBench: string | null;
   turnRounds: number;
   sweep: boolean;
+  /** Passes over every thread count in the sweep. */
+  sweepRepeats: number;
   log: (line: string) => void;
 }
 
@@ -152,7 +154,7 @@ async function threadSweep(report: Report, burrow: BurrowUnderTest, o: Inference
   const results = new Map<number, number[]>();
   const counts = Array.from({ length: o.cores }, (_, i) => i + 1);
   const tokens = 64;
-  for (let repeat = 0; repeat < 2; repeat++) {
+  for (let repeat = 0; repeat < o.sweepRepeats; repeat++) {
     for (const threads of counts) {
       await burrow.assistant.engine.updateSettings({ threads });
       const conversation = await burrow.newConversation(tokens + 1);
