@@ -7,6 +7,7 @@
  *   --quick                        fewer rounds and smaller stores (< 3 minutes)
  *   --only inference,store,...     run some sections only
  *   --no-llama-bench               skip the llama-bench baseline (and its build)
+ *   --summary-pages N              pages of the generated document to summarise (default 30)
  */
 import { cpus, totalmem, release, platform } from 'node:os';
 import { statSync } from 'node:fs';
@@ -22,7 +23,7 @@ import { summaryFigures } from './lib/summary';
 import { ensureLlamaBench, llamaBenchVersion } from './lib/llama-bench';
 import { Report } from './lib/report';
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, 'no-llama-bench': { type: 'boolean', default: false }, out: { type: 'string' } } });
+const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, 'no-llama-bench': { type: 'boolean', default: false }, 'summary-pages': { type: 'string', default: '30' }, out: { type: 'string' } } });
 const quick = values.quick;
 const sections = new Set((values.only ?? 'inference,q8,sweep,summary,store,renderer').split(','));
 const started = performance.now();
@@ -85,7 +86,7 @@ if (sections.has('q8') && !quick && custom === undefined) {
 
 if (sections.has('summary')) {
   if (quick) report.add({ key: 'summary_pages_per_minute', label: 'summarisation', unit: 'pages/min', note: 'not run in --quick mode (a 30-page summary takes minutes on 2 cores)' });
-  else await summaryFigures(report, q4, 30, log);
+  else await summaryFigures(report, q4, Number(values['summary-pages']), log);
 }
 if (sections.has('store')) {
   if (quick) await storeFigures(report, [100_000], 10, log, ' (quick mode: 100k only, no 1M)');
