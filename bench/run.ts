@@ -4,6 +4,7 @@
  * Prints a table and writes bench/results.json. See bench/README-performance.md.
  *
  *   BURROW_BENCH_MODEL=path.gguf   a real model instead of the generated TinyLlama-shaped ones
+ *   BURROW_THREADS=n               threads for Burrow and the baselines (default: Burrow's own choice)
  *   --quick                        fewer rounds and smaller stores (< 3 minutes)
  *   --only inference,store,...     run some sections only
  *   --no-llama-bench               skip the llama-bench baseline (and its build)
@@ -14,6 +15,7 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { engineSettingsFromEnv } from '../src/core/engine/settings-env';
 import { chooseThreads, usableCores } from '../src/core/engine/threads';
 import { benchCacheDir, benchModelPath } from './model';
 import { inferenceFigures } from './lib/inference';
@@ -36,7 +38,8 @@ const cacheDir = benchCacheDir();
 const cores = usableCores();
 const custom = process.env.BURROW_BENCH_MODEL;
 const q4 = custom ?? benchModelPath('Q4_0', log);
-const threads = chooseThreads({ modelBytes: statSync(q4).size });
+// The engine's own rule (and BURROW_THREADS), so the baselines run with the threads Burrow uses.
+const threads = chooseThreads({ requested: engineSettingsFromEnv().threads, modelBytes: statSync(q4).size });
 const llamaBench = values['no-llama-bench'] ? null : ensureLlamaBench(cacheDir, log);
 
 Object.assign(report.meta, {
