@@ -4,9 +4,11 @@
  * common words, prefixes while typing, phrases — plus open (quick_check), a daily backup and a
  * delete.
  *
- *   npx tsx bench/search-bench.ts [--messages 1000000] [--runs 30] [--keep DIR]
+ *   npx tsx bench/search-bench.ts [--messages 1000000] [--runs 30] [--keep DIR] [--json]
  *
- * Prints p50/p95 per query and over all of them. Timings depend on the machine and its load;
+ * Prints p50/p95 per query and over all of them, and message appends (a question and its
+ * answer, as chat.send saves them) p50/p95 on the full store. With --json, the last line is
+ * those figures as JSON (npm run bench reads it). Timings depend on the machine and its load;
  * the test suite only asserts generous bounds.
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -19,7 +21,7 @@ import { ConversationStore } from '../src/core/store/conversations';
 import { closeDatabase, databasePath, openDatabase } from '../src/core/store/database';
 import { Storage } from '../src/core/store/storage';
 
-const { values } = parseArgs({ options: { messages: { type: 'string', default: '200000' }, runs: { type: 'string', default: '30' }, keep: { type: 'string' } } });
+const { values } = parseArgs({ options: { messages: { type: 'string', default: '200000' }, runs: { type: 'string', default: '30' }, keep: { type: 'string' }, json: { type: 'boolean', default: false } } });
 const total = Number(values.messages);
 const runs = Number(values.runs);
 const dataDir = values.keep ?? mkdtempSync(join(tmpdir(), 'burrow-bench-'));
@@ -137,6 +139,21 @@ console.log(`\nVACUUM INTO copy: ${vacuumed.ms.toFixed(0)} ms (blocks the proces
 await backups.makeDaily(storage.db);
 console.log(`daily backup as made (VACUUM INTO up to ${VACUUM_BACKUP_MAX_BYTES / 1024 / 1024} MB, online backup above): ${(performance.now() - started - vacuumed.ms).toFixed(0)} ms`);
 const conversations = new ConversationStore(storage.db);
+// Appends as chat.send makes them: a question and its empty answer in one transaction (timed),
+// then the answer's text when it is done (timed apart: one write each).
+const appends: number[] = [];
+const updates: number[] = [];
+for (let i = 0; i < Math.max(200, runs * 20); i++) {
+  const conversationId = `c${(i * 7919) % Math.max(1, Math.floor(total / 40))}`;
+  const appended = time(() => conversations.addExchange({ conversationId, text: sentence() }));
+  appends.push(appended.ms);
+  const answer = sentence();
+  updates.push(time(() => conversations.updateMessage(appended.value.assistantMessage.id, { content: answer, status: 'complete' })).ms);
+}
+appends.sort((a, b) => a - b);
+updates.sort((a, b) => a - b);
+console.log(`\nappend (question + empty answer, ${appends.length} times): p50 ${percentile(appends, 50).toFixed(2)} ms, p95 ${percentile(appends, 95).toFixed(2)} ms`);
+console.log(`finish an answer (its text): p50 ${percentile(updates, 50).toFixed(2)} ms, p95 ${percentile(updates, 95).toFixed(2)} ms`);
 const removed = time(() => conversations.delete('c1'));
 console.log(`delete a 40-message conversation: ${removed.ms.toFixed(1)} ms`);
 const view = time(() => conversations.get('c2'));
@@ -145,4 +162,7 @@ const list = time(() => conversations.list());
 console.log(`conversations.list (${list.value.length.toLocaleString()} conversations): ${list.ms.toFixed(0)} ms`);
 
 storage.close();
+if (values.json) {
+  console.log(JSON.stringify({ messages: total, searchP50: percentile(all, 50), searchP95: percentile(all, 95), appendP50: percentile(appends, 50), appendP95: percentile(appends, 95), updateP95: percentile(updates, 95), buildSeconds: build.ms / 1000 }));
+}
 if (values.keep === undefined) rmSync(dataDir, { recursive: true, force: true });

@@ -18,7 +18,7 @@ import {
 import type { GenerationStats, ModelInfo } from '../../shared/contract';
 import { BurrowError } from '../../shared/errors';
 import { checkModelFile } from './gguf-check';
-import { estimateMemory, hardwareReport } from './memory-estimate';
+import { defaultMaxSessions, estimateMemory, hardwareReport } from './memory-estimate';
 import type { HardwareReport, MemoryEstimate } from '../../shared/contract';
 import type { LogLevel } from './protocol';
 import { SessionPool, toChatHistory } from './session-pool';
@@ -28,7 +28,6 @@ import type { ChatTurn, EngineSettings, GenerateOptions, MeasureRequest, Measure
 
 const DEFAULT_CONTEXT_CAP = 4096;
 const DEFAULT_MAX_TOKENS = 1024;
-const DEFAULT_MAX_SESSIONS = 4;
 
 export type Log = (level: LogLevel, message: string) => void;
 
@@ -88,7 +87,7 @@ export class LlamaEngine {
         // The model's own chat template (tokenizer.chat_template), or the best match for its architecture.
         chatWrapper = resolveChatWrapper(model);
         context = await model.createContext({
-          sequences: settings.maxSessions ?? DEFAULT_MAX_SESSIONS,
+          sequences: settings.maxSessions ?? defaultMaxSessions(onCpu),
           contextSize: settings.contextSize ?? { max: Math.min(model.trainContextSize, DEFAULT_CONTEXT_CAP) },
           threads,
         });

@@ -34,7 +34,8 @@ export interface EngineSettings {
   seed?: number;
   /**
    * Conversations whose KV cache is kept at once (each holds a context sequence of
-   * `contextSize` tokens); the least recently used one is dropped beyond this. Default 4.
+   * `contextSize` tokens); the least recently used one is dropped beyond this. Default 4, and
+   * 2 on CPU, where each one's cache is resident RAM (memory-estimate.ts).
    */
   maxSessions?: number;
   /** System message put before every conversation. Default: none. */

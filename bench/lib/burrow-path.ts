@@ -1,0 +1,108 @@
+/**
+ * Burrow's real path for the benchmark: createAssistant (store in a fresh data folder), the
+ * engine in its own Node process, every request through the contract's router, and answers
+ * timed from the events a window would receive (generation.delta / generation.end).
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createAssistant, type Assistant } from '../../src/core/assistant';
+import { spawnNodeEngine } from '../../src/core/engine/node-spawn';
+import type { EngineSettings } from '../../src/core/engine/types';
+import type { EventName, GenerationStats, ParsedInput, ProcedureName, ProcedureOutput } from '../../src/shared/contract';
+
+export interface TurnTiming {
+  /** chat.send to the first generation.delta. */
+  ttftMs: number;
+  /** The first generation.delta to generation.end. */
+  streamMs: number;
+  stats: GenerationStats;
+  text: string;
+}
+
+/** Resident memory of a process in bytes (Linux /proc), or NaN where it cannot be read. */
+export function rssOf(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  try {
+    const match = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+export class BurrowUnderTest {
+  readonly assistant: Assistant;
+  readonly dataDir: string;
+  #listeners = new Set<(name: EventName, payload: unknown) => void>();
+
+  private constructor(assistant: Assistant, dataDir: string) {
+    this.assistant = assistant;
+    this.dataDir = dataDir;
+    assistant.subscribe((name, payload) => {
+      for (const listener of this.#listeners) listener(name, payload);
+    });
+  }
+
+  static start(modelPath: string, engineSettings: EngineSettings = {}, spawnEngine = spawnNodeEngine()): BurrowUnderTest {
+    const dataDir = mkdtempSync(join(tmpdir(), 'burrow-bench-'));
+    const assistant = createAssistant({
+      dataDir,
+      spawnEngine,
+      engineSettings,
+      grantedModels: [modelPath],
+      autoLoadLastModel: false,
+      pickModelFile: () => Promise.resolve(modelPath),
+    });
+    return new BurrowUnderTest(assistant, dataDir);
+  }
+
+  async call<K extends ProcedureName>(name: K, input: ParsedInput<K>): Promise<ProcedureOutput<K>> {
+    const result = await this.assistant.router.call(name, input);
+    if (!result.ok) throw new Error(`${name}: ${result.error.code}: ${result.error.message}`);
+    return result.value as ProcedureOutput<K>;
+  }
+
+  get enginePid(): number | undefined {
+    return this.assistant.engine.pid;
+  }
+
+  async newConversation(maxTokens: number): Promise<string> {
+    const conversation = await this.call('conversations.create', {});
+    await this.call('conversations.setSettings', { id: conversation.id, maxTokens, temperature: 0 });
+    return conversation.id;
+  }
+
+  /** Sends `text` and waits for the whole answer, timing it as the window sees it. */
+  async turn(conversationId: string, text: string): Promise<TurnTiming> {
+    let sentAt = 0;
+    let firstDeltaAt = 0;
+    let generationId: string | null = null;
+    let answer = '';
+    const ended = new Promise<{ at: number; stats: GenerationStats }>((resolve, reject) => {
+      const listener = (name: EventName, raw: unknown): void => {
+        const payload = raw as { generationId?: string; text?: string; reason?: string; stats?: GenerationStats; error?: { message: string } };
+        if (generationId !== null && payload.generationId !== generationId) return;
+        if (name === 'generation.delta') {
+          if (firstDeltaAt === 0) firstDeltaAt = performance.now();
+          answer += payload.text ?? '';
+        } else if (name === 'generation.end') {
+          this.#listeners.delete(listener);
+          if (payload.reason !== 'done' || payload.stats === undefined) reject(new Error(`answer ended with ${payload.reason ?? '?'}: ${payload.error?.message ?? ''}`));
+          else resolve({ at: performance.now(), stats: payload.stats });
+        }
+      };
+      this.#listeners.add(listener);
+    });
+    sentAt = performance.now();
+    generationId = (await this.call('chat.send', { conversationId, text })).generationId;
+    const end = await ended;
+    if (firstDeltaAt === 0) firstDeltaAt = end.at;
+    return { ttftMs: firstDeltaAt - sentAt, streamMs: end.at - firstDeltaAt, stats: end.stats, text: answer };
+  }
+
+  async dispose(): Promise<void> {
+    await this.assistant.dispose();
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * Inference figures: generation and prompt processing through Burrow, interleaved round by
+ * round with llama-bench and the bare node-llama-cpp script on the same model and threads;
+ * time to first token on turn 1 and turn 6; resident memory; the thread sweep.
+ */
+import { statSync } from 'node:fs';
+import { benchText } from '../model';
+import { BareNodeLlama } from './bare';
+import { BurrowUnderTest, rssOf } from './burrow-path';
+import { runLlamaBench } from './llama-bench';
+import type { Report } from './report';
+import { figure, pairedRatio } from './stats';
+
+export interface InferenceOptions {
+  model: string;
+  modelLabel: string;
+  threads: number;
+  cores: number;
+  contextSize: number;
+  rounds: number;
+  promptTokens: number;
+  generateTokens: number;
+  llamaBench: string | null;
+  turnRounds: number;
+  sweep: boolean;
+  /** Passes over every thread count in the sweep. */
+  sweepRepeats: number;
+  log: (line: string) => void;
+}
+
+const MB = 1024 * 1024;
+
+export async function inferenceFigures(report: Report, o: InferenceOptions): Promise<void> {
+  const burrow = BurrowUnderTest.start(o.model);
+  const bare = await BareNodeLlama.start(o.model, o.threads, o.contextSize, true);
+  try {
+    const loaded = await burrow.call('models.load', { path: o.model, force: true });
+    const rssAfterLoad = rssOf(burrow.enginePid);
+    report.meta[`threads_${o.modelLabel}`] = loaded.model?.threads;
+    report.meta[`contextSize_${o.modelLabel}`] = loaded.model?.contextSize;
+    o.log(`Burrow loaded ${o.modelLabel}: ${loaded.model?.threads ?? '?'} threads, context ${loaded.model?.contextSize ?? '?'}, engine RSS ${(rssAfterLoad / MB).toFixed(0)} MB`);
+
+    const runs = { burrowTg: [] as number[], burrowPp: [] as number[], bareTg: [] as number[], barePp: [] as number[], lbTg: [] as number[], lbPp: [] as number[] };
+    const prompt = benchText(o.promptTokens - 12, 11);
+    let engineRssAfterReply = Number.NaN;
+    let bareRssAfterReply = Number.NaN;
+    for (let round = 0; round < o.rounds; round++) {
+      if (o.llamaBench !== null) {
+        const lb = await runLlamaBench(o.llamaBench, o.model, o.threads, o.promptTokens, o.generateTokens);
+        runs.lbPp.push(lb.ppTokensPerSecond);
+        runs.lbTg.push(lb.tgTokensPerSecond);
+      }
+      const barePp = await bare.run('pp', o.promptTokens);
+      runs.barePp.push((o.promptTokens / barePp.ms) * 1000);
+      const bareTg = await bare.run('tg', o.generateTokens);
+      runs.bareTg.push((o.generateTokens / bareTg.ms) * 1000);
+      bareRssAfterReply = bareTg.rss;
+
+      const ppConversation = await burrow.newConversation(1);
+      const pp = await burrow.turn(ppConversation, prompt);
+      // The first token's own generation step is inside ttft: a small overestimate of the time.
+      runs.burrowPp.push((pp.stats.evaluatedTokens / pp.ttftMs) * 1000);
+      const tgConversation = await burrow.newConversation(o.generateTokens + 1);
+      const tg = await burrow.turn(tgConversation, 'ra bit');
+      runs.burrowTg.push(((tg.stats.generatedTokens - 1) / tg.streamMs) * 1000);
+      engineRssAfterReply = rssOf(burrow.enginePid);
+      await burrow.call('conversations.delete', { id: ppConversation });
+      await burrow.call('conversations.delete', { id: tgConversation });
+      o.log(
+        `round ${round + 1}/${o.rounds}: tg Burrow ${last(runs.burrowTg)} bare ${last(runs.bareTg)} llama-bench ${last(runs.lbTg)} · ` +
+          `pp Burrow ${last(runs.burrowPp)} (${pp.stats.evaluatedTokens} tokens) bare ${last(runs.barePp)} llama-bench ${last(runs.lbPp)}`,
+      );
+    }
+    const lbBaselines = (values: number[]): Record<string, ReturnType<typeof figure>> => (values.length > 0 ? { 'llama-bench': figure(values) } : {});
+    const tgVsLb = pairedRatio(runs.burrowTg, runs.lbTg);
+    const tgVsBare = pairedRatio(runs.burrowTg, runs.bareTg);
+    const ppVsLb = pairedRatio(runs.burrowPp, runs.lbPp);
+    const tag = o.modelLabel;
+    report.add({
+      key: `tg_${tag}`,
+      label: `generation ${o.generateTokens} tokens, ${tag}`,
+      unit: 'tok/s',
+      burrow: figure(runs.burrowTg),
+      baselines: { ...lbBaselines(runs.lbTg), 'bare node-llama-cpp': figure(runs.bareTg) },
+      ...(o.llamaBench !== null
+        ? { target: { text: '≥ 0.90 × llama-bench', value: tgVsLb.median, met: tgVsLb.median >= 0.9 } }
+        : { target: { text: '≥ 0.97 × bare', value: tgVsBare.median, met: tgVsBare.median >= 0.97 } }),
+      note: `Burrow/bare paired ratio ${tgVsBare.median.toFixed(3)} (target ≥ 0.97: ${tgVsBare.median >= 0.97 ? 'met' : 'missed'})${o.llamaBench !== null ? `; Burrow/llama-bench ${tgVsLb.median.toFixed(3)}; bare/llama-bench ${pairedRatio(runs.bareTg, runs.lbTg).median.toFixed(3)}` : ''}`,
+    });
+    report.add({
+      key: `pp_${tag}`,
+      label: `prompt processing ${o.promptTokens} tokens, ${tag}`,
+      unit: 'tok/s',
+      burrow: figure(runs.burrowPp),
+      baselines: { ...lbBaselines(runs.lbPp), 'bare node-llama-cpp': figure(runs.barePp) },
+      ...(o.llamaBench !== null ? { target: { text: '≥ 0.90 × llama-bench', value: ppVsLb.median, met: ppVsLb.median >= 0.9 } } : {}),
+      note: `Burrow/bare paired ratio ${pairedRatio(runs.burrowPp, runs.barePp).median.toFixed(3)}; Burrow's figure is evaluated tokens (prompt + chat template) ÷ time to first token`,
+    });
+
+    if (o.turnRounds > 0) await turnFigures(report, burrow, o, figure(runs.burrowPp).median, figure(runs.burrowTg).median);
+
+    const fileBytes = statSync(o.model).size;
+    const engineAfterReply = Math.max(engineRssAfterReply, rssOf(burrow.enginePid));
+    report.add({ key: `rss_engine_load_${tag}`, label: `engine RSS after load, ${tag}`, unit: 'MB', burrow: figure([rssAfterLoad / MB]), baselines: { 'bare node-llama-cpp': figure([bare.rssAfterLoad / MB]) } });
+    report.add({
+      key: `rss_engine_reply_${tag}`,
+      label: `engine RSS after a reply, ${tag}`,
+      unit: 'MB',
+      burrow: figure([engineAfterReply / MB]),
+      baselines: { 'bare node-llama-cpp': figure([bareRssAfterReply / MB]) },
+      target: { text: '≤ file + 200 MB, MB over file', value: (engineAfterReply - fileBytes) / MB, met: engineAfterReply - fileBytes <= 200 * MB },
+      note: `model file ${(fileBytes / MB).toFixed(0)} MB; bare = node-llama-cpp defaults (mmap), one 2048-token sequence`,
+    });
+    report.add({ key: `rss_main_${tag}`, label: 'main (core) process RSS', unit: 'MB', burrow: figure([process.memoryUsage.rss() / MB]), note: 'the benchmark process hosting the core: store, chat service, engine host' });
+
+    if (o.sweep) await threadSweep(report, burrow, o);
+  } finally {
+    await bare.stop();
+    await burrow.dispose();
+  }
+}
+
+async function turnFigures(report: Report, burrow: BurrowUnderTest, o: InferenceOptions, ppRate: number, tgRate: number): Promise<void> {
+  const turn1: number[] = [];
+  const turn6: number[] = [];
+  const turn6Evaluated: number[] = [];
+  for (let round = 0; round < o.turnRounds; round++) {
+    const conversation = await burrow.newConversation(32);
+    for (let turn = 1; turn <= 6; turn++) {
+      const result = await burrow.turn(conversation, benchText(30, 100 + round * 10 + turn));
+      if (turn === 1) turn1.push(result.ttftMs);
+      if (turn === 6) {
+        turn6.push(result.ttftMs);
+        turn6Evaluated.push(result.stats.evaluatedTokens);
+      }
+    }
+    await burrow.call('conversations.delete', { id: conversation });
+  }
+  const evaluated = figure(turn6Evaluated).median;
+  const allowed = 1.2 * ((evaluated / ppRate) * 1000) + 1000 / tgRate;
+  const t6 = figure(turn6);
+  report.add({ key: `ttft_turn1_${o.modelLabel}`, label: 'time to first token, turn 1', unit: 'ms', burrow: figure(turn1) });
+  report.add({
+    key: `ttft_turn6_${o.modelLabel}`,
+    label: 'time to first token, turn 6',
+    unit: 'ms',
+    burrow: t6,
+    target: { text: '≤ 1.2 × new/pp + 1 step, ms allowed', value: allowed, met: t6.median <= allowed },
+    note: `turn 6 evaluated ${evaluated} tokens (the new message and template; 5 earlier turns of 32-token answers are reused from the KV cache)`,
+  });
+}
+
+async function threadSweep(report: Report, burrow: BurrowUnderTest, o: InferenceOptions): Promise<void> {
+  const results = new Map<number, number[]>();
+  const counts = Array.from({ length: o.cores }, (_, i) => i + 1);
+  const tokens = 64;
+  for (let repeat = 0; repeat < o.sweepRepeats; repeat++) {
+    for (const threads of counts) {
+      await burrow.assistant.engine.updateSettings({ threads });
+      const conversation = await burrow.newConversation(tokens + 1);
+      const tg = await burrow.turn(conversation, 'ra bit');
+      await burrow.call('conversations.delete', { id: conversation });
+      const list = results.get(threads) ?? [];
+      list.push(((tg.stats.generatedTokens - 1) / tg.streamMs) * 1000);
+      results.set(threads, list);
+    }
+  }
+  await burrow.assistant.engine.updateSettings({ threads: undefined });
+  const best = Math.max(...[...results.values()].map((runs) => figure(runs).median));
+  const atDefault = figure(results.get(o.threads) ?? []).median;
+  report.add({
+    key: `thread_sweep_${o.modelLabel}`,
+    label: `generation at Burrow's default (${o.threads} threads) vs best`,
+    unit: 'tok/s',
+    burrow: figure(results.get(o.threads) ?? []),
+    note: [...results].map(([threads, runs]) => `${threads} threads: ${figure(runs).median.toFixed(1)} tok/s`).join(', '),
+    target: { text: 'default ≥ 0.95 × best', value: atDefault / best, met: atDefault >= 0.95 * best },
+  });
+}
+
+function last(values: number[]): string {
+  const value = values.at(-1);
+  return value === undefined || !Number.isFinite(value) ? '—' : value.toFixed(1);
+}

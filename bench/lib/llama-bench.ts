@@ -1,0 +1,76 @@
+/**
+ * Baseline 1: llama.cpp's own llama-bench, built from the llama.cpp source node-llama-cpp ships
+ * in its npm package (llama/gitRelease.bundle, a git bundle of the release it was built from):
+ * no network. Built once (nice -n 10: the machine is shared) into the benchmark's cache folder.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { findProjectRoot } from '../../src/core/project-root';
+
+export function llamaBenchBinary(cacheDir: string): string {
+  return join(cacheDir, 'llama.cpp', 'build', 'bin', 'llama-bench');
+}
+
+/** Builds llama-bench if it is not cached yet. Returns its path, or null when it cannot be built. */
+export function ensureLlamaBench(cacheDir: string, log: (line: string) => void): string | null {
+  const binary = llamaBenchBinary(cacheDir);
+  if (existsSync(binary)) return binary;
+  const bundle = join(findProjectRoot(import.meta.url), 'node_modules', 'node-llama-cpp', 'llama', 'gitRelease.bundle');
+  const source = join(cacheDir, 'llama.cpp');
+  try {
+    if (!existsSync(join(source, 'CMakeLists.txt'))) {
+      log(`cloning llama.cpp from ${bundle} …`);
+      execFileSync('git', ['clone', '--quiet', bundle, source], { stdio: 'ignore' });
+    }
+    log('building llama-bench (once; several minutes on 2 cores) …');
+    const cmake = (args: string[]): void => {
+      execFileSync('nice', ['-n', '10', 'cmake', ...args], { cwd: source, stdio: ['ignore', 'ignore', 'inherit'] });
+    };
+    cmake(['-S', '.', '-B', 'build', '-DCMAKE_BUILD_TYPE=Release', '-DGGML_NATIVE=ON', '-DLLAMA_CURL=OFF', '-DLLAMA_OPENSSL=OFF', '-DBUILD_SHARED_LIBS=OFF', '-DLLAMA_BUILD_TESTS=OFF', '-DLLAMA_BUILD_EXAMPLES=OFF', '-DLLAMA_BUILD_SERVER=OFF']);
+    cmake(['--build', 'build', '--target', 'llama-bench', '-j', '2']);
+    return existsSync(binary) ? binary : null;
+  } catch (error) {
+    log(`llama-bench could not be built: ${error instanceof Error ? error.message : String(error)}`);
+    return null;
+  }
+}
+
+export interface LlamaBenchResult {
+  /** tokens per second of the pp test, or NaN when not run. */
+  ppTokensPerSecond: number;
+  tgTokensPerSecond: number;
+}
+
+interface LlamaBenchRow {
+  n_prompt?: number;
+  n_gen?: number;
+  avg_ts?: number;
+}
+
+/** One repetition of pp`prompt` and tg`generate` (either may be 0 to skip it). */
+export async function runLlamaBench(binary: string, model: string, threads: number, prompt: number, generate: number): Promise<LlamaBenchResult> {
+  const args = ['-m', model, '-t', String(threads), '-p', String(prompt), '-n', String(generate), '-r', '1', '-o', 'json', '--no-warmup'];
+  const output = await new Promise<string>((resolve, reject) => {
+    const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (err = (err + chunk.toString('utf8')).slice(-2000)));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`llama-bench exited with ${code}: ${err}`))));
+  });
+  const rows = JSON.parse(output) as LlamaBenchRow[];
+  const pp = rows.find((row) => (row.n_prompt ?? 0) > 0 && (row.n_gen ?? 0) === 0);
+  const tg = rows.find((row) => (row.n_gen ?? 0) > 0 && (row.n_prompt ?? 0) === 0);
+  return { ppTokensPerSecond: pp?.avg_ts ?? Number.NaN, tgTokensPerSecond: tg?.avg_ts ?? Number.NaN };
+}
+
+/** What the built llama.cpp reports about itself (commit), for results.json. */
+export function llamaBenchVersion(cacheDir: string): string {
+  try {
+    return readFileSync(join(findProjectRoot(import.meta.url), 'node_modules', 'node-llama-cpp', 'llama', 'llama.cpp.info.json'), 'utf8').replace(/\s+/g, ' ').trim() + ` (${cacheDir})`;
+  } catch {
+    return 'unknown';
+  }
+}

@@ -1,0 +1,170 @@
+/**
+ * Renderer figures: a synthetic answer of 200 tokens/s streamed through the real core and the
+ * browser host into the real renderer in Chromium. The engine is a stand-in that speaks the
+ * engine protocol (so the stream's rate is exact and the CPU is left to the page); everything
+ * after it — ChatService's delta batching, the event hub, the WebSocket, the page — is Burrow's.
+ * Counts the generation.delta frames the page receives per second and the longest main-thread
+ * task (PerformanceObserver 'longtask', which reports tasks over 50 ms).
+ */
+import { chromium } from '@playwright/test';
+import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import type { EngineChannel, SpawnEngine } from '../../src/core/engine/types';
+import type { HostMessage, WorkerMessage } from '../../src/core/engine/protocol';
+import { findProjectRoot } from '../../src/core/project-root';
+import { startWebHost } from '../../src/host/web/server';
+import { tinyModelPath } from '../../test/support/tiny-model';
+import { benchWords } from '../model';
+import { BurrowUnderTest } from './burrow-path';
+import type { Report } from './report';
+import { figure } from './stats';
+
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+/** An engine process stand-in that streams `tokensPerSecond` words per second for `tokens` tokens. */
+function syntheticEngine(tokensPerSecond: number, tokens: number): SpawnEngine {
+  return () => {
+    const listeners: Array<(message: unknown) => void> = [];
+    const exitListeners: Array<(info: { code: number | null; signal: string | null }) => void> = [];
+    const post = (message: WorkerMessage): void => {
+      setImmediate(() => listeners.forEach((listener) => listener(message)));
+    };
+    let model: Extract<WorkerMessage, { type: 'loaded' }>['model'] | null = null;
+    const cancelled = new Set<number>();
+    const words = benchWords(200);
+    const channel: EngineChannel = {
+      pid: process.pid,
+      send(raw) {
+        const message = raw as HostMessage;
+        switch (message.type) {
+          case 'load':
+            model = { path: message.path, name: 'synthetic 200 tok/s', sizeBytes: 1, contextSize: 65536, backend: 'cpu', threads: 1 };
+            return post({ type: 'loaded', id: message.id, model });
+          case 'generate': {
+            const started = performance.now();
+            let sent = 0;
+            let text = '';
+            const tick = (): void => {
+              if (cancelled.has(message.id) || sent >= tokens) {
+                post({ type: 'done', id: message.id, text, reason: sent >= tokens ? 'done' : 'cancelled', stats: { evaluatedTokens: 10, generatedTokens: sent, durationMs: performance.now() - started, truncatedMessages: 0 } });
+                return;
+              }
+              const due = Math.floor(((performance.now() - started) / 1000) * tokensPerSecond) + 1;
+              while (sent < Math.min(due, tokens)) {
+                const piece = ` ${words[sent % words.length] ?? 'ra'}`;
+                text += piece;
+                sent++;
+                post({ type: 'text', id: message.id, text: piece });
+              }
+              setTimeout(tick, 1000 / tokensPerSecond);
+            };
+            tick();
+            return;
+          }
+          case 'cancel':
+            cancelled.add(message.id);
+            return;
+          case 'measure':
+            return post({ type: 'measured', id: message.id, tokens: 10, contextSize: 65536 });
+          case 'count-tokens':
+            return post({ type: 'token-counts', id: message.id, counts: message.texts.map((text) => Math.ceil(text.length / 4)) });
+          case 'unload':
+            model = null;
+            return post({ type: 'ok', id: message.id });
+          case 'dispose':
+            post({ type: 'ok', id: message.id });
+            setImmediate(() => exitListeners.forEach((listener) => listener({ code: 0, signal: null })));
+            return;
+          case 'estimate':
+          case 'hardware':
+            return post({ type: 'error', id: message.id, error: { code: 'engine_error', message: 'not in the synthetic engine' }, model });
+        }
+      },
+      onMessage(listener) {
+        listeners.push(listener);
+      },
+      onExit(listener) {
+        exitListeners.push(listener);
+      },
+      kill() {
+        exitListeners.forEach((listener) => listener({ code: null, signal: 'SIGKILL' }));
+      },
+    };
+    setImmediate(() => listeners.forEach((listener) => listener({ type: 'started', pid: process.pid } satisfies WorkerMessage)));
+    return channel;
+  };
+}
+
+export async function rendererFigures(report: Report, seconds: number, log: (line: string) => void): Promise<void> {
+  const root = findProjectRoot(import.meta.url);
+  const rendererDir = join(root, 'out', 'renderer');
+  if (!existsSync(join(rendererDir, 'index.html')) || !existsSync('/usr/bin/chromium')) {
+    report.add({ key: 'renderer', label: 'renderer updates', unit: '/s', note: 'skipped: needs `npm run build` (out/renderer) and /usr/bin/chromium' });
+    return;
+  }
+  const rate = 200;
+  const modelPath = tinyModelPath();
+  const burrow = BurrowUnderTest.start(modelPath, {}, syntheticEngine(rate, rate * seconds));
+  const host = await startWebHost({ router: burrow.assistant.router, subscribe: (listener) => burrow.assistant.subscribe(listener), rendererDir });
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  try {
+    await burrow.call('models.load', { path: modelPath, force: true });
+    const page = await browser.newPage();
+    // Page code as strings: this file is type-checked for Node, without the DOM's types.
+    await page.addInitScript({
+      content: `window.__longTasks = { longest: 0, count: 0 };
+        new PerformanceObserver((list) => {
+          for (const entry of list.getEntries()) {
+            window.__longTasks.longest = Math.max(window.__longTasks.longest, entry.duration);
+            window.__longTasks.count++;
+          }
+        }).observe({ type: 'longtask', buffered: true });`,
+    });
+    const frames: number[] = [];
+    page.on('websocket', (socket) => {
+      socket.on('framereceived', (frame) => {
+        if (typeof frame.payload === 'string' && frame.payload.includes('generation.delta')) frames.push(performance.now());
+      });
+    });
+    await page.goto(host.url);
+    await page.getByTestId('new-chat').first().click();
+    const composer = page.getByTestId('composer');
+    await composer.fill('Stream two hundred tokens a second');
+    // Long tasks while the page loaded are not the stream's.
+    await page.evaluate('window.__longTasks.longest = 0; window.__longTasks.count = 0');
+    await composer.press('Enter');
+    const answer = page.locator('[data-testid="message"][data-role="assistant"]').last();
+    await answer.waitFor();
+    await page.locator('[data-testid="message"][data-role="assistant"][data-status="complete"]').waitFor({ timeout: (seconds + 30) * 1000 });
+    const longTasks = (await page.evaluate('window.__longTasks')) as { longest: number; count: number };
+    const first = frames[0] ?? 0;
+    const span = ((frames.at(-1) ?? first) - first) / 1000;
+    // Updates in each whole second of the stream.
+    const perSecond: number[] = [];
+    for (let second = 0; second + 1 <= span; second++) {
+      perSecond.push(frames.filter((at) => at >= first + second * 1000 && at < first + (second + 1) * 1000).length);
+    }
+    log(`renderer: ${frames.length} delta frames in ${span.toFixed(1)} s; ${longTasks.count} long tasks, longest ${longTasks.longest.toFixed(0)} ms`);
+    const updates = figure(perSecond.length > 0 ? perSecond : [frames.length / Math.max(span, 1)]);
+    report.add({
+      key: 'renderer_updates',
+      label: `renderer updates per second, ${rate} tok/s stream`,
+      unit: '/s',
+      burrow: updates,
+      target: { text: '≤ 60 /s (max second)', value: updates.max, met: updates.max <= 60 },
+      note: `${frames.length} generation.delta frames over ${span.toFixed(1)} s, counted per whole second`,
+    });
+    report.add({
+      key: 'renderer_long_task',
+      label: 'longest main-thread task while streaming',
+      unit: 'ms',
+      burrow: figure([longTasks.longest]),
+      target: { text: '≤ 50 ms', value: longTasks.longest, met: longTasks.longest <= 50 },
+      note: `${longTasks.count} long tasks (> 50 ms) during the stream; 0 means none`,
+    });
+  } finally {
+    await browser.close();
+    await host.close();
+    await burrow.dispose();
+  }
+}
