@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- --quick]`: Burrow's speed and memory against llama.cpp's own llama-bench
  * and a bare node-llama-cpp script, interleaved in one run on the same model and threads.
- * Prints a table and writes bench/results.json. See bench/README-performance.md.
+ * Prints a table and writes bench/results.json. See docs/performance.md.
  *
  *   BURROW_BENCH_MODEL=path.gguf   a real model instead of the generated TinyLlama-shaped ones
  *   BURROW_THREADS=n               threads for Burrow and the baselines (default: Burrow's own choice)
