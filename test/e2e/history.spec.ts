@@ -216,7 +216,8 @@ test.describe('history', () => {
     const item = page.locator(`[data-testid="conversation-item"][data-id="${seeded.id}"]`);
     await item.hover();
     await item.getByTestId('delete-conversation').click();
-    await page.getByTestId('confirm-delete').click();
+    // The open dialog's button: the document panel keeps its own (closed) confirmation on the page too.
+    await page.locator('dialog[open]').getByTestId('confirm-delete').click();
     await expect(page.getByTestId('conversation-item')).toHaveCount(0);
 
     // Import the archive back through the file picker.
