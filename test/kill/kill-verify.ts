@@ -45,7 +45,7 @@ function searchIndexProblems(db: Sqlite.Database): string[] {
 /**
  * `strictSearchIndexes`: a search index out of step with its table in the file as the kill left
  * it fails the round (the full run). Otherwise it is counted and reported, and the round fails
- * only if the app's start-up does not repair it (npm test: see the open bug in kill-test.ts).
+ * only if the app's start-up does not repair it (see kill-test.ts).
  */
 export function verify(dataDir: string, lines: ChildLines, expected: { saved: Map<string, Saved> } | { legacyCount: number }, strictSearchIndexes = true): Verified {
   const file = databasePath(dataDir);

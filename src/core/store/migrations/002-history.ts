@@ -95,9 +95,9 @@ const SEARCH_INDEXES = ['messages_fts', 'conversations_fts', 'document_chunks_ft
 
 /**
  * Checks every search index against its table and rebuilds the ones that disagree; returns
- * their names. Run after an unclean shutdown: the kill test once found `messages_fts` out of
- * step with `messages` after a kill -9 (cause not yet found; every write path goes through the
- * triggers in one transaction), and a wrong index means searches that miss or invent matches.
+ * their names. Run after an unclean shutdown, as a second line of defence: the kill test found
+ * `messages_fts` out of step with `messages` (an FTS5 secure-delete fault, avoided since
+ * migration 4), and a wrong index means searches that miss or invent matches.
  */
 export function repairSearchIndexes(db: Database): string[] {
   const present = new Set(db.prepare<[], string>("SELECT name FROM sqlite_schema WHERE type = 'table' AND name LIKE '%_fts'").pluck().all());
