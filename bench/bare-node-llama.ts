@@ -3,25 +3,27 @@
  * benchmark (bench/run.ts) and answers its requests over IPC, so its runs interleave with
  * Burrow's and llama-bench's on the same loaded model.
  *
- *   fork('bench/bare-node-llama.ts', [modelPath, threads, contextSize, mmap ? 'mmap' : 'no-mmap'])
+ *   fork('bench/bare-node-llama.ts', [modelPath, threads, contextSize, mmap ? 'mmap' : 'no-mmap', build])
+ *   (build: auto | local | prebuilt, as BURROW_ENGINE_BUILD: the engine's own choice of binary)
  *   → { type: 'ready', rssAfterLoad }
  *   ← { type: 'pp', tokens } → { type: 'result', ms, rss }
  *   ← { type: 'tg', tokens } → { type: 'result', ms, rss }  (ms from the first token to the last)
  */
-import { getLlama, LlamaLogLevel, type Token } from 'node-llama-cpp';
+import { LlamaLogLevel, type Token } from 'node-llama-cpp';
 import { availableParallelism } from 'node:os';
 import { benchText } from './model';
+import { loadLlama, parseEngineBuild } from '../src/core/engine/engine-build';
 
-const [modelPath = '', threadsArg = '2', contextArg = '2048', mmapArg = 'mmap'] = process.argv.slice(2);
+const [modelPath = '', threadsArg = '2', contextArg = '2048', mmapArg = 'mmap', buildArg = 'auto'] = process.argv.slice(2);
 const send = (message: object): void => {
   process.send?.(message);
 };
 
-const llama = await getLlama({ gpu: false, build: 'never', maxThreads: availableParallelism(), logLevel: LlamaLogLevel.error });
+const { llama, build } = await loadLlama(parseEngineBuild(buildArg), { gpu: false, maxThreads: availableParallelism(), logLevel: LlamaLogLevel.error });
 const model = await llama.loadModel({ modelPath, useMmap: mmapArg === 'mmap' });
 const context = await model.createContext({ contextSize: Number(contextArg), threads: Number(threadsArg), sequences: 1 });
 const sequence = context.getSequence();
-send({ type: 'ready', rssAfterLoad: process.memoryUsage.rss(), backend: llama.gpu === false ? 'cpu' : String(llama.gpu), buildType: llama.buildType });
+send({ type: 'ready', rssAfterLoad: process.memoryUsage.rss(), backend: llama.gpu === false ? 'cpu' : String(llama.gpu), buildType: llama.buildType, build });
 
 async function promptProcessing(count: number): Promise<number> {
   await sequence.clearHistory();

@@ -17,7 +17,7 @@ import { gguf, writeGgufFile, type GgufSpec, type GgufTensor } from '../test/sup
 import { TINYLLAMA_CHAT_TEMPLATE } from '../test/support/tiny-model';
 
 /** Bump when the model's bytes change, so cached copies are rewritten. */
-const BENCH_MODEL_VERSION = 'bench-tinyllama-v1';
+export const BENCH_MODEL_VERSION = 'bench-tinyllama-v1';
 
 export type BenchQuant = 'Q4_0' | 'Q8_0';
 

@@ -6,7 +6,8 @@
  *   BURROW_BENCH_MODEL=path.gguf   a real model instead of the generated TinyLlama-shaped ones
  *   BURROW_THREADS=n               threads for Burrow and the baselines (default: Burrow's own choice)
  *   --quick                        fewer rounds and smaller stores (< 3 minutes)
- *   --only inference,store,...     run some sections only
+ *   --only inference,q4km,...      run some sections only (inference, q4km, q8, sweep, summary, store, renderer)
+ *   BURROW_ENGINE_BUILD=prebuilt   run Burrow and the bare baseline on node-llama-cpp's prebuilt binary
  *   --no-llama-bench               skip the llama-bench baseline (and its build)
  *   --summary-pages N              pages of the generated document to summarise (default 30)
  */
@@ -22,12 +23,12 @@ import { inferenceFigures } from './lib/inference';
 import { rendererFigures } from './lib/renderer';
 import { storeFigures } from './lib/store';
 import { summaryFigures } from './lib/summary';
-import { ensureLlamaBench, llamaBenchVersion } from './lib/llama-bench';
+import { benchQ4KMPath, ensureLlamaBench, llamaBenchVersion } from './lib/llama-bench';
 import { Report } from './lib/report';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, 'no-llama-bench': { type: 'boolean', default: false }, 'summary-pages': { type: 'string', default: '30' }, out: { type: 'string' } } });
 const quick = values.quick;
-const sections = new Set((values.only ?? 'inference,q8,sweep,summary,store,renderer').split(','));
+const sections = new Set((values.only ?? 'inference,q4km,q8,sweep,summary,store,renderer').split(','));
 const started = performance.now();
 const log = (line: string): void => {
   process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}\n`);
@@ -46,7 +47,8 @@ Object.assign(report.meta, {
   date: new Date().toISOString(),
   mode: quick ? 'quick' : 'full',
   machine: { platform: platform(), release: release(), cpu: cpus()[0]?.model ?? 'unknown', logicalCpus: cpus().length, usableCores: cores, memoryGiB: +(totalmem() / 2 ** 30).toFixed(1) },
-  backend: 'cpu (node-llama-cpp 3.21.1 prebuilt binary)',
+  backend: 'cpu (node-llama-cpp 3.21.1)',
+  engineBuildRequested: process.env.BURROW_ENGINE_BUILD ?? 'auto',
   threads,
   model: custom ?? 'TinyLlama-shaped random weights (bench/model.ts)',
   llamaBench: llamaBench === null ? 'not built' : llamaBenchVersion(cacheDir),
@@ -66,6 +68,26 @@ if (sections.has('inference')) {
     turnRounds: quick ? 1 : 3,
     sweep: sections.has('sweep'),
     sweepRepeats: quick ? 1 : 2,
+    prebuiltFallback: true,
+    log,
+  });
+}
+const q4km = custom === undefined && sections.has('q4km') ? benchQ4KMPath(cacheDir, log) : null;
+if (q4km !== null) {
+  await inferenceFigures(report, {
+    model: q4km,
+    modelLabel: 'Q4_K_M',
+    threads,
+    cores,
+    contextSize: 2048,
+    rounds: quick ? 2 : 4,
+    promptTokens: 512,
+    generateTokens: quick ? 64 : 128,
+    llamaBench,
+    turnRounds: 0,
+    sweep: false,
+    sweepRepeats: 0,
+    prebuiltFallback: !quick,
     log,
   });
 }
@@ -83,6 +105,7 @@ if (sections.has('q8') && !quick && custom === undefined) {
     turnRounds: 0,
     sweep: false,
     sweepRepeats: 0,
+    prebuiltFallback: false,
     log,
   });
 }

@@ -8,6 +8,7 @@ interface Reply {
   ms?: number;
   rss?: number;
   rssAfterLoad?: number;
+  build?: string;
   message?: string;
 }
 
@@ -15,20 +16,23 @@ export class BareNodeLlama {
   readonly pid: number | undefined;
   #child: ChildProcess;
   rssAfterLoad = Number.NaN;
+  /** The llama.cpp binary it loaded: 'native' / 'portable' (Burrow's builds) or 'prebuilt'. */
+  build = 'unknown';
 
   private constructor(child: ChildProcess) {
     this.#child = child;
     this.pid = child.pid;
   }
 
-  static async start(model: string, threads: number, contextSize: number, mmap: boolean): Promise<BareNodeLlama> {
+  static async start(model: string, threads: number, contextSize: number, mmap: boolean, build = process.env.BURROW_ENGINE_BUILD ?? 'auto'): Promise<BareNodeLlama> {
     const script = fileURLToPath(new URL('../bare-node-llama.ts', import.meta.url));
     // The same tsx loader the engine uses when it runs from source.
     const { execArgv } = resolveEngineEntry({ fromSource: true });
-    const child = fork(script, [model, String(threads), String(contextSize), mmap ? 'mmap' : 'no-mmap'], { execArgv, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    const child = fork(script, [model, String(threads), String(contextSize), mmap ? 'mmap' : 'no-mmap', build], { execArgv, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
     const bare = new BareNodeLlama(child);
     const ready = await bare.#next();
     bare.rssAfterLoad = ready.rssAfterLoad ?? Number.NaN;
+    bare.build = ready.build ?? 'unknown';
     return bare;
   }
 

@@ -4,18 +4,27 @@
  * no network. Built once (nice -n 10: the machine is shared) into the benchmark's cache folder.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { findProjectRoot } from '../../src/core/project-root';
+import { BENCH_MODEL_VERSION, benchModelPath } from '../model';
 
 export function llamaBenchBinary(cacheDir: string): string {
-  return join(cacheDir, 'llama.cpp', 'build', 'bin', 'llama-bench');
+  return llamaTool(cacheDir, 'llama-bench');
 }
 
-/** Builds llama-bench if it is not cached yet. Returns its path, or null when it cannot be built. */
+/** A tool built from the same llama.cpp source (llama-bench, llama-quantize). */
+export function llamaTool(cacheDir: string, name: 'llama-bench' | 'llama-quantize'): string {
+  return join(cacheDir, 'llama.cpp', 'build', 'bin', name);
+}
+
+/**
+ * Builds llama-bench (and llama-quantize, which makes the bench's Q4_K_M model) if they are
+ * not cached yet. Returns llama-bench's path, or null when it cannot be built.
+ */
 export function ensureLlamaBench(cacheDir: string, log: (line: string) => void): string | null {
   const binary = llamaBenchBinary(cacheDir);
-  if (existsSync(binary)) return binary;
+  if (existsSync(binary) && existsSync(llamaTool(cacheDir, 'llama-quantize'))) return binary;
   const bundle = join(findProjectRoot(import.meta.url), 'node_modules', 'node-llama-cpp', 'llama', 'gitRelease.bundle');
   const source = join(cacheDir, 'llama.cpp');
   try {
@@ -23,15 +32,39 @@ export function ensureLlamaBench(cacheDir: string, log: (line: string) => void):
       log(`cloning llama.cpp from ${bundle} …`);
       execFileSync('git', ['clone', '--quiet', bundle, source], { stdio: 'ignore' });
     }
-    log('building llama-bench (once; several minutes on 2 cores) …');
+    log('building llama-bench and llama-quantize (once; several minutes on 2 cores) …');
     const cmake = (args: string[]): void => {
       execFileSync('nice', ['-n', '10', 'cmake', ...args], { cwd: source, stdio: ['ignore', 'ignore', 'inherit'] });
     };
     cmake(['-S', '.', '-B', 'build', '-DCMAKE_BUILD_TYPE=Release', '-DGGML_NATIVE=ON', '-DLLAMA_CURL=OFF', '-DLLAMA_OPENSSL=OFF', '-DBUILD_SHARED_LIBS=OFF', '-DLLAMA_BUILD_TESTS=OFF', '-DLLAMA_BUILD_EXAMPLES=OFF', '-DLLAMA_BUILD_SERVER=OFF']);
-    cmake(['--build', 'build', '--target', 'llama-bench', '-j', '2']);
+    cmake(['--build', 'build', '--target', 'llama-bench', 'llama-quantize', '-j', '2']);
     return existsSync(binary) ? binary : null;
   } catch (error) {
     log(`llama-bench could not be built: ${error instanceof Error ? error.message : String(error)}`);
+    return null;
+  }
+}
+
+/**
+ * The TinyLlama-shaped model in Q4_K_M, the quantisation of TinyLlama's own download: our GGUF
+ * writer has no K-quants, so llama.cpp's llama-quantize makes it from the Q8_0 file (random
+ * weights cost the same to run whatever their values). null when llama-quantize is not built.
+ */
+export function benchQ4KMPath(cacheDir: string, log: (line: string) => void): string | null {
+  const path = join(cacheDir, `${BENCH_MODEL_VERSION}-Q4_K_M.gguf`);
+  if (existsSync(path)) return path;
+  const quantize = llamaTool(cacheDir, 'llama-quantize');
+  if (!existsSync(quantize)) return null;
+  const source = benchModelPath('Q8_0', log);
+  log(`quantising ${source} to Q4_K_M …`);
+  const partial = `${path}.partial`;
+  try {
+    execFileSync('nice', ['-n', '10', quantize, '--allow-requantize', source, partial, 'Q4_K_M', '2'], { stdio: 'ignore' });
+    renameSync(partial, path);
+    return path;
+  } catch (error) {
+    rmSync(partial, { force: true });
+    log(`llama-quantize failed: ${error instanceof Error ? error.message : String(error)}`);
     return null;
   }
 }

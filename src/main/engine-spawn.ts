@@ -1,4 +1,5 @@
 import { utilityProcess } from 'electron';
+import { engineProcessEnv } from '../core/engine/engine-env';
 import type { EngineChannel, SpawnEngine } from '../core/engine/types';
 import { withBinaryTestRelay, type ForkTestProcess } from './binary-test-relay';
 
@@ -17,7 +18,7 @@ const forkBinaryTest: ForkTestProcess = (modulePath, env, events) => {
 /** The engine in an Electron utilityProcess: a crash there is not a crash of the app. */
 export function spawnUtilityEngine(entry: string): SpawnEngine {
   return (): EngineChannel => {
-    const child = utilityProcess.fork(entry, [], { serviceName: 'Burrow engine', stdio: 'inherit' });
+    const child = utilityProcess.fork(entry, [], { serviceName: 'Burrow engine', stdio: 'inherit', env: engineProcessEnv() });
     const channel: EngineChannel = {
       get pid() {
         return child.pid;

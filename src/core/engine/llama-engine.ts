@@ -7,7 +7,6 @@
 import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
 import {
-  getLlama,
   LlamaLogLevel,
   resolveChatWrapper,
   type ChatWrapper,
@@ -22,7 +21,10 @@ import { defaultMaxSessions, estimateMemory, hardwareReport } from './memory-est
 import type { HardwareReport, MemoryEstimate } from '../../shared/contract';
 import type { LogLevel } from './protocol';
 import { SessionPool, toChatHistory } from './session-pool';
-import { chooseThreads } from './threads';
+import { attentionShape, contextMemoryOptions } from './context-options';
+import { LoadMonitor } from './cpu-load';
+import { loadLlama, parseEngineBuild, type LoadedLlama } from './engine-build';
+import { chooseThreads, threadsForLoad } from './threads';
 import { countTruncated } from './truncation';
 import type { ChatTurn, EngineSettings, GenerateOptions, MeasureRequest, MeasureResult } from './types';
 
@@ -51,12 +53,15 @@ interface Loaded {
   chatWrapper: ChatWrapper;
   info: ModelInfo;
   settings: EngineSettings;
+  /** Threads are chosen per answer from the load of the moment (no user setting, not a tiny model). */
+  threadsByLoad: boolean;
 }
 
 export class LlamaEngine {
   #log: Log;
-  #llama: { instance: Llama; gpu: 'auto' | false } | null = null;
+  #llama: { instance: Llama; gpu: 'auto' | false; build: LoadedLlama['build'] } | null = null;
   #loaded: Loaded | null = null;
+  #load = new LoadMonitor();
 
   constructor(log: Log) {
     this.#log = log;
@@ -86,10 +91,13 @@ export class LlamaEngine {
       try {
         // The model's own chat template (tokenizer.chat_template), or the best match for its architecture.
         chatWrapper = resolveChatWrapper(model);
+        const memory = contextMemoryOptions(settings, onCpu, attentionShape(model.fileInfo.architectureMetadata));
         context = await model.createContext({
           sequences: settings.maxSessions ?? defaultMaxSessions(onCpu),
           contextSize: settings.contextSize ?? { max: Math.min(model.trainContextSize, DEFAULT_CONTEXT_CAP) },
           threads,
+          ...(memory.flashAttention === undefined ? {} : { flashAttention: memory.flashAttention }),
+          ...(memory.kvCacheKeyType === undefined ? {} : { experimentalKvCacheKeyType: memory.kvCacheKeyType, experimentalKvCacheValueType: memory.kvCacheValueType }),
         });
       } catch (error) {
         await model.dispose();
@@ -103,7 +111,10 @@ export class LlamaEngine {
         backend: onCpu || model.gpuLayers === 0 ? 'cpu' : String(llama.gpu),
         threads,
       };
-      this.#loaded = { model, context, info, settings, chatWrapper, sessions: new SessionPool(context, chatWrapper, settings.systemPrompt) };
+      const threadsByLoad = settings.threads === undefined && threads > 1;
+      if (threadsByLoad) this.#load.start();
+      llama.maxThreads = threads;
+      this.#loaded = { model, context, info, settings, chatWrapper, threadsByLoad, sessions: new SessionPool(context, chatWrapper, settings.systemPrompt) };
       return info;
     } catch (error) {
       throw new BurrowError('model_load_failed', `Burrow could not load this model: ${reasonOf(error)}`, { cause: error });
@@ -119,6 +130,7 @@ export class LlamaEngine {
     const temperature = options.temperature ?? settings.temperature;
     const topP = options.topP ?? settings.topP;
     const entry = await loaded.sessions.acquire(request.sessionKey, request.history, options.systemPrompt ?? settings.systemPrompt);
+    if (loaded.threadsByLoad) this.#fitThreadsToLoad(loaded);
     const meterBefore = entry.sequence.tokenMeter.getState();
     let generatedTokens = 0;
     let streamed = '';
@@ -209,11 +221,27 @@ export class LlamaEngine {
     return hardwareReport(llama, settings, this.#loaded?.info.threads ?? null);
   }
 
+  /**
+   * A core another program keeps busy gets no thread of ours for this answer: llama.cpp's
+   * threads meet at a barrier hundreds of times per token, and one that waits for its core
+   * stalls them all (threads.ts). The context keeps every core as its ideal; node-llama-cpp
+   * gives each decode min(ideal, maxThreads).
+   */
+  #fitThreadsToLoad(loaded: Loaded): void {
+    const othersBusy = this.#load.othersBusy();
+    const threads = threadsForLoad(loaded.info.threads, othersBusy);
+    const llama = this.#llama?.instance;
+    if (llama === undefined || llama.maxThreads === threads) return;
+    llama.maxThreads = threads;
+    this.#log('debug', `answering with ${threads} of ${loaded.info.threads} threads: other programs keep ${othersBusy.toFixed(2)} cores busy`);
+  }
+
   /** Frees the model, its context and sessions. The Llama backend stays for the next load. */
   async unload(): Promise<void> {
     const loaded = this.#loaded;
     if (loaded === null) return;
     this.#loaded = null;
+    this.#load.stop();
     await loaded.sessions.dispose();
     await loaded.context.dispose();
     await loaded.model.dispose();
@@ -233,15 +261,16 @@ export class LlamaEngine {
       this.#llama = null;
       await old.instance.dispose();
     }
-    const instance = await getLlama({
+    // Burrow's own engine build when there is one that passes its check, else the prebuilt
+    // binaries that ship with the app (engine-build.ts).
+    const { llama: instance, build } = await loadLlama(parseEngineBuild(process.env.BURROW_ENGINE_BUILD), {
       gpu,
-      // Never compile or download at run time: the prebuilt binaries ship with the app.
-      build: 'never',
       maxThreads: availableParallelism(),
       logLevel: LlamaLogLevel.warn,
       logger: (level, message) => this.#forwardLog(level, message),
     });
-    this.#llama = { instance, gpu };
+    this.#log('info', `llama.cpp engine: ${build === 'prebuilt' ? "node-llama-cpp's prebuilt binary" : `Burrow's ${build} build`} (${instance.gpu === false ? 'cpu' : instance.gpu})`);
+    this.#llama = { instance, gpu, build };
     return instance;
   }
 

@@ -7,6 +7,7 @@
 import { freemem, totalmem } from 'node:os';
 import { GgufInsights, InsufficientMemoryError, readGgufFileInfo, type Llama } from 'node-llama-cpp';
 import type { HardwareReport, MemoryEstimate } from '../../shared/contract';
+import { attentionShape, contextMemoryOptions } from './context-options';
 import { chooseThreads, usableCores } from './threads';
 import type { EngineSettings } from './types';
 
@@ -46,6 +47,11 @@ export async function estimateMemory(input: EstimateInput): Promise<MemoryEstima
   // The engine loads without mmap on CPU (see LlamaEngine.load): the weights are then all resident.
   const useMmap = onCpu ? false : undefined;
   const sequences = settings.maxSessions ?? defaultMaxSessions(onCpu);
+  const memory = contextMemoryOptions(settings, onCpu, attentionShape(fileInfo.architectureMetadata));
+  const contextMemory = {
+    ...(memory.flashAttention === undefined ? {} : { flashAttention: memory.flashAttention }),
+    ...(memory.kvCacheKeyType === undefined ? {} : { kvCacheKeyType: memory.kvCacheKeyType, kvCacheValueType: memory.kvCacheValueType }),
+  };
   const layerCount = insights.totalLayers > 0 ? insights.totalLayers : null;
   const trainContext = insights.trainContextSize ?? DEFAULT_CONTEXT_CAP;
   const targetContext = settings.contextSize ?? Math.min(trainContext, DEFAULT_CONTEXT_CAP);
@@ -70,6 +76,7 @@ export async function estimateMemory(input: EstimateInput): Promise<MemoryEstima
       modelGpuLayers: gpuLayers,
       modelTrainContextSize: trainContext,
       sequences,
+      ...contextMemory,
       ...(useMmap === undefined ? {} : { useMmap }),
       getRamState: () => Promise.resolve({ total: totalRam, free: ramForContext }),
       ...(input.memory?.freeSwap === undefined ? {} : { getSwapState: () => Promise.resolve({ total: input.memory?.freeSwap ?? 0, free: input.memory?.freeSwap ?? 0 }) }),
@@ -83,6 +90,7 @@ export async function estimateMemory(input: EstimateInput): Promise<MemoryEstima
     contextSize,
     modelGpuLayers: gpuLayers,
     sequences,
+    ...contextMemory,
     ...(useMmap === undefined ? {} : { useMmap }),
   });
 

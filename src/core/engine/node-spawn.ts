@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { findProjectRoot } from '../project-root';
+import { engineProcessEnv } from './engine-env';
 import type { EngineChannel, SpawnEngine } from './types';
 
 export interface NodeEngineOptions {
@@ -16,7 +17,7 @@ export interface NodeEngineOptions {
   entry?: string;
   /** Run `src/core/engine/worker.ts` through tsx even when a build exists (tests use this, so they test the source). */
   fromSource?: boolean;
-  /** Default: this process's environment. */
+  /** Default: this process's environment. Either way with the engine's own settings (engine-env.ts). */
   env?: NodeJS.ProcessEnv;
   /**
    * Receives what the process writes to stdout/stderr (llama.cpp's native logs, crash reports).
@@ -43,7 +44,7 @@ export function spawnNodeEngine(options: NodeEngineOptions = {}): SpawnEngine {
   return () => {
     const child = fork(script, [], {
       execArgv,
-      env: options.env ?? process.env,
+      env: engineProcessEnv(options.env),
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'json',
     });

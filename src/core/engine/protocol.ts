@@ -28,6 +28,8 @@ export const EngineSettingsSchema = z.object({
   seed: z.number().int().optional(),
   maxSessions: z.number().int().positive().max(64).optional(),
   systemPrompt: z.string().optional(),
+  flashAttention: z.boolean().optional(),
+  kvCacheType: z.enum(['f16', 'q8_0']).optional(),
 }) satisfies z.ZodType<EngineSettings>;
 
 /** Compile-time check that every setting has a schema entry: this type must be `never`. */

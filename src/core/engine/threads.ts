@@ -51,3 +51,17 @@ export function chooseThreads({ requested, modelBytes, available = usableCores()
   if (modelBytes < TINY_MODEL_BYTES) return 1;
   return cores;
 }
+
+/**
+ * Threads for one answer, given the cores this process may use and how many cores' worth of
+ * work other programs did over the last second. Every thread must have a core to itself:
+ * llama.cpp's threads meet at a barrier several hundred times per token, so one thread that
+ * waits for its core stalls all of them. A core counts as taken once others use more than
+ * a quarter of it: the scheduler's own noise and short bursts stay under that.
+ */
+export function threadsForLoad(cores: number, othersBusy: number): number {
+  const usable = Math.max(1, Math.floor(cores));
+  const busy = Number.isFinite(othersBusy) ? Math.max(0, othersBusy) : 0;
+  const taken = Math.max(0, Math.ceil(busy - 0.25));
+  return Math.min(usable, Math.max(1, usable - taken));
+}

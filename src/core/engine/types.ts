@@ -40,7 +40,13 @@ export interface EngineSettings {
   maxSessions?: number;
   /** System message put before every conversation. Default: none. */
   systemPrompt?: string;
+  /** Flash attention. Default on CPU: on (context-options.ts); elsewhere node-llama-cpp's choice. */
+  flashAttention?: boolean;
+  /** Number type of the KV cache. Default on CPU: 'q8_0' (context-options.ts); elsewhere 'f16'. */
+  kvCacheType?: KvCacheType;
 }
+
+export type KvCacheType = 'f16' | 'q8_0';
 
 export interface ChatTurn {
   role: 'user' | 'assistant';

@@ -12,6 +12,7 @@ import { ArchiveStore } from './archive-store';
 import { Backups, fileStamp, fsyncDirectory, fsyncFile } from './backups';
 import { ConversationStore } from './conversations';
 import { closeDatabase, DamagedDatabaseError, databasePath, openDatabase, type Database } from './database';
+import { StoreMaintenance } from './maintenance';
 import { migrations as knownMigrations, type Migration } from './migrations';
 import { rebuildSearchIndexes, repairSearchIndexes } from './migrations/002-history';
 import { SettingsStore } from './settings';
@@ -49,6 +50,8 @@ export class Storage {
   readonly conversations: ConversationStore;
   readonly settings: SettingsStore;
   readonly archive: ArchiveStore;
+  /** FTS merges and WAL checkpoints, done when the database is quiet (maintenance.ts). */
+  readonly maintenance: StoreMaintenance;
   /** Search indexes found out of step with their tables after an unclean shutdown, and rebuilt at open. */
   readonly repairedIndexes: readonly string[];
   readonly #options: StorageOptions;
@@ -69,6 +72,8 @@ export class Storage {
     this.conversations = this.use(new ConversationStore(db));
     this.settings = this.use(new SettingsStore(db));
     this.archive = this.use(new ArchiveStore(db));
+    this.maintenance = this.use(new StoreMaintenance(db));
+    this.maintenance.start();
   }
 
   /**
@@ -199,6 +204,7 @@ export class Storage {
   }
 
   close(): void {
+    this.maintenance.stop();
     closeDatabase(this.#db);
   }
 

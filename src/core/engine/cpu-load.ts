@@ -1,0 +1,91 @@
+/**
+ * How busy the machine's cores are with work that is not ours, over the last second: the
+ * thread count of each answer is chosen from it (threads.ts, threadsForLoad). On a 2-core
+ * machine with one core kept busy by another program, two llama.cpp threads generate 1.4
+ * tokens/s and one thread 8.6 (docs/performance.md): a thread that shares its core with
+ * someone else stalls every barrier of every token, so a busy core must not get a thread.
+ */
+import { cpus } from 'node:os';
+
+/** Cumulative CPU times, in milliseconds, at one moment. */
+export interface CpuSample {
+  /** performance.now() when read. */
+  at: number;
+  /** Time all CPUs spent busy (user, nice, sys, irq) since boot. */
+  busyMs: number;
+  /** Time this process spent on CPUs (user + system) since it started. */
+  ownMs: number;
+}
+
+export type ReadCpu = () => CpuSample;
+
+export function readCpu(): CpuSample {
+  let busyMs = 0;
+  for (const cpu of cpus()) busyMs += cpu.times.user + cpu.times.nice + cpu.times.sys + cpu.times.irq;
+  const own = process.cpuUsage();
+  return { at: performance.now(), busyMs, ownMs: (own.user + own.system) / 1000 };
+}
+
+/** Cores' worth of CPU time others used between two samples (0 when the window is empty). */
+export function othersBusyCores(from: CpuSample, to: CpuSample): number {
+  const elapsed = to.at - from.at;
+  if (!(elapsed > 0)) return 0;
+  const others = to.busyMs - from.busyMs - (to.ownMs - from.ownMs);
+  return Math.max(0, others / elapsed);
+}
+
+export interface LoadMonitorOptions {
+  /** How far back the load is measured. Default 1 s. */
+  windowMs?: number;
+  /** How often a sample is kept. Default 250 ms. */
+  intervalMs?: number;
+  read?: ReadCpu;
+}
+
+/**
+ * Keeps a few samples of the last second, so that at the start of an answer the load over
+ * the whole last second is known without waiting for it. The timer is unref'd: it never
+ * keeps the engine process alive.
+ */
+export class LoadMonitor {
+  readonly #windowMs: number;
+  readonly #intervalMs: number;
+  readonly #read: ReadCpu;
+  #samples: CpuSample[] = [];
+  #timer: ReturnType<typeof setInterval> | null = null;
+
+  constructor(options: LoadMonitorOptions = {}) {
+    this.#windowMs = options.windowMs ?? 1000;
+    this.#intervalMs = options.intervalMs ?? 250;
+    this.#read = options.read ?? readCpu;
+  }
+
+  start(): void {
+    if (this.#timer !== null) return;
+    this.sample();
+    this.#timer = setInterval(() => this.sample(), this.#intervalMs);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    if (this.#timer !== null) clearInterval(this.#timer);
+    this.#timer = null;
+    this.#samples = [];
+  }
+
+  /** Takes a sample now and forgets those older than the window needs. */
+  sample(): CpuSample {
+    const now = this.#read();
+    this.#samples.push(now);
+    // Keep the newest sample that is at least a window old, as the window's start.
+    while (this.#samples.length > 2 && (this.#samples[1]?.at ?? now.at) <= now.at - this.#windowMs) this.#samples.shift();
+    return now;
+  }
+
+  /** Cores' worth of others' work over (about) the last window, measured up to now. */
+  othersBusy(): number {
+    const now = this.sample();
+    const start = this.#samples[0];
+    return start === undefined || start === now ? 0 : othersBusyCores(start, now);
+  }
+}

@@ -1,0 +1,36 @@
+import { GgmlType } from 'node-llama-cpp';
+import { describe, expect, it } from 'vitest';
+import { attentionShape, contextMemoryOptions } from '../../../src/core/engine/context-options';
+
+const tinyLlama = attentionShape({ embedding_length: 2048, attention: { head_count: 32, head_count_kv: 4 } });
+
+describe('context memory layout', () => {
+  it('reads head sizes from key_length, else from the embedding per head', () => {
+    expect(tinyLlama).toEqual({ keyLength: 64, valueLength: 64 });
+    expect(attentionShape({ embedding_length: 4096, attention: { head_count: 32, key_length: 128, value_length: 96 } })).toEqual({ keyLength: 128, valueLength: 96 });
+    expect(attentionShape({ embedding_length: 'x', attention: { head_count: 0 } })).toEqual({ keyLength: undefined, valueLength: undefined });
+    expect(attentionShape(undefined)).toEqual({ keyLength: undefined, valueLength: undefined });
+  });
+
+  it('on CPU: flash attention and a q8_0 KV cache by default', () => {
+    expect(contextMemoryOptions({}, true, tinyLlama)).toEqual({ flashAttention: true, kvCacheKeyType: GgmlType.Q8_0, kvCacheValueType: GgmlType.Q8_0 });
+  });
+
+  it("leaves GPUs to node-llama-cpp's defaults unless told", () => {
+    expect(contextMemoryOptions({}, false, tinyLlama)).toEqual({ flashAttention: undefined, kvCacheKeyType: undefined, kvCacheValueType: undefined });
+    expect(contextMemoryOptions({ kvCacheType: 'q8_0', flashAttention: true }, false, tinyLlama).kvCacheKeyType).toBe(GgmlType.Q8_0);
+  });
+
+  it('keeps f16 where q8_0 cannot work: flash attention off, or heads that are not whole q8_0 blocks', () => {
+    expect(contextMemoryOptions({ flashAttention: false }, true, tinyLlama)).toEqual({ flashAttention: false, kvCacheKeyType: GgmlType.F16, kvCacheValueType: GgmlType.F16 });
+    // The test suite's tiny model: 32 dimensions over 4 heads, 8 values per head.
+    const tiny = attentionShape({ embedding_length: 32, attention: { head_count: 4 } });
+    expect(contextMemoryOptions({}, true, tiny).kvCacheKeyType).toBe(GgmlType.F16);
+    expect(contextMemoryOptions({}, true, { keyLength: undefined, valueLength: undefined }).kvCacheKeyType).toBe(GgmlType.F16);
+  });
+
+  it('honours the settings', () => {
+    expect(contextMemoryOptions({ kvCacheType: 'f16' }, true, tinyLlama).kvCacheKeyType).toBe(GgmlType.F16);
+    expect(contextMemoryOptions({ flashAttention: false, kvCacheType: 'q8_0' }, true, tinyLlama).kvCacheKeyType).toBe(GgmlType.F16);
+  });
+});

@@ -1,0 +1,89 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { StoreMaintenance, WAL_SAFETY_CHECKPOINT_PAGES } from '../../../src/core/store/maintenance';
+import { Storage } from '../../../src/core/store/storage';
+import { useTempDataDir } from './helpers';
+
+const temp = useTempDataDir();
+const opened: Storage[] = [];
+afterEach(() => {
+  for (const storage of opened.splice(0)) storage.close();
+});
+
+function open(): Storage {
+  const storage = Storage.open(temp.dir);
+  // The test drives its own maintenance with a fake clock.
+  storage.maintenance.stop();
+  opened.push(storage);
+  return storage;
+}
+
+/** Segments of an FTS5 index: each commit that wrote to it added one (until merged). */
+function segments(storage: Storage): number {
+  return Number(storage.db.prepare('SELECT count(DISTINCT segid) FROM messages_fts_idx').pluck().get());
+}
+
+function walFrames(storage: Storage): number {
+  const [row] = storage.db.pragma('wal_checkpoint(NOOP)') as Array<{ log: number }>;
+  return row?.log ?? 0;
+}
+
+describe('store maintenance', () => {
+  it('takes merges and checkpoints out of commits', () => {
+    const storage = open();
+    expect(storage.db.pragma('wal_autocheckpoint', { simple: true })).toBe(WAL_SAFETY_CHECKPOINT_PAGES);
+    expect(storage.db.prepare("SELECT v FROM messages_fts_config WHERE k = 'automerge'").pluck().get()).toBe(0);
+    const conversation = storage.conversations.create();
+    for (let i = 0; i < 40; i++) storage.conversations.addExchange({ conversationId: conversation.id, text: `question ${i} about burrows` });
+    const unmerged = segments(storage);
+    // SQLite's default (automerge 4) merges inside the commits: the same writes leave fewer segments.
+    storage.db.prepare("INSERT INTO messages_fts (messages_fts, rank) VALUES ('automerge', 4)").run();
+    for (let i = 0; i < 40; i++) storage.conversations.addExchange({ conversationId: conversation.id, text: `question ${i} about warrens` });
+    const mergedInCommits = segments(storage);
+    // Without automerge, segments pile up until crisismerge (16 on one level) or a quiet moment.
+    expect(unmerged).toBeGreaterThanOrEqual(8);
+    expect(mergedInCommits).toBeLessThan(unmerged);
+  });
+
+  it('merges and checkpoints once nothing has been written for a while, in bounded steps', () => {
+    const storage = open();
+    let now = 0;
+    const maintenance = new StoreMaintenance(storage.db, { idleMs: 1000, now: () => now });
+    const conversation = storage.conversations.create();
+    for (let i = 0; i < 40; i++) storage.conversations.addExchange({ conversationId: conversation.id, text: `question ${i} about rabbits` });
+    const before = segments(storage);
+    expect(walFrames(storage)).toBeGreaterThan(0);
+
+    maintenance.tick(); // sees the writes
+    now += 500;
+    maintenance.tick(); // still too soon after them
+    expect(maintenance.report.mergeSteps).toBe(0);
+
+    now += 1000;
+    while (maintenance.hasWork) maintenance.tick();
+    expect(maintenance.report.mergeSteps).toBeGreaterThan(0);
+    expect(maintenance.report.checkpoints).toBeGreaterThan(0);
+    expect(segments(storage)).toBeLessThan(before);
+    // Everything the WAL held is in the database file now.
+    const [checkpoint] = storage.db.pragma('wal_checkpoint(NOOP)') as Array<{ log: number; checkpointed: number }>;
+    expect(checkpoint?.checkpointed).toBe(checkpoint?.log);
+    // The merged index is sound and still finds every question.
+    storage.db.prepare("INSERT INTO messages_fts (messages_fts) VALUES ('integrity-check')").run();
+    expect(storage.db.prepare("SELECT count(*) FROM messages_fts WHERE messages_fts MATCH 'rabbits'").pluck().get()).toBe(40);
+  });
+
+  it('stops working when a write arrives, and waits for quiet again', () => {
+    const storage = open();
+    let now = 0;
+    const maintenance = new StoreMaintenance(storage.db, { idleMs: 1000, now: () => now });
+    const conversation = storage.conversations.create();
+    for (let i = 0; i < 20; i++) storage.conversations.addExchange({ conversationId: conversation.id, text: `note ${i}` });
+    maintenance.tick();
+    storage.conversations.addExchange({ conversationId: conversation.id, text: 'one more' });
+    now += 1500;
+    maintenance.tick(); // the new write resets the quiet time
+    expect(maintenance.report.mergeSteps + maintenance.report.checkpoints).toBe(0);
+    now += 1500;
+    maintenance.tick();
+    expect(maintenance.report.mergeSteps + maintenance.report.checkpoints).toBeGreaterThan(0);
+  });
+});
