@@ -51,6 +51,36 @@ export const REQUIRED_LLAMA_BINARY = {
   linux: { arm64: 'linux-arm64', x64: 'linux-x64' },
 };
 
+/**
+ * Burrow's own llama.cpp builds that ship (scripts/build-engine.ts, recipe `portable`: CPU
+ * variants chosen at run time, safe on any CPU of the target's architecture). A `native` build
+ * is for the machine that made it and never ships. The engine loads a shipped build first and
+ * falls back to the prebuilt binaries (src/core/engine/engine-build.ts).
+ */
+export function shippedEngineBuilds(localBuildsDir = join(root, 'node_modules', 'node-llama-cpp', 'llama', 'localBuilds')) {
+  if (!existsSync(localBuildsDir)) return [];
+  return readdirSync(localBuildsDir).filter((folder) => {
+    try {
+      const metadata = JSON.parse(readFileSync(join(localBuildsDir, folder, 'Release', '_nlcBuildMetadata.json'), 'utf8'));
+      return String(metadata?.buildOptions?.customCmakeOptions?.BURROW_ENGINE ?? '').startsWith('portable-');
+    } catch {
+      return false;
+    }
+  });
+}
+
+/**
+ * The `files` pattern that leaves out every local build but the shipped ones, and those only
+ * for their own target: node-llama-cpp names a build `<os>-<arch>[-<gpu>]-<hash of its CMake
+ * options>`, with the same os names as electron-builder's ${os}.
+ */
+export function localBuildsFilter(shipped = shippedEngineBuilds()) {
+  const hashes = [...new Set(shipped.map((folder) => folder.split('-').at(-1)))];
+  if (hashes.length === 0) return '!node_modules/node-llama-cpp/llama/localBuilds{,/**/*}';
+  const names = hashes.flatMap((hash) => [`\${os}-\${arch}-${hash}`, `\${os}-\${arch}-metal-${hash}`]);
+  return `!node_modules/node-llama-cpp/llama/localBuilds/!(${names.join('|')}){,/**/*}`;
+}
+
 const ARCH_NAMES = ['ia32', 'x64', 'armv7l', 'arm64', 'universal']; // electron-builder's Arch enum
 const OS_KEYS = { darwin: 'mac', mas: 'mac', win32: 'win', linux: 'linux' };
 
@@ -142,9 +172,10 @@ const config = {
     '!**/*.{map,gguf}',
     '!{test,bench,fixtures,docs,scripts,src,data,resources,dist,test-results,.native,.cache,.ci,.github}{,/**/*}',
     // llama.cpp's sources (for building from source, which the app never does) and any local
-    // build made on this machine for its own CPU.
+    // build but Burrow's portable engine build (see shippedEngineBuilds).
     '!node_modules/node-llama-cpp/llama/gitRelease.bundle',
-    '!node_modules/node-llama-cpp/llama/localBuilds{,/**/*}',
+    '!node_modules/node-llama-cpp/llama/llama.cpp{,/**/*}',
+    localBuildsFilter(),
     // better-sqlite3's sources and build leftovers; the module needs build/Release/better_sqlite3.node.
     '!node_modules/better-sqlite3/{deps,src,docs,benchmark}{,/**/*}',
     '!node_modules/better-sqlite3/build/Release/{obj,obj.target,.deps}{,/**/*}',
@@ -159,6 +190,7 @@ const config = {
   asarUnpack: [
     'node_modules/@node-llama-cpp/**/*',
     'node_modules/node-llama-cpp/bins/**/*',
+    'node_modules/node-llama-cpp/llama/localBuilds/**/*',
     'node_modules/better-sqlite3/build/Release/*.node',
     '**/*.node',
   ],

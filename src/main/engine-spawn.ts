@@ -1,5 +1,5 @@
 import { utilityProcess } from 'electron';
-import { engineProcessEnv } from '../core/engine/engine-env';
+import { ENGINE_EXEC_ARGV, engineProcessEnv } from '../core/engine/engine-env';
 import type { EngineChannel, SpawnEngine } from '../core/engine/types';
 import { withBinaryTestRelay, type ForkTestProcess } from './binary-test-relay';
 
@@ -18,7 +18,7 @@ const forkBinaryTest: ForkTestProcess = (modulePath, env, events) => {
 /** The engine in an Electron utilityProcess: a crash there is not a crash of the app. */
 export function spawnUtilityEngine(entry: string): SpawnEngine {
   return (): EngineChannel => {
-    const child = utilityProcess.fork(entry, [], { serviceName: 'Burrow engine', stdio: 'inherit', env: engineProcessEnv() });
+    const child = utilityProcess.fork(entry, [], { serviceName: 'Burrow engine', stdio: 'inherit', env: engineProcessEnv(), execArgv: [...ENGINE_EXEC_ARGV] });
     const channel: EngineChannel = {
       get pid() {
         return child.pid;

@@ -471,8 +471,10 @@ export const HardwareReport = z.strictObject({
   vramFree: z.number().nonnegative().nullable(),
   ramTotal: z.number().nonnegative(),
   ramFree: z.number().nonnegative(),
-  /** CPU threads a model runs on (the loaded one's, else what a large model would get). */
+  /** CPU threads a model runs on (the loaded one's, else what a large model would get); fewer while other programs keep cores busy. */
   threads: z.number().int().positive(),
+  /** The llama.cpp binary: Burrow's own build ('native' for this CPU, 'portable') or node-llama-cpp's prebuilt one. */
+  engineBuild: z.enum(['native', 'portable', 'prebuilt']),
   /** CPU cores Burrow may use (the container's quota counts). */
   cores: z.number().int().positive(),
 });

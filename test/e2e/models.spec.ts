@@ -285,6 +285,7 @@ test.describe('import and library', () => {
     await expect(row).toContainText('2,048 tokens');
     await expect(row.getByText('Yes', { exact: true })).toBeVisible();
     await expect(view.getByTestId('hardware-backend')).toHaveText('CPU');
+    await expect(view.getByTestId('hardware-engine')).toHaveText(/^(Burrow’s build for this CPU|Burrow’s optimised build|Standard llama\.cpp build)$/);
     await expect(view.getByTestId('hardware-ram')).toContainText('free of');
     await expect(row.getByTestId('reveal-model'), 'the browser host cannot show a file in its folder').toHaveCount(0);
 

@@ -173,6 +173,7 @@ describe('the model library', () => {
 
     const hardware = await call('engine.hardware', {});
     expect(hardware.backend).toMatch(/^(cpu|metal|cuda|vulkan)$/);
+    expect(hardware.engineBuild).toMatch(/^(native|portable|prebuilt)$/);
     expect(hardware.ramTotal).toBeGreaterThan(0);
     expect(hardware.cores).toBeGreaterThanOrEqual(1);
     expect(hardware.threads).toBeGreaterThanOrEqual(1);

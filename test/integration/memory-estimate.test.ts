@@ -58,13 +58,14 @@ describe('memory estimate', () => {
   });
 
   it('reports the hardware', async () => {
-    const report = await hardwareReport(llama, {}, null);
+    const report = await hardwareReport(llama, {}, null, 'prebuilt');
+    expect(report.engineBuild).toBe('prebuilt');
     expect(report.backend).toBe('cpu');
     expect(report.gpuName).toBeNull();
     expect(report.vramTotal).toBeNull();
     expect(report.ramTotal).toBeGreaterThan(report.ramFree * 0.99);
     expect(report.threads).toBeLessThanOrEqual(report.cores);
-    expect((await hardwareReport(llama, {}, 1)).threads).toBe(1);
+    expect((await hardwareReport(llama, {}, 1, 'native')).threads).toBe(1);
   });
 
   it('words the GPU case', () => {

@@ -218,7 +218,7 @@ export class LlamaEngine {
 
   async hardware(settings: EngineSettings): Promise<HardwareReport> {
     const llama = this.#llama?.instance ?? (await this.#ensureLlama(settings.gpu ?? 'auto'));
-    return hardwareReport(llama, settings, this.#loaded?.info.threads ?? null);
+    return hardwareReport(llama, settings, this.#loaded?.info.threads ?? null, this.#llama?.build ?? 'prebuilt');
   }
 
   /**

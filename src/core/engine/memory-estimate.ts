@@ -158,7 +158,7 @@ function gigabytes(bytes: number): string {
   return `${Math.max(1, Math.round(bytes / 1024 ** 2))} MB`;
 }
 
-export async function hardwareReport(llama: Llama, settings: EngineSettings, loadedThreads: number | null): Promise<HardwareReport> {
+export async function hardwareReport(llama: Llama, settings: EngineSettings, loadedThreads: number | null, engineBuild: HardwareReport['engineBuild']): Promise<HardwareReport> {
   const onCpu = llama.gpu === false;
   const names = onCpu ? [] : await llama.getGpuDeviceNames();
   const vram = onCpu ? null : await llama.getVramState();
@@ -172,5 +172,6 @@ export async function hardwareReport(llama: Llama, settings: EngineSettings, loa
     ramFree: freemem(),
     threads: loadedThreads ?? chooseThreads({ requested: settings.threads, modelBytes: Number.MAX_SAFE_INTEGER, available: cores }),
     cores,
+    engineBuild,
   };
 }

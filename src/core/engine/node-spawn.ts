@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { findProjectRoot } from '../project-root';
-import { engineProcessEnv } from './engine-env';
+import { ENGINE_EXEC_ARGV, engineProcessEnv } from './engine-env';
 import type { EngineChannel, SpawnEngine } from './types';
 
 export interface NodeEngineOptions {
@@ -43,7 +43,7 @@ export function spawnNodeEngine(options: NodeEngineOptions = {}): SpawnEngine {
   const { script, execArgv } = resolveEngineEntry(options);
   return () => {
     const child = fork(script, [], {
-      execArgv,
+      execArgv: [...ENGINE_EXEC_ARGV, ...execArgv],
       env: engineProcessEnv(options.env),
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'json',

@@ -35,6 +35,8 @@ interface ConfigModule {
   checkPackedNatives(context: PackContextLike): void;
   keepNodeSqliteBuild(projectDir?: string): boolean;
   restoreNodeSqliteBuild(projectDir?: string): void;
+  shippedEngineBuilds(localBuildsDir?: string): string[];
+  localBuildsFilter(shipped?: string[]): string;
 }
 const configModule = (await import(pathToFileURL(join(root, 'electron-builder.config.mjs')).href)) as ConfigModule;
 const config = configModule.default;
@@ -84,9 +86,9 @@ const TARGETS: Array<[Os, 'x64' | 'arm64']> = [
 ];
 
 /** What electron-builder would put in the app for one target: app files, node_modules files, unpacked files. */
-function packaging(os: Os, arch: string) {
+function packaging(os: Os, arch: string, packConfig: Configuration = config) {
   // The packager sees the configuration after its merge, which rewrites `files` into file sets.
-  const merged = doMergeConfigs([JSON.parse(JSON.stringify(config)) as object]);
+  const merged = doMergeConfigs([JSON.parse(JSON.stringify(packConfig)) as object]);
   const platformOptions = (merged as Record<string, unknown>)[os] ?? {};
   const appInfo = { productName: 'Burrow', sanitizedProductName: 'Burrow', productFilename: 'Burrow', name: 'burrow', version: '0.0.0' };
   const expander: MacroExpander = (pattern) => expandMacro(pattern, arch, appInfo, { os });
@@ -231,6 +233,33 @@ describe('electron-builder configuration', () => {
       expect(pack.moduleFile('better-sqlite3', 'deps/sqlite3/sqlite3.c')).toBe(false);
       expect(pack.moduleFile('better-sqlite3', 'build/Release/obj.target/better_sqlite3/src/better_sqlite3.o')).toBe(false);
       expect(pack.moduleFile('some-package', 'weights/model.gguf')).toBe(false);
+    }
+  });
+
+  it("ships Burrow's portable engine build, unpacked, and no build made for one machine's CPU", () => {
+    const builds = mkdtempSync(join(tmpdir(), 'burrow-localbuilds-'));
+    try {
+      const fakeBuild = (folder: string, engine: string): void => {
+        mkdirSync(join(builds, folder, 'Release'), { recursive: true });
+        writeFileSync(join(builds, folder, 'Release', '_nlcBuildMetadata.json'), JSON.stringify({ buildOptions: { customCmakeOptions: { BURROW_ENGINE: engine } } }));
+      };
+      fakeBuild('linux-x64-portablehash', 'portable-1');
+      fakeBuild('linux-arm64-portablehash', 'portable-1');
+      fakeBuild('linux-x64-nativehash', 'native-1');
+      mkdirSync(join(builds, 'linux-x64', 'Release'), { recursive: true });
+      const shipped = configModule.shippedEngineBuilds(builds);
+      expect(shipped.sort()).toEqual(['linux-arm64-portablehash', 'linux-x64-portablehash']);
+      const files = (config.files as string[]).map((pattern) => (pattern.includes('llama/localBuilds') ? configModule.localBuildsFilter(shipped) : pattern));
+      const pack = packaging('linux', 'x64', { ...config, files });
+      expect(pack.moduleFile('node-llama-cpp', 'llama/localBuilds/linux-x64-portablehash/Release/llama-addon.node')).toBe(true);
+      expect(pack.unpacked('node_modules/node-llama-cpp/llama/localBuilds/linux-x64-portablehash/Release/libggml-cpu-haswell.so')).toBe(true);
+      expect(pack.moduleFile('node-llama-cpp', 'llama/localBuilds/linux-arm64-portablehash/Release/llama-addon.node'), 'another target’s build').toBe(false);
+      expect(pack.moduleFile('node-llama-cpp', 'llama/localBuilds/linux-x64-nativehash/Release/llama-addon.node')).toBe(false);
+      expect(pack.moduleFile('node-llama-cpp', 'llama/localBuilds/linux-x64/Release/llama-addon.node')).toBe(false);
+      expect(pack.moduleFile('node-llama-cpp', 'llama/llama.cpp/CMakeLists.txt'), 'the llama.cpp source clone').toBe(false);
+      expect(configModule.shippedEngineBuilds(join(builds, 'missing'))).toEqual([]);
+    } finally {
+      rmSync(builds, { recursive: true, force: true });
     }
   });
 
