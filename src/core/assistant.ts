@@ -15,7 +15,7 @@ import type { ModelDownloader } from './models/downloader';
 import { createModelDownloads, createModelHandlers } from './models/model-handlers';
 import { createLibrary, type Library } from './models/library-handlers';
 import type { EgressGate } from './net/egress';
-import { modelsDir } from './paths';
+import { modelsDir, stateDir } from './paths';
 import { createHistory } from './history/history-handlers';
 import { createDocuments, type Documents } from './documents/document-handlers';
 import type { SpawnDocumentWorker } from './documents/document-spawn';
@@ -89,7 +89,7 @@ export function createAssistant(host: AssistantHost): Assistant {
   const hub = new EventHub();
   const engine = new EngineHost({
     spawn: host.spawnEngine,
-    settings: { ...engineSettingsFromEnv(), ...host.engineSettings },
+    settings: { stateDir: stateDir(host.dataDir), ...engineSettingsFromEnv(), ...host.engineSettings },
     onStatus: (status) => hub.emit('engine.state', status),
   });
 

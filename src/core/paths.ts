@@ -20,3 +20,8 @@ export function resolveDataDir(options: { electronUserData?: string; env?: NodeJ
 export function modelsDir(dataDir: string): string {
   return join(dataDir, 'models');
 }
+
+/** Conversations' saved evaluation state (src/core/engine/state-store.ts). */
+export function stateDir(dataDir: string): string {
+  return join(dataDir, 'state');
+}

@@ -12,6 +12,9 @@ export const THEMES = ['system', 'light', 'dark'] as const;
 export const MAX_DEFAULT_SYSTEM_PROMPT_CHARS = 20_000;
 export const MAX_ANSWER_TOKENS = 32_768;
 export const MAX_THREADS_SETTING = 1024;
+/** 1 TiB: a budget is a cap, not a reservation. */
+export const MAX_SAVED_STATE_BUDGET_MB = 1024 * 1024;
+export const DEFAULT_SAVED_STATE_BUDGET_MB = 2048;
 export const MAX_LANGUAGE_CHARS = 60;
 export const MAX_PROMPT_TEMPLATES = 20;
 export const MAX_TEMPLATE_NAME_CHARS = 60;
@@ -29,6 +32,7 @@ export const DEFAULT_APP_SETTINGS: AppSettings = Object.freeze({
   contextSize: null,
   gpuLayers: null,
   threads: null,
+  savedStateBudgetMB: null,
   launchAtLogin: false,
   escCancelsQuickAnswer: false,
   saveQuickPrompts: true,
@@ -40,7 +44,7 @@ export const DEFAULT_APP_SETTINGS: AppSettings = Object.freeze({
 /** Settings the engine reads while answering: a change applies from the next answer. */
 export const ANSWER_SETTINGS = ['systemPrompt', 'temperature', 'topP', 'maxTokens'] as const satisfies ReadonlyArray<keyof AppSettings>;
 /** Settings a model is loaded with: a change reloads the loaded model. */
-export const LOAD_SETTINGS = ['contextSize', 'gpuLayers', 'threads'] as const satisfies ReadonlyArray<keyof AppSettings>;
+export const LOAD_SETTINGS = ['contextSize', 'gpuLayers', 'threads', 'savedStateBudgetMB'] as const satisfies ReadonlyArray<keyof AppSettings>;
 
 // ── "Use clipboard" in the quick window ────────────────────────────────────────────────
 

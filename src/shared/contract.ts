@@ -866,6 +866,8 @@ export const procedures = {
   'settings.dataFolder': { input: Empty, output: DataFolder },
   /** Shows the data folder in the system's file manager; 'refused' where the host cannot (settings.status). */
   'settings.revealDataFolder': { input: Empty, output: z.strictObject({ path: z.string() }) },
+  /** Deletes every conversation's saved evaluation state (they are evaluated again when next opened); returns the data folder as it is then. */
+  'settings.clearSavedState': { input: Empty, output: DataFolder },
   /** A question from the quick window: a new conversation marked quick (conversationId null), or a follow-up in it. Streams like chat.send. */
   'quick.ask': {
     input: z.strictObject({ conversationId: Id.nullable(), text: z.string().trim().min(1, 'must not be empty').max(MAX_MESSAGE_CHARS) }),

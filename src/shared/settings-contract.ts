@@ -11,6 +11,7 @@ import {
   MAX_PROMPT_TEMPLATES,
   MAX_TEMPLATE_NAME_CHARS,
   MAX_TEMPLATE_PROMPT_CHARS,
+  MAX_SAVED_STATE_BUDGET_MB,
   MAX_THREADS_SETTING,
 } from './app-settings';
 import { MAX_CONTEXT_OVERRIDE, MAX_GPU_LAYERS_OVERRIDE, MIN_CONTEXT_OVERRIDE } from './limits';
@@ -65,6 +66,8 @@ export const AppSettings = z.strictObject({
   gpuLayers: z.number().int().min(0).max(MAX_GPU_LAYERS_OVERRIDE).nullable(),
   /** CPU threads (load-time). Default: the cores Burrow may use. */
   threads: z.number().int().min(1).max(MAX_THREADS_SETTING).nullable(),
+  /** Disk room for conversations' saved evaluation state, in MB (load-time); 0 saves none. Default 2 048. */
+  savedStateBudgetMB: z.number().int().min(0).max(MAX_SAVED_STATE_BUDGET_MB).nullable(),
   /** Start Burrow (in the tray) when the user logs in. Off by default. */
   launchAtLogin: z.boolean(),
   /** Esc in the quick window also stops an answer being written (else it keeps going, saved). */
@@ -109,6 +112,8 @@ export const DataFolder = z.strictObject({
   path: z.string(),
   /** Everything in it: the database, its backups and the models folder. */
   sizeBytes: z.number().int().nonnegative(),
+  /** Of which conversations' saved evaluation state (reopening them needs no re-reading). */
+  savedStateBytes: z.number().int().nonnegative(),
   modelsFolder: z.string(),
   canReveal: z.boolean(),
 });

@@ -2,7 +2,7 @@
  * The chat path through the real router, real SQLite and the real engine process running the
  * suite's own tiny GGUF: what the UI sees (events) and what is saved (rows).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -146,6 +146,30 @@ describe('chat', () => {
     const historyTokens = firstEnd.stats!.evaluatedTokens + firstEnd.stats!.generatedTokens;
     // Only the new question (and the template around it) is evaluated, not the whole history again.
     expect(secondEnd.stats!.evaluatedTokens).toBeLessThan(historyTokens);
+  });
+
+  it("saves a conversation's evaluated state once idle; deleting the conversation deletes it, and Clear empties the folder", async () => {
+    await call('models.openLocal', {});
+    const stateFiles = (): string[] => (existsSync(join(dataDir, 'state')) ? readdirSync(join(dataDir, 'state')).filter((name) => name.endsWith('.state')) : []);
+    const send = async (text: string): Promise<string> => {
+      const conversation = await call('conversations.create', {});
+      await waitForEnd((await call('chat.send', { conversationId: conversation.id, text })).generationId);
+      return conversation.id;
+    };
+    const first = await send('What do rabbits eat in winter?');
+    // Saved in the quiet moment after the answer (the engine waits 1.5 s), without any unload.
+    await expect.poll(() => stateFiles().length, { timeout: 10_000 }).toBe(1);
+    expect((await call('settings.dataFolder', {})).savedStateBytes).toBeGreaterThan(0);
+
+    await call('conversations.delete', { id: first });
+    expect(stateFiles()).toHaveLength(0);
+    expect((await call('settings.dataFolder', {})).savedStateBytes).toBe(0);
+
+    await send('And in summer?');
+    await expect.poll(() => stateFiles().length, { timeout: 10_000 }).toBe(1);
+    const cleared = await call('settings.clearSavedState', {});
+    expect(cleared.savedStateBytes).toBe(0);
+    expect(stateFiles()).toHaveLength(0);
   });
 
   it('remembers the model across restarts and marks answers cut off by a crash as interrupted', async () => {

@@ -72,6 +72,7 @@ export function answerBudgets(contextSize: number): { notes: number; final: numb
   return { notes: clamp(Math.floor(contextSize * 0.15), 64, 384), final: clamp(Math.floor(contextSize * 0.25), 96, 1024) };
 }
 
+/** A session of its own, never saved to disk (its key has a ':', see session-pool.ts). */
 export function sessionKeyFor(documentId: string): string {
   return `document:${documentId}`;
 }

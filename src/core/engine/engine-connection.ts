@@ -146,6 +146,13 @@ export class EngineConnection {
     this.#model = null;
   }
 
+  /** Drops a deleted conversation's session and saved state in the engine. */
+  async forget(sessionKey: string): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.#register({ kind: 'ack', resolve, reject }, (id) => ({ type: 'forget', id, sessionKey }));
+    });
+  }
+
   /** Asks the process to free everything and exit; kills it if it has not within the grace time. */
   async dispose(graceMs = DISPOSE_GRACE_MS): Promise<ExitInfo> {
     this.#closing = true;

@@ -186,6 +186,16 @@ export class EngineHost {
     });
   }
 
+  /**
+   * A deleted conversation: the engine drops its session and saved state, so no later save
+   * brings it back. Nothing to do when no engine runs (its files are deleted by the caller).
+   */
+  async forget(sessionKey: string): Promise<void> {
+    const connection = this.#connection;
+    if (this.#disposed !== null || connection?.alive !== true) return;
+    await connection.forget(sessionKey);
+  }
+
   /** Ends the engine process for good; resolves once it has exited. Pending requests fail with 'engine_stopped'. */
   dispose(): Promise<void> {
     this.#disposed ??= (async () => {

@@ -20,7 +20,8 @@ import { checkModelFile } from './gguf-check';
 import { defaultMaxSessions, estimateMemory, hardwareReport } from './memory-estimate';
 import type { HardwareReport, MemoryEstimate } from '../../shared/contract';
 import type { LogLevel } from './protocol';
-import { SessionPool, toChatHistory } from './session-pool';
+import { SessionPool, toChatHistory, type SessionPersistence } from './session-pool';
+import { modelIdentity, StateStore, stateKey } from './state-store';
 import { attentionShape, contextMemoryOptions } from './context-options';
 import { LoadMonitor } from './cpu-load';
 import { loadLlama, parseEngineBuild, type LoadedLlama } from './engine-build';
@@ -114,7 +115,8 @@ export class LlamaEngine {
       const threadsByLoad = settings.threads === undefined && threads > 1;
       if (threadsByLoad) this.#load.start();
       llama.maxThreads = threads;
-      this.#loaded = { model, context, info, settings, chatWrapper, threadsByLoad, sessions: new SessionPool(context, chatWrapper, settings.systemPrompt) };
+      const persistence = this.#persistence(path, settings, model, context, chatWrapper);
+      this.#loaded = { model, context, info, settings, chatWrapper, threadsByLoad, sessions: new SessionPool(context, chatWrapper, settings.systemPrompt, persistence) };
       return info;
     } catch (error) {
       throw new BurrowError('model_load_failed', `Burrow could not load this model: ${reasonOf(error)}`, { cause: error });
@@ -154,6 +156,7 @@ export class LlamaEngine {
         },
       });
       text = result.responseText;
+      entry.dirty = true;
       // node-llama-cpp's context shift drops the oldest turns (keeping the first system message)
       // when the history outgrows the context; it is reported, never silent.
       truncatedMessages = countTruncated(entry.session.getChatHistory(), entry.session.getLastEvaluationContextWindow());
@@ -161,6 +164,7 @@ export class LlamaEngine {
     } catch (error) {
       // The session's history is unknown now; the next turn rebuilds it from the caller's.
       entry.turns = null;
+      entry.dirty = true;
       // An abort before the first token throws even with stopOnAbortSignal: it is still a cancel.
       if (!signal.aborted) throw new BurrowError('engine_error', `The model failed while answering: ${reasonOf(error)}`, { cause: error });
       text = streamed;
@@ -177,6 +181,40 @@ export class LlamaEngine {
         durationMs: performance.now() - started,
         truncatedMessages,
       },
+    };
+  }
+
+  /** Saves the sessions whose KV cache changed since their last save (idle time after an answer). */
+  async saveSessions(): Promise<void> {
+    await this.#loaded?.sessions.saveChanged();
+  }
+
+  /** A deleted conversation: its session and saved state are dropped. */
+  async forget(sessionKey: string): Promise<void> {
+    await this.#loaded?.sessions.forget(sessionKey);
+  }
+
+  /**
+   * Saved state is keyed to everything the KV cache depends on: the model file, the context's
+   * size and layout, the binary that computed it and the (future) adapters.
+   */
+  #persistence(path: string, settings: EngineSettings, model: LlamaModel, context: LlamaContext, chatWrapper: ChatWrapper): SessionPersistence | null {
+    if (settings.stateDir === undefined) return null;
+    const key = stateKey({
+      model: modelIdentity(path),
+      contextSize: context.contextSize,
+      batchSize: context.batchSize,
+      flashAttention: context.flashAttention,
+      kvCacheType: settings.kvCacheType ?? null,
+      memory: contextMemoryOptions(settings, this.#llama?.instance.gpu === false, attentionShape(model.fileInfo.architectureMetadata)),
+      build: this.#llama?.build ?? 'unknown',
+      adapters: [],
+    });
+    return {
+      store: new StateStore(settings.stateDir, settings.stateBudgetBytes === undefined ? {} : { budgetBytes: settings.stateBudgetBytes }),
+      key,
+      tokensOf: (history, systemPrompt) => chatWrapper.generateContextState({ chatHistory: toChatHistory(history, systemPrompt) }).contextText.tokenize(model.tokenizer),
+      log: (message) => this.#log('debug', message),
     };
   }
 

@@ -30,6 +30,8 @@ export const EngineSettingsSchema = z.object({
   systemPrompt: z.string().optional(),
   flashAttention: z.boolean().optional(),
   kvCacheType: z.enum(['f16', 'q8_0']).optional(),
+  stateDir: z.string().min(1).max(4096).optional(),
+  stateBudgetBytes: z.number().int().nonnegative().optional(),
 }) satisfies z.ZodType<EngineSettings>;
 
 /** Compile-time check that every setting has a schema entry: this type must be `never`. */
@@ -62,6 +64,8 @@ export const HostMessage = z.discriminatedUnion('type', [
   /** Stops the generation with this id (running or queued); its `done` carries reason 'cancelled'. */
   z.strictObject({ type: z.literal('cancel'), id: RequestId }),
   z.strictObject({ type: z.literal('unload'), id: RequestId }),
+  /** A deleted conversation: its session and saved state go. Queued like a generation. */
+  z.strictObject({ type: z.literal('forget'), id: RequestId, sessionKey: z.string().min(1) }),
   /** Memory a load of `path` with `settings` would need (validated first; never loads). Not queued behind generations once the backend is up. */
   z.strictObject({ type: z.literal('estimate'), id: RequestId, path: z.string().min(1), settings: EngineSettingsSchema }),
   /** The backend, GPU, memory and threads. Not queued behind generations once the backend is up. */

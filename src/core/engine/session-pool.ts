@@ -4,8 +4,19 @@
  * A context has a fixed number of sequences; beyond that the least recently used session
  * is disposed (its conversation is rebuilt from history, at full cost, if it comes back).
  */
-import { LlamaChatSession, type ChatHistoryItem, type ChatWrapper, type LlamaContext, type LlamaContextSequence } from 'node-llama-cpp';
+import { LlamaChatSession, type ChatHistoryItem, type ChatWrapper, type LlamaContext, type LlamaContextSequence, type Token } from 'node-llama-cpp';
+import type { StateStore } from './state-store';
 import type { ChatTurn } from './types';
+
+/** Saved evaluation state on disk (state-store.ts): sessions leaving memory are saved, and come back from it. */
+export interface SessionPersistence {
+  store: StateStore;
+  /** Everything the KV cache depends on (model identity, context settings). */
+  key: string;
+  /** The conversation's tokens as the model would see them. */
+  tokensOf: (history: readonly ChatTurn[], systemPrompt: string | undefined) => Token[];
+  log: (message: string) => void;
+}
 
 export interface SessionEntry {
   sequence: LlamaContextSequence;
@@ -14,12 +25,17 @@ export interface SessionEntry {
   turns: ChatTurn[] | null;
   /** The system prompt the session's history starts with. */
   systemPrompt: string | undefined;
+  /** Its KV cache changed since it was last saved to disk. */
+  dirty: boolean;
+  /** Tokens that came from a saved state when the session was created (0: none). */
+  restoredTokens: number;
 }
 
 export class SessionPool {
   #context: LlamaContext;
   #chatWrapper: ChatWrapper;
   #defaultSystemPrompt: string | undefined;
+  #persistence: SessionPersistence | null;
   /** Map order is recency order: the first entry is the least recently used. */
   #entries = new Map<string, SessionEntry>();
 
@@ -27,10 +43,11 @@ export class SessionPool {
    * `chatWrapper` is resolved once per model: resolving it (from the GGUF's chat template)
    * renders the template many times and took ~1.5 s per session when left to each session.
    */
-  constructor(context: LlamaContext, chatWrapper: ChatWrapper, systemPrompt: string | undefined) {
+  constructor(context: LlamaContext, chatWrapper: ChatWrapper, systemPrompt: string | undefined, persistence: SessionPersistence | null = null) {
     this.#context = context;
     this.#chatWrapper = chatWrapper;
     this.#defaultSystemPrompt = systemPrompt;
+    this.#persistence = persistence;
   }
 
   get size(): number {
@@ -50,7 +67,8 @@ export class SessionPool {
     } else {
       if (this.#context.sequencesLeft === 0) await this.#evictOldest();
       const sequence = this.#context.getSequence();
-      entry = { sequence, session: new LlamaChatSession({ contextSequence: sequence, chatWrapper: this.#chatWrapper }), turns: null, systemPrompt };
+      const restoredTokens = await this.#restore(key, sequence, history, systemPrompt);
+      entry = { sequence, session: new LlamaChatSession({ contextSequence: sequence, chatWrapper: this.#chatWrapper }), turns: null, systemPrompt, dirty: false, restoredTokens };
     }
     this.#entries.set(key, entry);
     if (entry.turns === null || entry.systemPrompt !== systemPrompt || !sameTurns(entry.turns, history)) {
@@ -61,10 +79,25 @@ export class SessionPool {
     return entry;
   }
 
+  /** Saves every session, then frees them (a model unload or switch, or the app quitting). */
   async dispose(): Promise<void> {
+    await this.saveChanged();
     const entries = [...this.#entries.values()];
     this.#entries.clear();
     for (const entry of entries) await disposeEntry(entry);
+  }
+
+  /** Saves the sessions whose KV cache changed since their last save. Never throws. */
+  async saveChanged(): Promise<void> {
+    for (const [key, entry] of this.#entries) await this.#save(key, entry);
+  }
+
+  /** A conversation that was deleted: its session and its saved state go. */
+  async forget(key: string): Promise<void> {
+    const entry = this.#entries.get(key);
+    this.#entries.delete(key);
+    if (entry !== undefined) await disposeEntry(entry);
+    this.#persistence?.store.delete(key);
   }
 
   async #evictOldest(): Promise<void> {
@@ -72,7 +105,40 @@ export class SessionPool {
     if (oldest.done === true) return;
     const [key, entry] = oldest.value;
     this.#entries.delete(key);
+    await this.#save(key, entry);
     await disposeEntry(entry);
+  }
+
+  async #save(key: string, entry: SessionEntry): Promise<void> {
+    const persistence = this.#persistence;
+    if (persistence === null || !entry.dirty || !isSavedSession(key)) return;
+    try {
+      const started = performance.now();
+      await persistence.store.save(key, persistence.key, entry.sequence);
+      entry.dirty = false;
+      persistence.log(`saved the state of ${entry.sequence.contextTokens.length} tokens in ${(performance.now() - started).toFixed(0)} ms`);
+    } catch (error) {
+      // A full disk or a read-only folder costs the speed-up, never the answer.
+      persistence.log(`could not save a conversation's state: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  async #restore(key: string, sequence: LlamaContextSequence, history: readonly ChatTurn[], systemPrompt: string | undefined): Promise<number> {
+    const persistence = this.#persistence;
+    if (persistence === null || history.length === 0 || !isSavedSession(key)) return 0;
+    try {
+      const started = performance.now();
+      const result = await persistence.store.restore(key, persistence.key, sequence, persistence.tokensOf(history, systemPrompt));
+      persistence.log(
+        result.reusedTokens > 0
+          ? `restored ${result.reusedTokens} tokens from the saved state in ${(performance.now() - started).toFixed(0)} ms`
+          : `re-evaluating the conversation: ${result.reason ?? 'no saved state'}`,
+      );
+      return result.reusedTokens;
+    } catch (error) {
+      persistence.log(`re-evaluating the conversation: ${error instanceof Error ? error.message : String(error)}`);
+      return 0;
+    }
   }
 }
 
@@ -80,6 +146,15 @@ async function disposeEntry(entry: SessionEntry): Promise<void> {
   entry.session.dispose({ disposeSequence: false });
   // Disposing the sequence hands its slot (and KV cells) back to the context.
   await entry.sequence.dispose();
+}
+
+/**
+ * Conversations (keyed by their id) are saved to disk; working sessions such as a document's
+ * summary (`document:<id>`) are not: their text would outlive the conversation in a file no
+ * deletion knows of, and they are never reopened.
+ */
+export function isSavedSession(key: string): boolean {
+  return !key.includes(':');
 }
 
 function sameTurns(a: readonly ChatTurn[], b: readonly ChatTurn[]): boolean {

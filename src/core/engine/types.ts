@@ -44,6 +44,10 @@ export interface EngineSettings {
   flashAttention?: boolean;
   /** Number type of the KV cache. Default on CPU: 'q8_0' (context-options.ts); elsewhere 'f16'. */
   kvCacheType?: KvCacheType;
+  /** Folder for conversations' saved evaluation state (state-store.ts). Default: none, nothing is saved. */
+  stateDir?: string;
+  /** Disk budget for saved states, least recently used first out. Default 2 GiB. */
+  stateBudgetBytes?: number;
 }
 
 export type KvCacheType = 'f16' | 'q8_0';

@@ -59,6 +59,7 @@ function handle(message: HostMessage): void {
           fail(message.id, error);
         } finally {
           generations.delete(message.id);
+          scheduleIdleSave();
         }
       });
       return;
@@ -109,10 +110,41 @@ function handle(message: HostMessage): void {
         }
       });
       return;
+    case 'forget':
+      void queue.run(async () => {
+        try {
+          await engine.forget(message.sessionKey);
+          post({ type: 'ok', id: message.id });
+        } catch (error) {
+          fail(message.id, error);
+        }
+      });
+      return;
     case 'dispose':
       void shutDown(message.id);
       return;
   }
+}
+
+/** Quiet time after an answer before changed sessions are saved to disk (state-store.ts). */
+const IDLE_SAVE_MS = 1500;
+let idleSave: ReturnType<typeof setTimeout> | null = null;
+
+/** After each answer: once nothing has run for a moment, save what changed, so a crash costs at most the last turn. */
+function scheduleIdleSave(): void {
+  if (idleSave !== null) clearTimeout(idleSave);
+  idleSave = setTimeout(() => {
+    idleSave = null;
+    if (disposing || generations.size > 0) return scheduleIdleSave();
+    void queue.run(async () => {
+      try {
+        await engine.saveSessions();
+      } catch (error) {
+        log('warn', `saving conversations' state failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    });
+  }, IDLE_SAVE_MS);
+  idleSave.unref();
 }
 
 function abortAll(): void {

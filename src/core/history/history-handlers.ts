@@ -5,8 +5,11 @@
  */
 import type { ContextUsage } from '../../shared/contract';
 import type { Handlers } from '../../shared/router';
+import { dirname } from 'node:path';
 import { toHistory, type ChatService } from '../chat/chat-service';
 import type { EngineHost } from '../engine/engine-host';
+import { StateStore } from '../engine/state-store';
+import { stateDir } from '../paths';
 import type { EmitEvent } from '../events';
 import type { Storage } from '../store/storage';
 import { SearchIndex } from './search';
@@ -79,6 +82,10 @@ export function createHistory(options: HistoryOptions): History {
         await running;
       }
       conversations.delete(id);
+      // Its saved evaluation state goes too: first from the engine (so no later save brings it
+      // back), then from disk, also when no engine runs.
+      await engine.forget(id).catch(() => undefined);
+      new StateStore(stateDir(dirname(storage.file))).delete(id);
       // Folds the write-ahead log into the file and empties it, so the deleted text's older
       // copies in the log go too. Best effort: a reader elsewhere may hold the log for now.
       try {

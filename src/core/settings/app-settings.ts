@@ -68,5 +68,6 @@ export function engineSettingsFor(settings: AppSettings, base: EngineSettings): 
     contextSize: settings.contextSize ?? base.contextSize,
     gpuLayers: settings.gpuLayers ?? base.gpuLayers,
     threads: settings.threads ?? base.threads,
+    stateBudgetBytes: settings.savedStateBudgetMB === null ? base.stateBudgetBytes : settings.savedStateBudgetMB * 1024 * 1024,
   };
 }

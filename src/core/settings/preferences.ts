@@ -5,13 +5,14 @@
  * browser host and the CLI simply have none, and say so in settings.status.
  */
 import { z } from 'zod';
-import type { AppSettings, ChatStarted, Conversation, SettingsStatus, UiCommand } from '../../shared/contract';
+import type { AppSettings, ChatStarted, Conversation, DataFolder, SettingsStatus, UiCommand } from '../../shared/contract';
 import { BurrowError } from '../../shared/errors';
 import type { Handlers } from '../../shared/router';
 import type { ChatService } from '../chat/chat-service';
 import type { EngineSettings } from '../engine/types';
 import type { EmitEvent } from '../events';
-import { modelsDir } from '../paths';
+import { StateStore } from '../engine/state-store';
+import { modelsDir, stateDir } from '../paths';
 import { databasePath } from '../store/database';
 import type { SettingsStore } from '../store/settings';
 import { AppSettingsStore, engineSettingsFor } from './app-settings';
@@ -33,6 +34,7 @@ export type PreferencesHandlerName =
   | 'settings.status'
   | 'settings.dataFolder'
   | 'settings.revealDataFolder'
+  | 'settings.clearSavedState'
   | 'quick.ask'
   | 'quick.dismiss'
   | 'quick.conversations'
@@ -133,6 +135,14 @@ export function createPreferences(options: PreferencesOptions): Preferences {
     }
   }
 
+  const dataFolder = async (): Promise<DataFolder> => ({
+    path: options.dataDir,
+    sizeBytes: await folderSize(options.dataDir),
+    savedStateBytes: new StateStore(stateDir(options.dataDir)).usage(),
+    modelsFolder: modelsDir(options.dataDir),
+    canReveal: options.revealFile !== undefined,
+  });
+
   const handlers: Pick<Handlers, PreferencesHandlerName> = {
     'settings.get': () => appSettings.get(),
     'settings.set': ({ patch }) => {
@@ -142,12 +152,11 @@ export function createPreferences(options: PreferencesOptions): Preferences {
       return settings;
     },
     'settings.status': () => status(),
-    'settings.dataFolder': async () => ({
-      path: options.dataDir,
-      sizeBytes: await folderSize(options.dataDir),
-      modelsFolder: modelsDir(options.dataDir),
-      canReveal: options.revealFile !== undefined,
-    }),
+    'settings.dataFolder': () => dataFolder(),
+    'settings.clearSavedState': async () => {
+      new StateStore(stateDir(options.dataDir)).clear();
+      return dataFolder();
+    },
     'settings.revealDataFolder': async () => {
       if (options.revealFile === undefined) {
         throw new BurrowError('refused', `This window cannot open your file manager. Burrow's data folder is ${options.dataDir}.`);

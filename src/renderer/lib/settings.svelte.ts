@@ -63,6 +63,17 @@ export class SettingsState {
     else this.#toasts?.error(result.error);
   }
 
+  /** Deletes conversations' saved evaluation state; true when done. */
+  async clearSavedState(): Promise<boolean> {
+    const result = await invoke('settings.clearSavedState', {});
+    if (!result.ok) {
+      this.#toasts?.error(result.error);
+      return false;
+    }
+    this.#dataFolder = result.value;
+    return true;
+  }
+
   async revealDataFolder(): Promise<void> {
     const result = await invoke('settings.revealDataFolder', {});
     if (!result.ok) this.#toasts?.error(result.error);
