@@ -17,7 +17,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { getLlama, LlamaLogLevel, type LlamaContext, type Token } from 'node-llama-cpp';
+import { getLlama, LlamaChatSession, LlamaLogLevel, resolveChatWrapper, type LlamaContext, type Token } from 'node-llama-cpp';
 import { availableParallelism } from 'node:os';
 import { benchModelPath, benchText } from './model';
 import { loadLlama, parseEngineBuild } from '../src/core/engine/engine-build';
@@ -30,6 +30,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     build: { type: 'string', default: 'auto' },
     dispatch: { type: 'string', default: 'immediate' },
+    chat: { type: 'boolean', default: false },
   },
 });
 const modelPath = values.model ?? benchModelPath('Q4_0', (line) => process.stderr.write(`${line}\n`));
@@ -72,11 +73,13 @@ const holder = context as unknown as { _ctx: Native };
 const native = holder._ctx;
 let decodeMs = 0;
 let sampleMs = 0;
+let decodeCalls = 0;
 const decodeBatch = native.decodeBatch.bind(native);
 const sampleToken = native.sampleToken.bind(native);
 const timedDecode = async (): Promise<void> => {
   const t = performance.now();
   await decodeBatch();
+  decodeCalls++;
   decodeMs += performance.now() - t;
 };
 const timedSample = async (...args: unknown[]): Promise<unknown> => {
@@ -127,16 +130,37 @@ for (let round = 0; round < Number(values.rounds); round++) {
   await resetPerf(context);
   const evalMsBefore = nativeEvalMs;
   const evalRunsBefore = nativeEvalRuns;
-  for await (const token of sequence.evaluate(start, { temperature: 0 })) {
-    void token;
-    generated++;
-    if (generated === 1) {
-      firstAt = performance.now();
-      decodeMs = 0;
-      sampleMs = 0;
-      before = contextSwitches();
+  if (values.chat) {
+    // As the engine answers: a chat session over the sequence, the model's chat template, text chunks.
+    const session = new LlamaChatSession({ contextSequence: sequence, chatWrapper: resolveChatWrapper(model), autoDisposeSequence: false });
+    await session.promptWithMeta(benchText(8, 3 + round), {
+      maxTokens: tokens + 1,
+      temperature: 0,
+      onToken: (chunk) => {
+        generated += chunk.length;
+        if (firstAt === 0) {
+          firstAt = performance.now();
+          decodeMs = 0;
+          sampleMs = 0;
+          decodeCalls = 0;
+          before = contextSwitches();
+        }
+      },
+    });
+    session.dispose({ disposeSequence: false });
+  } else {
+    for await (const token of sequence.evaluate(start, { temperature: 0 })) {
+      void token;
+      generated++;
+      if (generated === 1) {
+        firstAt = performance.now();
+        decodeMs = 0;
+        sampleMs = 0;
+        decodeCalls = 0;
+        before = contextSwitches();
+      }
+      if (generated > tokens) break;
     }
-    if (generated > tokens) break;
   }
   const wallMs = performance.now() - firstAt;
   const after = contextSwitches();
@@ -149,6 +173,7 @@ for (let round = 0; round < Number(values.rounds); round++) {
     decodeMs: decodeMs / steps,
     nativeEvalMs: nativeMs,
     hopMs: decodeMs / steps - nativeMs,
+    decodesPerToken: decodeCalls / steps,
     sampleMs: sampleMs / steps,
     jsMs: (wallMs - decodeMs - sampleMs) / steps,
     voluntaryCsPerToken: (after.voluntary - before.voluntary) / steps,

@@ -68,6 +68,8 @@ export async function inferenceFigures(report: Report, o: InferenceOptions): Pro
       bareRssAfterReply = bareTg.rss;
 
       const ppConversation = await burrow.newConversation(1);
+      // Burrow picks its threads from the last second's load: let the baselines' work fall out of it.
+      await settle();
       const pp = await burrow.turn(ppConversation, prompt);
       // The first token's own generation step is inside ttft: a small overestimate of the time.
       runs.burrowPp.push((pp.stats.evaluatedTokens / pp.ttftMs) * 1000);
@@ -79,6 +81,7 @@ export async function inferenceFigures(report: Report, o: InferenceOptions): Pro
       await burrow.call('conversations.delete', { id: tgConversation });
       if (prebuilt !== null) {
         const conversation = await prebuilt.newConversation(o.generateTokens + 1);
+        await settle();
         const fallback = await prebuilt.turn(conversation, 'ra bit');
         runs.prebuiltTg.push(((fallback.stats.generatedTokens - 1) / fallback.streamMs) * 1000);
         await prebuilt.call('conversations.delete', { id: conversation });
@@ -221,6 +224,15 @@ async function threadSweep(report: Report, burrow: BurrowUnderTest, o: Inference
 /** A process that keeps one core busy, bounded: it stops by itself after `ms` even if the bench dies. */
 function startBurner(ms: number): ChildProcess {
   return spawn(process.execPath, ['-e', `const end = Date.now() + ${ms}; while (Date.now() < end) {}`], { stdio: 'ignore' });
+}
+
+/**
+ * Waits out the load window of Burrow's thread policy (cpu-load.ts, one second): each process
+ * in this bench runs right after another one worked both cores, which Burrow would rightly
+ * read as a busy machine and answer with fewer threads.
+ */
+function settle(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 1200));
 }
 
 function last(values: number[]): string {

@@ -3,9 +3,11 @@
  * LlamaEngine.load and the memory estimate both use this, so an estimate matches the load.
  *
  * On CPU, measured on TinyLlama-shaped Q4_0 at 2 048 tokens (docs/performance.md, "Engine
- * memory"): flash attention halves the compute buffer (153 → 70.5 MiB reserved, touched in
- * full by a 512-token prompt), and a q8_0 KV cache takes 47 MiB for two conversations where
- * f16 takes 88. llama.cpp quantises the V cache only with flash attention on.
+ * memory" and "Flash attention"): flash attention halves the compute buffer (153 → 70.5 MiB
+ * reserved, touched in full by a 512-token prompt) at the same speed, so it is on. A q8_0 KV
+ * cache would halve the cache too (24 MiB instead of 44 per conversation), but prompt
+ * processing then ran at 0.75 × llama-bench instead of 0.98 ×: it stays f16 unless chosen
+ * (BURROW_KV_CACHE=q8_0). llama.cpp quantises the V cache only with flash attention on.
  */
 import { GgmlType } from 'node-llama-cpp';
 import type { EngineSettings, KvCacheType } from './types';
@@ -16,7 +18,7 @@ export interface ContextMemoryOptions {
   kvCacheValueType: GgmlType | undefined;
 }
 
-export const CPU_DEFAULTS: Readonly<{ flashAttention: boolean; kvCacheType: KvCacheType }> = Object.freeze({ flashAttention: true, kvCacheType: 'q8_0' });
+export const CPU_DEFAULTS: Readonly<{ flashAttention: boolean; kvCacheType: KvCacheType }> = Object.freeze({ flashAttention: true, kvCacheType: 'f16' });
 
 /** What of the model's shape decides what its KV cache can be. */
 export interface AttentionShape {

@@ -31,6 +31,7 @@ import type { ChatTurn, EngineSettings, GenerateOptions, MeasureRequest, Measure
 
 const DEFAULT_CONTEXT_CAP = 4096;
 const DEFAULT_MAX_TOKENS = 1024;
+const THREAD_REFIT_MS = 500;
 
 export type Log = (level: LogLevel, message: string) => void;
 
@@ -132,6 +133,9 @@ export class LlamaEngine {
     const temperature = options.temperature ?? settings.temperature;
     const topP = options.topP ?? settings.topP;
     const entry = await loaded.sessions.acquire(request.sessionKey, request.history, options.systemPrompt ?? settings.systemPrompt);
+    // Fitted at the start, then again every half second: another program starting or stopping
+    // mid-answer changes the threads from the next token on.
+    const refit = loaded.threadsByLoad ? setInterval(() => this.#fitThreadsToLoad(loaded), THREAD_REFIT_MS) : null;
     if (loaded.threadsByLoad) this.#fitThreadsToLoad(loaded);
     const meterBefore = entry.sequence.tokenMeter.getState();
     let generatedTokens = 0;
@@ -166,9 +170,13 @@ export class LlamaEngine {
       entry.turns = null;
       entry.dirty = true;
       // An abort before the first token throws even with stopOnAbortSignal: it is still a cancel.
-      if (!signal.aborted) throw new BurrowError('engine_error', `The model failed while answering: ${reasonOf(error)}`, { cause: error });
+      if (!signal.aborted) {
+        if (refit !== null) clearInterval(refit);
+        throw new BurrowError('engine_error', `The model failed while answering: ${reasonOf(error)}`, { cause: error });
+      }
       text = streamed;
     }
+    if (refit !== null) clearInterval(refit);
     const used = entry.sequence.tokenMeter.diff(meterBefore);
     return {
       text,

@@ -18,10 +18,11 @@ export const DEFAULT_MAX_SESSIONS = 4;
  * On CPU every kept conversation's KV cache is resident next to the weights: node-llama-cpp
  * gives each sequence a full context, and llama.cpp zeroes the whole cache at creation.
  * TinyLlama-shaped Q4_0 (591 MB file) at 2 048 tokens, measured: 4 sequences 978 MB resident
- * after a reply, 1 sequence 856 MB. Two keep a chat and a document summary (or the previous
- * conversation) warm; a third conversation is rebuilt from its history when it comes back.
+ * after a reply, 1 sequence 856 MB, each one 44 MiB of f16 cache. One is kept: a conversation
+ * that leaves memory is saved to disk and comes back from there (state-store.ts) in a fraction
+ * of a second, where evaluating its history again took seconds per thousand tokens.
  */
-export const DEFAULT_MAX_SESSIONS_CPU = 2;
+export const DEFAULT_MAX_SESSIONS_CPU = 1;
 
 export function defaultMaxSessions(onCpu: boolean): number {
   return onCpu ? DEFAULT_MAX_SESSIONS_CPU : DEFAULT_MAX_SESSIONS;

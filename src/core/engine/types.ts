@@ -42,7 +42,7 @@ export interface EngineSettings {
   systemPrompt?: string;
   /** Flash attention. Default on CPU: on (context-options.ts); elsewhere node-llama-cpp's choice. */
   flashAttention?: boolean;
-  /** Number type of the KV cache. Default on CPU: 'q8_0' (context-options.ts); elsewhere 'f16'. */
+  /** Number type of the KV cache. Default 'f16'; 'q8_0' halves it at some prompt speed (context-options.ts). */
   kvCacheType?: KvCacheType;
   /** Folder for conversations' saved evaluation state (state-store.ts). Default: none, nothing is saved. */
   stateDir?: string;
