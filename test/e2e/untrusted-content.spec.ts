@@ -54,7 +54,21 @@ test('hostile model output renders as inert text', async ({ page, burrow }) => {
 });
 
 test('the page itself enforces a strict Content Security Policy', async ({ page, burrow }) => {
-  await page.goto(burrow.host.url);
+  const response = await page.goto(burrow.host.url);
+  // The browser host adds a header policy whose only WebSocket is its own.
+  expect(response?.headers()['content-security-policy']).toContain(`connect-src ${burrow.host.origin.replace('http:', 'ws:')};`);
+  // The page works under it: the conversation list comes over the WebSocket.
+  await expect(page.getByRole('button', { name: /new chat/i }).first()).toBeVisible();
+  const otherPort = await page.evaluate(async () => {
+    const seen = new Promise<string>((resolve) => document.addEventListener('securitypolicyviolation', (event) => resolve(event.violatedDirective), { once: true }));
+    try {
+      new WebSocket('ws://127.0.0.1:9/rpc');
+    } catch {
+      return 'threw';
+    }
+    return seen;
+  });
+  expect(otherPort).toMatch(/connect-src|threw/);
   const csp = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
   expect(csp).toMatch(/default-src 'self'/);
   expect(csp).toMatch(/script-src 'self'(;|$)/);
