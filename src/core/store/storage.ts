@@ -12,6 +12,7 @@ import { ArchiveStore } from './archive-store';
 import { Backups, fileStamp, fsyncDirectory, fsyncFile } from './backups';
 import { ConversationStore } from './conversations';
 import { closeDatabase, DamagedDatabaseError, databasePath, openDatabase, type Database } from './database';
+import { makePrivateFile, securePrivateTree } from './private-files';
 import { migrations as knownMigrations, type Migration } from './migrations';
 import { rebuildSearchIndexes, repairSearchIndexes } from './migrations/002-history';
 import { SettingsStore } from './settings';
@@ -79,6 +80,8 @@ export class Storage {
    */
   static open(dataDir: string, options: StorageOptions = {}): Storage {
     const now = options.now ?? Date.now;
+    // Before anything is written in it: nobody else may even list the folder.
+    securePrivateTree(dataDir);
     const file = databasePath(dataDir);
     const backups = new Backups(dataDir, now, options.vacuumBackupMaxBytes === undefined ? {} : { vacuumMaxBytes: options.vacuumBackupMaxBytes });
     let quarantined: Quarantine | null = null;
@@ -98,6 +101,8 @@ export class Storage {
       db = openVerified(file, options);
     }
     const repaired = unclean && quarantined === null ? repairSearchIndexes(db) : [];
+    // After opening: the database and its -wal and -shm exist now, whatever umask made them.
+    securePrivateTree(dataDir);
     return new Storage(file, db, quarantined, backups, options, repaired);
   }
 
@@ -147,6 +152,7 @@ export class Storage {
     const kept = `${this.file}.before-restore-${fileStamp(this.#now())}`;
     // Checked as a copy: opening the backup itself could leave journal files beside it.
     copyFileSync(source, incoming);
+    makePrivateFile(incoming);
     try {
       fsyncFile(incoming);
       checkBackup(incoming, this.#options);
@@ -254,6 +260,7 @@ function keepCopy(file: string, target: string): void {
     linkSync(file, target);
   } catch {
     copyFileSync(file, target);
+    makePrivateFile(target);
     fsyncFile(target);
   }
 }
