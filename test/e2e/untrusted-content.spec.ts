@@ -84,3 +84,26 @@ test('the page itself enforces a strict Content Security Policy', async ({ page,
   expect(blocked.directive).toMatch(/script-src/);
   expect(blocked.pwned).toBeUndefined();
 });
+
+test('a link in an answer opens only after the same confirmation the app asks for', async ({ page, context, burrow }) => {
+  const conversation = burrow.assistant.conversations.create('Links');
+  burrow.assistant.conversations.addMessage({ conversationId: conversation.id, role: 'user', content: 'A link?', status: 'complete' });
+  burrow.assistant.conversations.addMessage({ conversationId: conversation.id, role: 'assistant', content: 'See [the docs](https://example.com/docs).', status: 'complete' });
+  await page.goto(burrow.host.url);
+  await page.getByTestId('conversation-item').filter({ hasText: 'Links' }).click();
+  const link = page.locator('[data-testid="message"][data-role="assistant"]').getByRole('link', { name: 'the docs' });
+  const asked: string[] = [];
+  page.on('dialog', (dialog) => {
+    asked.push(dialog.message());
+    void dialog.dismiss();
+  });
+  const popups: unknown[] = [];
+  context.on('page', (opened) => popups.push(opened));
+  await link.click();
+  await link.click({ button: 'middle' });
+  await expect.poll(() => asked.length).toBe(2);
+  expect(asked[0]).toBe('Open this link in your web browser?\n\nhttps://example.com/docs');
+  // Declined: no tab opened, the page did not move.
+  expect(popups).toEqual([]);
+  expect(page.url()).toBe(burrow.host.url);
+});
