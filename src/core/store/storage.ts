@@ -13,6 +13,7 @@ import { Backups, fileStamp, fsyncDirectory, fsyncFile } from './backups';
 import { ConversationStore } from './conversations';
 import { closeDatabase, DamagedDatabaseError, databasePath, openDatabase, type Database } from './database';
 import { makePrivateFile, securePrivateTree } from './private-files';
+import { purgeConversationFromCopies, type PurgeReport } from './purge-copies';
 import { migrations as knownMigrations, type Migration } from './migrations';
 import { rebuildSearchIndexes, repairSearchIndexes } from './migrations/002-history';
 import { SettingsStore } from './settings';
@@ -114,6 +115,14 @@ export class Storage {
   use<T extends Attachable>(attachable: T): T {
     this.#attached.push(attachable);
     return attachable;
+  }
+
+  /**
+   * Deletes a conversation, already deleted here, from every copy in the data folder (backups,
+   * before-upgrade and before-restore copies, quarantined files). See purge-copies.ts.
+   */
+  purgeFromCopies(conversationId: string): PurgeReport {
+    return purgeConversationFromCopies(dirname(this.file), conversationId, this.#options.nativeBinding === undefined ? {} : { nativeBinding: this.#options.nativeBinding });
   }
 
   status(): StoreStatus {
