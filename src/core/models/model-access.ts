@@ -1,5 +1,5 @@
 import { realpathSync, statSync } from 'node:fs';
-import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
+import { basename, dirname, extname, resolve } from 'node:path';
 import { z } from 'zod';
 import { BurrowError } from '../../shared/errors';
 import type { SettingsStore } from '../store/settings';
@@ -42,7 +42,7 @@ export class ModelAccess {
    * there: the answer must not tell a page whether a file exists.
    */
   authorize(path: string): string {
-    if (typeof path !== 'string' || !isAbsolute(path) || !this.#mayName(resolve(path))) throw new BurrowError('refused', NOT_PICKED);
+    if (typeof path !== 'string' || !this.#mayName(resolve(path))) throw new BurrowError('refused', NOT_PICKED);
     const real = checkModelFile(path);
     if (this.#mayName(real)) return real;
     throw new BurrowError('refused', NOT_PICKED);
