@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAssistant, type Assistant } from '../../src/core/assistant';
 import { spawnNodeEngine } from '../../src/core/engine/node-spawn';
@@ -62,6 +62,15 @@ describe('paths never granted', () => {
       answers.add(JSON.stringify(result));
     }
     expect([...answers]).toHaveLength(1);
+  });
+
+  it('a model handed over by a relative path (`burrow ask --model m.gguf`) is named by it again', () => {
+    const file = join(dir, 'picked.gguf');
+    writeFileSync(file, 'GGUF');
+    const relativePath = relative(process.cwd(), file);
+    expect(isAbsolute(relativePath)).toBe(false);
+    const real = assistant.models.grant(relativePath);
+    expect(assistant.models.authorize(relativePath)).toBe(real);
   });
 
   it('a file that was handed over still answers by what is there', async () => {
