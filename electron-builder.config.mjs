@@ -218,6 +218,8 @@ const config = {
     enableNodeCliInspectArguments: false,
     enableEmbeddedAsarIntegrityValidation: true,
     onlyLoadAppFromAsar: true,
+    // Pages come from app://, never file://: file:// needs none of its old extra powers.
+    grantFileProtocolExtraPrivileges: false,
     // Unsigned Apple Silicon builds need a fresh ad-hoc signature after the flip to start.
     resetAdHocDarwinSignature: true,
   },

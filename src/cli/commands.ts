@@ -9,6 +9,11 @@ export interface CliContext {
   model: string | undefined;
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
+  /**
+   * Aborts when whoever reads stdout went away (`burrow ask … | head -3`): the answer is
+   * cancelled, since nobody will read it, and the command ends quietly.
+   */
+  outputClosed?: AbortSignal;
 }
 
 /** Calls a procedure through the same router the app uses; an error value becomes a thrown BurrowError. */
@@ -72,11 +77,15 @@ export async function askOnce(context: CliContext, prompt: string): Promise<numb
   const abort = new AbortController();
   const onSigint = (): void => abort.abort();
   process.once('SIGINT', onSigint);
+  const onOutputClosed = (): void => abort.abort();
+  context.outputClosed?.addEventListener('abort', onOutputClosed, { once: true });
   try {
     const end = await streamAnswer(context, conversation.id, prompt, abort.signal);
+    if (context.outputClosed?.aborted === true) return 0;
     return end.reason === 'cancelled' ? 130 : 0;
   } finally {
     process.removeListener('SIGINT', onSigint);
+    context.outputClosed?.removeEventListener('abort', onOutputClosed);
   }
 }
 
@@ -90,6 +99,14 @@ export async function chatLoop(context: CliContext): Promise<number> {
     if (answering) answering.abort();
     else terminal.close();
   });
+  context.outputClosed?.addEventListener(
+    'abort',
+    () => {
+      answering?.abort();
+      terminal.close();
+    },
+    { once: true },
+  );
   terminal.setPrompt(context.json ? '' : '\n> ');
   terminal.prompt();
   try {

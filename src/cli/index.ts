@@ -37,6 +37,17 @@ Options:
 
 Data folder: ${resolveDataDir()}  (set BURROW_DATA_DIR to use another)`;
 
+/**
+ * Whoever read our output went away (`burrow ask … | head -3`): writing on would raise EPIPE,
+ * and unhandled, a stack trace. Instead the answer is cancelled and Burrow ends quietly, with
+ * exit code 0, like other command-line tools.
+ */
+const outputClosed = new AbortController();
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') outputClosed.abort();
+  else process.stderr.write(`burrow: cannot write the output: ${error.message}\n`);
+});
+
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'models' && argv[1] === 'pull') return modelsPull(argv.slice(2));
   if (argv[0] === 'summarize') return summarizeCommand(argv.slice(1));
@@ -72,7 +83,7 @@ async function main(argv: string[]): Promise<number> {
     grantedModels: values.model ? [values.model] : [],
     pickModelFile: () => Promise.reject(new BurrowError('refused', 'Pass the model with --model FILE.gguf.')),
   });
-  const context: CliContext = { assistant, json: values.json, model: values.model, stdout: process.stdout, stderr: process.stderr };
+  const context: CliContext = { assistant, json: values.json, model: values.model, stdout: process.stdout, stderr: process.stderr, outputClosed: outputClosed.signal };
   try {
     if (command === 'list') return listConversations(context);
     if (command === 'ask') {
@@ -90,8 +101,9 @@ async function main(argv: string[]): Promise<number> {
 }
 
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  (code) => process.exit(outputClosed.signal.aborted ? 0 : code),
   (error: unknown) => {
+    if (outputClosed.signal.aborted) process.exit(0);
     process.stderr.write(`burrow: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);
   },

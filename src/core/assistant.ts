@@ -2,7 +2,7 @@
  * The core: store + engine + models, behind the contract. Every face (Electron main,
  * browser host, CLI, tests) builds one of these with its own small host capabilities.
  */
-import { mkdirSync } from 'node:fs';
+import { makePrivateDir } from './store/private-files';
 import type { AppSettings, CatalogEntry, EngineStatus } from '../shared/contract';
 import { createRouter, type Handlers, type Router } from '../shared/router';
 import { ChatService } from './chat/chat-service';
@@ -81,7 +81,8 @@ export interface Assistant {
 }
 
 export function createAssistant(host: AssistantHost): Assistant {
-  mkdirSync(modelsDir(host.dataDir), { recursive: true });
+  makePrivateDir(host.dataDir);
+  makePrivateDir(modelsDir(host.dataDir));
   // Quarantines a damaged file and starts fresh (see store.status); refuses a newer one.
   const storage = Storage.open(host.dataDir, host.sqliteNativeBinding ? { nativeBinding: host.sqliteNativeBinding } : {});
   const { conversations, settings } = storage;

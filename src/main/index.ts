@@ -13,13 +13,15 @@ import { grantDroppedPath, pickDocument, spawnUtilityDocumentWorker } from './do
 import { spawnUtilityEngine } from './engine-spawn';
 import { electronSqliteBinding } from './native';
 import { registerAppScheme, serveRenderer } from './protocol';
-import { isTrustedSender } from './policy';
+import { dropDevRendererUrl, isTrustedSender } from './policy';
 import { isPermissionAllowed } from './permissions';
 import { blockRemoteRequests } from './request-gate';
 import { lockDown } from './windows';
 import { createDesktopShell, prepareDesktopSwitches, singleInstanceData } from './desktop';
 import { followDownloadProgress } from './taskbar-progress';
 
+// Before anything reads it: windows, the request gate and the IPC sender check all trust it.
+dropDevRendererUrl(process.env, app.isPackaged);
 const here = fileURLToPath(new URL('.', import.meta.url));
 app.setName('Burrow');
 registerAppScheme();

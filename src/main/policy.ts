@@ -18,6 +18,27 @@ export const SECURE_WEB_PREFERENCES = Object.freeze({
   spellcheck: false,
 } as const);
 
+/**
+ * `ELECTRON_RENDERER_URL` points the windows at electron-vite's dev server in `npm run dev`.
+ * In an installed app it must mean nothing: whoever can set a variable in the user's session
+ * could otherwise have Burrow load their page, with our preload and IPC. Honoured only when the
+ * app is not packaged, and only for an http address on loopback. Run first thing in main.
+ */
+export function dropDevRendererUrl(env: NodeJS.ProcessEnv, isPackaged: boolean): void {
+  const value = env.ELECTRON_RENDERER_URL;
+  if (value === undefined) return;
+  if (isPackaged || !isLoopbackHttp(value)) delete env.ELECTRON_RENDERER_URL;
+}
+
+function isLoopbackHttp(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+  } catch {
+    return false;
+  }
+}
+
 /** Where our pages come from: app:// when built, the electron-vite dev server in `npm run dev`. */
 export function rendererUrl(env: NodeJS.ProcessEnv = process.env): string {
   return env.ELECTRON_RENDERER_URL ?? `${APP_ORIGIN}/index.html`;

@@ -19,6 +19,11 @@ export const MAX_GPU_LAYERS_OVERRIDE = 1024;
 export const MAX_IDLE_UNLOAD_MINUTES = 1440;
 /** Largest WebSocket message the browser host accepts (a 100 000-character prompt fits easily). */
 export const MAX_WIRE_BYTES = 1024 * 1024;
+/**
+ * Answers being written or waiting for the model at once, across every conversation and face.
+ * The model writes one at a time: more would only queue up work nobody is waiting for.
+ */
+export const MAX_GENERATIONS = 4;
 /** Longest search query, in characters. */
 export const MAX_SEARCH_QUERY_CHARS = 500;
 /** Longest per-conversation system prompt, in characters. */

@@ -93,3 +93,24 @@ test.describe('chat through the browser host', () => {
     expect(() => process.kill(pid!, 0)).toThrow();
   });
 });
+
+test('past the cap on answers at once, sending says Burrow is busy and what to do', async ({ page, burrow }) => {
+  await page.goto(burrow.host.url);
+  await loadModelThroughUi(page);
+  // Other faces (quick prompts, scripts) keep MAX_GENERATIONS answers running.
+  const running: string[] = [];
+  for (;;) {
+    const result = await burrow.assistant.router.call('quick.ask', { conversationId: null, text: `Busy ${running.length}` });
+    if (!result.ok) break;
+    running.push((result.value as { generationId: string }).generationId);
+  }
+  expect(running.length).toBeGreaterThan(0);
+  await page.getByTestId('new-chat').first().click();
+  const composer = page.getByTestId('composer');
+  await composer.fill('One more question');
+  await composer.press('Enter');
+  const toast = page.getByTestId('toast').filter({ hasText: 'Burrow is busy' });
+  await expect(toast).toBeVisible();
+  await expect(toast).toContainText(/already writing \d+ answers\. Wait for one to finish, or stop one, then ask again\./);
+  for (const generationId of running) await burrow.assistant.router.call('chat.cancel', { generationId });
+});

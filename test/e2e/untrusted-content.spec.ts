@@ -54,7 +54,21 @@ test('hostile model output renders as inert text', async ({ page, burrow }) => {
 });
 
 test('the page itself enforces a strict Content Security Policy', async ({ page, burrow }) => {
-  await page.goto(burrow.host.url);
+  const response = await page.goto(burrow.host.url);
+  // The browser host adds a header policy whose only WebSocket is its own.
+  expect(response?.headers()['content-security-policy']).toContain(`connect-src ${burrow.host.origin.replace('http:', 'ws:')};`);
+  // The page works under it: the conversation list comes over the WebSocket.
+  await expect(page.getByRole('button', { name: /new chat/i }).first()).toBeVisible();
+  const otherPort = await page.evaluate(async () => {
+    const seen = new Promise<string>((resolve) => document.addEventListener('securitypolicyviolation', (event) => resolve(event.violatedDirective), { once: true }));
+    try {
+      new WebSocket('ws://127.0.0.1:9/rpc');
+    } catch {
+      return 'threw';
+    }
+    return seen;
+  });
+  expect(otherPort).toMatch(/connect-src|threw/);
   const csp = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
   expect(csp).toMatch(/default-src 'self'/);
   expect(csp).toMatch(/script-src 'self'(;|$)/);
@@ -69,4 +83,27 @@ test('the page itself enforces a strict Content Security Policy', async ({ page,
   });
   expect(blocked.directive).toMatch(/script-src/);
   expect(blocked.pwned).toBeUndefined();
+});
+
+test('a link in an answer opens only after the same confirmation the app asks for', async ({ page, context, burrow }) => {
+  const conversation = burrow.assistant.conversations.create('Links');
+  burrow.assistant.conversations.addMessage({ conversationId: conversation.id, role: 'user', content: 'A link?', status: 'complete' });
+  burrow.assistant.conversations.addMessage({ conversationId: conversation.id, role: 'assistant', content: 'See [the docs](https://example.com/docs).', status: 'complete' });
+  await page.goto(burrow.host.url);
+  await page.getByTestId('conversation-item').filter({ hasText: 'Links' }).click();
+  const link = page.locator('[data-testid="message"][data-role="assistant"]').getByRole('link', { name: 'the docs' });
+  const asked: string[] = [];
+  page.on('dialog', (dialog) => {
+    asked.push(dialog.message());
+    void dialog.dismiss();
+  });
+  const popups: unknown[] = [];
+  context.on('page', (opened) => popups.push(opened));
+  await link.click();
+  await link.click({ button: 'middle' });
+  await expect.poll(() => asked.length).toBe(2);
+  expect(asked[0]).toBe('Open this link in your web browser?\n\nhttps://example.com/docs');
+  // Declined: no tab opened, the page did not move.
+  expect(popups).toEqual([]);
+  expect(page.url()).toBe(burrow.host.url);
 });

@@ -1,9 +1,12 @@
 /** The `burrow` CLI as a user runs it: a real process, the real core, the suite's own tiny model. */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { tinyModelPath } from '../support/tiny-model';
+import { findProjectRoot } from '../../src/core/project-root';
+import { Storage } from '../../src/core/store/storage';
+import { streamingModelPath, tinyModelPath } from '../support/tiny-model';
 import { runCli, type CliRun } from '../support/cli';
 
 let dataDir: string;
@@ -64,4 +67,40 @@ describe('burrow CLI', () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/unknown command/);
   });
+});
+
+describe('burrow CLI with its output closed early', () => {
+  it('`burrow ask --json … | head -3`: ends quietly with exit 0 and cancels the answer', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(findProjectRoot(), 'src', 'cli', 'index.ts'), 'ask', '--json', '--model', streamingModelPath(), 'Tell me a long story'], {
+      cwd: findProjectRoot(),
+      env: { ...process.env, BURROW_DATA_DIR: dataDir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    // Read three lines, then close our end of the pipe as `head -3` does.
+    let seen = '';
+    await new Promise<void>((resolve) => {
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+        seen += chunk;
+        if (seen.split('\n').length > 3) {
+          child.stdout.destroy();
+          resolve();
+        }
+      });
+    });
+    expect(await exited).toBe(0);
+    expect(stderr).not.toMatch(/EPIPE|Error|\n\s+at /);
+    expect(seen.split('\n').slice(0, 3).every((line) => line.startsWith('{'))).toBe(true);
+    // The answer was cancelled rather than written to the end for nobody.
+    const storage = Storage.open(dataDir);
+    try {
+      const [conversation] = storage.conversations.list();
+      const answer = storage.conversations.get(conversation!.id).messages.find((message) => message.role === 'assistant');
+      expect(answer?.status).toBe('cancelled');
+    } finally {
+      storage.close();
+    }
+  }, 60_000);
 });

@@ -179,10 +179,10 @@ describe('history procedures end to end', () => {
 
   it('restores a backup through the router, telling the UI to reload', async () => {
     const assistant = start();
-    const { id } = await call(assistant, 'conversations.create', { title: 'Before the backup' });
+    await call(assistant, 'conversations.create', { title: 'Before the backup' });
     const name = await assistant.storage.makeDailyBackup();
     expect(name).not.toBeNull();
-    await call(assistant, 'conversations.delete', { id });
+    // (Deleting is no way back to the backup: a deleted conversation leaves the backups too.)
     await call(assistant, 'conversations.create', { title: 'After the backup' });
 
     const backups = await call(assistant, 'history.backups', {});

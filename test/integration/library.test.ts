@@ -148,7 +148,8 @@ describe('the model library', () => {
     expect((await nextEvent('generation.end', (end) => end.generationId === second.generationId)).reason).toBe('done');
     expect(assistant.engine.status().model?.path).toBe(ownPath);
 
-    expect((await refusal('conversations.setModel', { id: plain.id, path: join(tmpdir(), 'elsewhere.gguf') })).code).toBe('not_found');
+    // Never picked: refused, whether or not it exists (SECURITY.md item 29).
+    expect((await refusal('conversations.setModel', { id: plain.id, path: join(tmpdir(), 'elsewhere.gguf') })).code).toBe('refused');
     expect((await refusal('conversations.getModel', { id: 'no-such-conversation' })).code).toBe('not_found');
   });
 
@@ -280,7 +281,7 @@ describe('deleting a model', () => {
     await call('models.openLocal', {});
     await call('models.reveal', { path: tinyModelPath() });
     expect(revealed).toEqual([tinyModelPath()]);
-    expect((await refusal('models.reveal', { path: join(tmpdir(), 'x.gguf') })).code).toBe('not_found');
+    expect((await refusal('models.reveal', { path: join(tmpdir(), 'x.gguf') })).code).toBe('refused');
   });
 });
 

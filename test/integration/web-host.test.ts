@@ -66,19 +66,23 @@ function invoke(ws: WebSocket, id: number, name: string, input: unknown): Promis
 }
 
 describe('browser host', () => {
-  it('listens on loopback only and serves the page with its token, setting a same-site cookie', async () => {
+  it('listens on loopback only and serves the page without a token, a cookie or a loose CSP', async () => {
     expect(new URL(host.origin).hostname).toBe('127.0.0.1');
-    const page = await get(`/?token=${host.token}`, { host: new URL(host.origin).host });
+    const page = await get('/', { host: new URL(host.origin).host });
     expect(page.status).toBe(200);
     expect(page.body).toContain('<title>Burrow</title>');
-    expect(String(page.headers['set-cookie'])).toMatch(/HttpOnly; SameSite=Strict/);
+    // A cookie for 127.0.0.1 would reach every other server on 127.0.0.1, whatever its port.
+    expect(page.headers['set-cookie']).toBeUndefined();
+    const csp = String(page.headers['content-security-policy']);
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain(`connect-src ${host.origin.replace('http:', 'ws:')};`);
+    expect(csp).not.toMatch(/\*/);
+    expect(csp).toContain("frame-ancestors 'none'");
   });
 
-  it('refuses requests without the token, with a wrong token, or for another host name', async () => {
-    const hostHeader = new URL(host.origin).host;
-    expect((await get('/', { host: hostHeader })).status).toBe(403);
-    expect((await get('/?token=0000', { host: hostHeader })).status).toBe(403);
-    expect((await get(`/?token=${host.token}`, { host: 'evil.example:80' })).status).toBe(403);
+  it('refuses requests for another host name', async () => {
+    expect((await get('/', { host: 'evil.example:80' })).status).toBe(403);
+    expect((await get('/', { host: `localhost:${new URL(host.origin).port}` })).status).toBe(403);
   });
 
   it('never serves files outside the renderer folder', async () => {
@@ -104,6 +108,19 @@ describe('browser host', () => {
     await expect(connect(`${base}?token=${host.token}`, 'http://evil.example')).rejects.toThrow(/403|refused|Unexpected/);
     await expect(connect(`${base}?token=${host.token}`, undefined)).rejects.toThrow(/403|refused|Unexpected/);
     await expect(connect(base, host.origin)).rejects.toThrow(/403|refused|Unexpected/);
+    await expect(connect(`${base}?token=${host.token.slice(0, -1)}0`, host.origin)).rejects.toThrow(/403|refused|Unexpected/);
+    await expect(connect(`${base}?token=${host.token}`, `${host.origin}0`)).rejects.toThrow(/403|refused|Unexpected/);
+    await expect(connect(`${base}?token=${host.token}`, host.origin.replace('127.0.0.1', 'localhost'))).rejects.toThrow(/403|refused|Unexpected/);
+  });
+
+  it('never authenticates by cookie', async () => {
+    const ws = new WebSocket(`ws://${new URL(host.origin).host}/rpc`, { origin: host.origin, headers: { cookie: `burrow_token=${host.token}` } });
+    const outcome = await new Promise<string>((resolve) => {
+      ws.once('open', () => resolve('open'));
+      ws.once('unexpected-response', (_req, res) => resolve(String(res.statusCode)));
+      ws.once('error', () => resolve('error'));
+    });
+    expect(outcome).toBe('403');
     expect(assistant.conversations.list()).toEqual([]);
   });
 });

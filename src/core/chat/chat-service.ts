@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ChatStarted, GenerationEndReason, GenerationStats, Message, MessageStatus } from '../../shared/contract';
 import { BurrowError, toErrorValue, type ErrorValue } from '../../shared/errors';
+import { MAX_GENERATIONS } from '../../shared/limits';
 import type { EngineHost } from '../engine/engine-host';
 import type { ChatTurn, GenerateOptions } from '../engine/types';
 import { DEFAULT_CONVERSATION_TITLE, type ConversationStore, type HistoryTurn } from '../store/conversations';
@@ -32,6 +33,8 @@ export interface ChatServiceOptions {
   deltaIntervalMs?: number;
   /** The streaming answer is written to disk at least this often. */
   saveIntervalMs?: number;
+  /** Answers running or queued at once; past it a new one is refused as busy. Default MAX_GENERATIONS. */
+  maxGenerations?: number;
 }
 
 export interface PreparableTurn {
@@ -81,7 +84,7 @@ export class ChatService {
   readonly #unsaved = new Map<string, UnsavedAnswer>();
 
   constructor(options: ChatServiceOptions) {
-    this.#options = { deltaIntervalMs: 16, saveIntervalMs: 1000, ...options };
+    this.#options = { deltaIntervalMs: 16, saveIntervalMs: 1000, maxGenerations: MAX_GENERATIONS, ...options };
   }
 
   /** A new question at the end of the branch on screen. */
@@ -163,7 +166,16 @@ export class ChatService {
     await Promise.allSettled(all.map((running) => running.done));
   }
 
+  /** Throws `busy` when as many answers as Burrow takes at once are already running or queued. */
+  assertCapacity(): void {
+    const max = this.#options.maxGenerations;
+    if (this.#running.size >= max) {
+      throw new BurrowError('busy', `Burrow is already writing ${max === 1 ? 'an answer' : `${max} answers`}. Wait for one to finish, or stop one, then ask again.`);
+    }
+  }
+
   #assertCanStart(conversationId: string): void {
+    this.assertCapacity();
     for (const running of this.#running.values()) {
       if (running.conversationId === conversationId) {
         throw new BurrowError('busy', 'Burrow is still answering in this conversation. Stop the answer or wait for it to finish.');

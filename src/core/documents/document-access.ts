@@ -25,22 +25,36 @@ const MAX_GRANTS = 1000;
 export class DocumentAccess {
   /** Real paths the user handed over, oldest first. */
   readonly #granted = new Set<string>();
+  /** Each granted path as it was handed over (a link, say) → its real path. */
+  readonly #handedOver = new Map<string, string>();
 
   /** Records a file the user handed over (host only: dialog, drop, command line). Returns its real path. */
   grant(path: string): string {
     const file = checkFile(path);
     this.#granted.delete(file.path);
     this.#granted.add(file.path);
+    this.#handedOver.delete(path);
+    this.#handedOver.set(path, file.path);
     if (this.#granted.size > MAX_GRANTS) {
       const oldest = this.#granted.values().next();
       if (oldest.done !== true) this.#granted.delete(oldest.value);
     }
+    if (this.#handedOver.size > MAX_GRANTS) {
+      const oldest = this.#handedOver.keys().next();
+      if (oldest.done !== true) this.#handedOver.delete(oldest.value);
+    }
     return file.path;
   }
 
-  /** A path asked for over IPC: the file, if it was handed over; refused otherwise. */
+  /**
+   * A path asked for over IPC: the file, if it was handed over; refused otherwise. A path never
+   * handed over is refused before any file-system call, with one answer whatever is (or is not)
+   * there: the answer must not tell a page whether ~/.ssh/id_rsa exists.
+   */
   authorize(path: string): AuthorizedFile {
+    if (typeof path !== 'string' || (!this.#granted.has(path) && !this.#handedOver.has(path))) throw new BurrowError('refused', NOT_HANDED_OVER);
     const file = checkFile(path);
+    // The link may point elsewhere since it was handed over.
     if (!this.#granted.has(file.path)) throw new BurrowError('refused', NOT_HANDED_OVER);
     return file;
   }

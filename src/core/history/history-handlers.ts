@@ -93,6 +93,12 @@ export function createHistory(options: HistoryOptions): History {
       } catch {
         // the next checkpoint does it
       }
+      // And from every copy Burrow keeps: a deleted conversation must not live on in a backup.
+      try {
+        storage.purgeFromCopies(id);
+      } catch (error) {
+        console.error('[burrow] could not delete the conversation from every backup:', error instanceof Error ? error.message : error);
+      }
       emit('conversations.changed', { id });
       return { id };
     },

@@ -53,7 +53,7 @@ export function partialPaths(partialDir: string, file: string): PartialPaths {
 /** Writes the sidecar atomically (temp file + rename), so a crash never leaves half of one. */
 export async function writeSidecar(path: string, sidecar: Sidecar): Promise<void> {
   const temp = `${path}.tmp`;
-  await writeFile(temp, JSON.stringify(sidecar));
+  await writeFile(temp, JSON.stringify(sidecar), { mode: 0o600 });
   await rename(temp, path);
 }
 

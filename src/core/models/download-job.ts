@@ -177,10 +177,10 @@ export async function downloadWithRetries(job: Job, context: RunContext): Promis
 
 /** Makes the part file and the hash agree with `bytesDone` (re-hashing what is on disk after a restart). */
 async function preparePartial(job: Job, context: RunContext): Promise<void> {
-  await mkdir(dirname(job.partPath), { recursive: true });
+  await mkdir(dirname(job.partPath), { recursive: true, mode: 0o700 });
   const onDisk = await stat(job.partPath).then((facts) => facts.size, () => null);
   if (onDisk === null) {
-    await (await open(job.partPath, 'w')).close();
+    await (await open(job.partPath, 'w', 0o600)).close();
     job.bytesDone = 0;
     job.hash = createHash('sha256');
     job.hashed = true;

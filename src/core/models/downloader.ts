@@ -352,7 +352,7 @@ export class ModelDownloader {
 
   async #persist(job: Job): Promise<void> {
     if (TERMINAL.has(job.state)) return;
-    await mkdir(this.#partialDir, { recursive: true });
+    await mkdir(this.#partialDir, { recursive: true, mode: 0o700 });
     await writeSidecar(partialPaths(this.#partialDir, job.file).sidecar, sidecarOf(job));
   }
 

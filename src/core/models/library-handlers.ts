@@ -13,6 +13,7 @@ import { MAX_IDLE_UNLOAD_MINUTES } from '../../shared/limits';
 import type { Handlers } from '../../shared/router';
 import type { EngineHost } from '../engine/engine-host';
 import type { EmitEvent, EventListener } from '../events';
+import { conversationModelKey } from '../store/conversation-sql';
 import type { SettingsStore } from '../store/settings';
 import { IdleUnloader } from './idle-unload';
 import { ModelLibrary } from './library';
@@ -39,7 +40,6 @@ export type LibraryHandlerName =
   | 'conversations.setModel';
 
 const IDLE_KEY = 'models.idleUnloadMinutes';
-const conversationModelKey = (id: string): string => `conversations.model:${id}`;
 
 export interface LibraryOptions {
   access: ModelAccess;

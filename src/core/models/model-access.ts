@@ -9,6 +9,7 @@ const LAST_KEY = 'models.last';
 const DEFAULT_KEY = 'models.default';
 const MAX_RECENT = 10;
 const PathList = z.array(z.string()).max(100);
+const NOT_PICKED = 'Burrow only loads model files you picked yourself. Use "Open a .gguf file…" to choose this one.';
 
 /**
  * Which model files the UI may ask to load: ones the user picked (dialog, drop, command line),
@@ -18,6 +19,7 @@ const PathList = z.array(z.string()).max(100);
 export class ModelAccess {
   readonly #settings: SettingsStore;
   readonly #modelsDir: string;
+  readonly #handedOver = new Set<string>();
 
   constructor(settings: SettingsStore, modelsDir: string) {
     this.#settings = settings;
@@ -27,16 +29,28 @@ export class ModelAccess {
   /** Records a path the user handed over themselves. */
   grant(path: string): string {
     const real = checkModelFile(path);
+    // The UI may name it as it was handed over (through a link): known without touching the disk.
+    this.#handedOver.add(resolve(path));
     const recent = [real, ...this.recent().filter((entry) => entry !== real)].slice(0, MAX_RECENT);
     this.#settings.set(RECENT_KEY, recent);
     return real;
   }
 
-  /** Resolves a path asked for over IPC, or refuses it. */
+  /**
+   * Resolves a path asked for over IPC, or refuses it. A path the user never picked (and not in
+   * Burrow's models folder) is refused before any file-system call, with one answer whatever is
+   * there: the answer must not tell a page whether a file exists.
+   */
   authorize(path: string): string {
+    if (typeof path !== 'string' || !this.#mayName(resolve(path))) throw new BurrowError('refused', NOT_PICKED);
     const real = checkModelFile(path);
-    if (dirname(real) === safeRealpath(this.#modelsDir) || this.recent().includes(real)) return real;
-    throw new BurrowError('refused', 'Burrow only loads model files you picked yourself. Use "Open a .gguf file…" to choose this one.');
+    if (this.#mayName(real)) return real;
+    throw new BurrowError('refused', NOT_PICKED);
+  }
+
+  #mayName(path: string): boolean {
+    const folder = dirname(path);
+    return folder === this.#modelsDir || folder === safeRealpath(this.#modelsDir) || this.#handedOver.has(path) || this.recent().includes(path);
   }
 
   recent(): string[] {

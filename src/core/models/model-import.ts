@@ -64,7 +64,7 @@ export class ModelImports {
     if (this.#sessions.size >= this.#maxConcurrent) {
       throw new BurrowError('busy', 'Burrow is already adding other model files. Wait for them to finish, then drop this one again.');
     }
-    await mkdir(this.#tempDir, { recursive: true });
+    await mkdir(this.#tempDir, { recursive: true, mode: 0o700 });
     const free = await freeBytes(this.#modelsDir);
     if (free !== null && free < sizeBytes) {
       throw new BurrowError('refused', `There is not enough free disk space for "${name}": it needs ${gigabytes(sizeBytes)} and ${gigabytes(free)} is free.`);

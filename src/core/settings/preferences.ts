@@ -45,7 +45,7 @@ export interface PreferencesOptions {
   store: SettingsStore;
   dataDir: string;
   engine: { updateSettings(patch: EngineSettings): Promise<void> };
-  chat: Pick<ChatService, 'send' | 'cancel' | 'runningFor'>;
+  chat: Pick<ChatService, 'send' | 'cancel' | 'runningFor' | 'assertCapacity'>;
   /** The history's own handlers, so events and clean-up happen exactly as from the UI. */
   createConversation: () => Conversation | Promise<Conversation>;
   deleteConversation: (id: string) => Promise<unknown>;
@@ -123,6 +123,8 @@ export function createPreferences(options: PreferencesOptions): Preferences {
 
   async function ask(conversationId: string | null, text: string): Promise<ChatStarted> {
     if (conversationId !== null) return chat.send(conversationId, text);
+    // Before a conversation is made for it: a refused question leaves nothing behind.
+    chat.assertCapacity();
     const conversation = await options.createConversation();
     marks.mark(conversation.id, !appSettings.get().saveQuickPrompts);
     try {

@@ -5,7 +5,8 @@
  * (`burrow.sqlite.before-restore-<time>`). Every copy is written under a temporary name and
  * renamed, so a crash never leaves half a copy under a real name.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { makePrivateDir, makePrivateFile } from './private-files';
 import { basename, dirname, join } from 'node:path';
 import type { BackupInfo, BackupKind } from '../../shared/contract';
 import { BurrowError } from '../../shared/errors';
@@ -86,7 +87,7 @@ export class Backups {
     const dir = backupsDir(this.#dataDir);
     const target = join(dir, name);
     if (existsSync(target)) return null;
-    mkdirSync(dir, { recursive: true });
+    makePrivateDir(dir);
     if (sizeOf(db.name) <= this.#vacuumMaxBytes) vacuumInto(db, target);
     else await onlineBackup(db, target);
     this.#prune();
@@ -111,6 +112,7 @@ export function vacuumInto(db: Database, target: string): void {
   try {
     rmSync(partial, { force: true });
     db.prepare('VACUUM INTO ?').run(partial);
+    makePrivateFile(partial);
     fsyncFile(partial);
     renameSync(partial, target);
     fsyncDirectory(dirname(target));
@@ -126,6 +128,7 @@ async function onlineBackup(db: Database, target: string): Promise<void> {
   try {
     rmSync(partial, { force: true });
     await db.backup(partial);
+    makePrivateFile(partial);
     fsyncFile(partial);
     renameSync(partial, target);
     fsyncDirectory(dirname(target));

@@ -2,6 +2,10 @@
 import type { Database } from 'better-sqlite3';
 import type { MessageRole, MessageStatus } from '../../shared/contract';
 
+/** Settings that belong to one conversation (its own model): deleted with it. */
+export const CONVERSATION_MODEL_KEY_PREFIX = 'conversations.model:';
+export const conversationModelKey = (id: string): string => `${CONVERSATION_MODEL_KEY_PREFIX}${id}`;
+
 export interface ConversationRow {
   id: string;
   title: string;
@@ -85,6 +89,7 @@ export function prepareConversationSql(db: Database) {
     ),
     deleteMessages: db.prepare<[string]>('DELETE FROM messages WHERE conversation_id = ?'),
     deleteConversation: db.prepare<[string]>('DELETE FROM conversations WHERE id = ?'),
+    deleteSetting: db.prepare<[string]>('DELETE FROM settings WHERE key = ?'),
     insertMessage: db.prepare<[Omit<MessageRow, 'conversation_id'> & { conversationId: string }], MessageRow>(
       `INSERT INTO messages (id, conversation_id, parent_id, seq, role, content, status, error, created_at)
        VALUES (@id, @conversationId, @parent_id,

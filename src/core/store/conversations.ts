@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 import type { Conversation, ConversationSettings, ConversationView, Message, MessageRole, MessageStatus } from '../../shared/contract';
 import { BurrowError } from '../../shared/errors';
-import { MAX_DEPTH, prepareConversationSql, type ConversationRow, type MessageRow } from './conversation-sql';
+import { conversationModelKey, MAX_DEPTH, prepareConversationSql, type ConversationRow, type MessageRow } from './conversation-sql';
 import { writing } from './storage-errors';
 
 export const DEFAULT_CONVERSATION_TITLE = 'New chat';
@@ -118,6 +118,7 @@ export class ConversationStore {
       this.#db.transaction(() => {
         this.#sql.deleteMessages.run(id);
         if (this.#sql.deleteConversation.run(id).changes === 0) throw conversationGone();
+        this.#sql.deleteSetting.run(conversationModelKey(id));
       })(),
     );
   }

@@ -1,4 +1,5 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
+import { makePrivateDir, makePrivateFile } from './private-files';
 import { dirname, join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
@@ -59,7 +60,7 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): D
   const migrations = options.migrations ?? knownMigrations;
   const latest = checkMigrationList(migrations);
   const readonly = options.readonly ?? false;
-  if (!readonly) mkdirSync(dirname(file), { recursive: true });
+  if (!readonly) makePrivateDir(dirname(file));
   refuseIfNotSqlite(file);
 
   let db: Database;
@@ -80,6 +81,8 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): D
     // Everything is read before any pragma is set: journal_mode=WAL rewrites the file header,
     // and a database we are about to refuse must stay exactly as it was.
     const version = inspect(db, file, latest, options.verify ?? false);
+    // SQLite gives the -wal and -shm files the database's own mode: set it before WAL makes them.
+    if (!readonly && file !== ':memory:') makePrivateFile(file);
     applyPragmas(db, readonly);
     if (readonly) {
       if (version !== latest) {
@@ -237,6 +240,7 @@ function takeSnapshot(db: Database, target: string): void {
   try {
     rmSync(partial, { force: true });
     db.prepare('VACUUM INTO ?').run(partial);
+    makePrivateFile(partial);
     fsyncPath(partial);
     renameSync(partial, target);
     fsyncDirectory(dirname(target));

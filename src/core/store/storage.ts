@@ -13,6 +13,8 @@ import { Backups, fileStamp, fsyncDirectory, fsyncFile } from './backups';
 import { ConversationStore } from './conversations';
 import { closeDatabase, DamagedDatabaseError, databasePath, openDatabase, type Database } from './database';
 import { StoreMaintenance } from './maintenance';
+import { makePrivateFile, securePrivateTree } from './private-files';
+import { purgeConversationFromCopies, type PurgeReport } from './purge-copies';
 import { migrations as knownMigrations, type Migration } from './migrations';
 import { rebuildSearchIndexes, repairSearchIndexes } from './migrations/002-history';
 import { SettingsStore } from './settings';
@@ -84,6 +86,8 @@ export class Storage {
    */
   static open(dataDir: string, options: StorageOptions = {}): Storage {
     const now = options.now ?? Date.now;
+    // Before anything is written in it: nobody else may even list the folder.
+    securePrivateTree(dataDir);
     const file = databasePath(dataDir);
     const backups = new Backups(dataDir, now, options.vacuumBackupMaxBytes === undefined ? {} : { vacuumMaxBytes: options.vacuumBackupMaxBytes });
     let quarantined: Quarantine | null = null;
@@ -103,6 +107,8 @@ export class Storage {
       db = openVerified(file, options);
     }
     const repaired = unclean && quarantined === null ? repairSearchIndexes(db) : [];
+    // After opening: the database and its -wal and -shm exist now, whatever umask made them.
+    securePrivateTree(dataDir);
     return new Storage(file, db, quarantined, backups, options, repaired);
   }
 
@@ -114,6 +120,14 @@ export class Storage {
   use<T extends Attachable>(attachable: T): T {
     this.#attached.push(attachable);
     return attachable;
+  }
+
+  /**
+   * Deletes a conversation, already deleted here, from every copy in the data folder (backups,
+   * before-upgrade and before-restore copies, quarantined files). See purge-copies.ts.
+   */
+  purgeFromCopies(conversationId: string): PurgeReport {
+    return purgeConversationFromCopies(dirname(this.file), conversationId, this.#options.nativeBinding === undefined ? {} : { nativeBinding: this.#options.nativeBinding });
   }
 
   status(): StoreStatus {
@@ -152,6 +166,7 @@ export class Storage {
     const kept = `${this.file}.before-restore-${fileStamp(this.#now())}`;
     // Checked as a copy: opening the backup itself could leave journal files beside it.
     copyFileSync(source, incoming);
+    makePrivateFile(incoming);
     try {
       fsyncFile(incoming);
       checkBackup(incoming, this.#options);
@@ -260,6 +275,7 @@ function keepCopy(file: string, target: string): void {
     linkSync(file, target);
   } catch {
     copyFileSync(file, target);
+    makePrivateFile(target);
     fsyncFile(target);
   }
 }

@@ -6,8 +6,9 @@ type Pending = (result: Result<unknown>) => void;
 
 /**
  * Bridge over the browser host's WebSocket. The token comes from the page address the host
- * printed (`?token=…`). When the connection drops, every pending request is answered with an
- * error the UI can show — nothing hangs — and the bridge reconnects.
+ * printed (`?token=…`) and goes on the WebSocket upgrade only — the host sets no cookie.
+ * When the connection drops, every pending request is answered with an error the UI can
+ * show — nothing hangs — and the bridge reconnects.
  */
 export function createWebSocketBridge(): BurrowBridge {
   const token = new URLSearchParams(location.search).get('token') ?? '';

@@ -19,7 +19,7 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const refused = (path: string): void => {
-  expect(() => access.authorize(path)).toThrow(expect.objectContaining({ code: expect.stringMatching(/^(refused|not_found)$/) }));
+  expect(() => access.authorize(path)).toThrow(expect.objectContaining({ code: 'refused', message: expect.stringMatching(/only reads documents you hand over/) }));
 };
 
 describe('document access', () => {
@@ -33,7 +33,7 @@ describe('document access', () => {
 
   it('refuses secrets and system files that were never handed over', () => {
     for (const path of [join(homedir(), '.ssh', 'id_rsa'), '/etc/passwd', '/etc/shadow']) {
-      expect(() => access.authorize(path)).toThrow(/only reads documents you hand over|was not found/);
+      refused(path);
     }
   });
 
@@ -44,7 +44,7 @@ describe('document access', () => {
     refused(`${dir}/sub/../notes.txt`);
     refused('../../etc/passwd');
     refused('notes.txt');
-    expect(() => access.authorize(`${dir}/../${dir.split('/').at(-1)}/notes.txt`)).toThrow(/relative paths or paths with "\.\."/);
+    refused(`${dir}/../${dir.split('/').at(-1)}/notes.txt`);
   });
 
   it('refuses a link to a file that was not handed over, even when the link was', () => {
@@ -68,7 +68,7 @@ describe('document access', () => {
       execFileSync('mkfifo', [fifo]);
       // Opening a FIFO for reading would block until a writer appears: this returning at all shows it was not opened.
       expect(() => access.grant(fifo)).toThrow(/not a regular file/);
-      expect(() => access.authorize(fifo)).toThrow(/not a regular file/);
+      refused(fifo);
     }
   });
 });

@@ -1,6 +1,10 @@
 import { join, normalize, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isOpenableExternalUrl, isOurPage, isTrustedSender, rendererUrl, resolveAppRequest, SECURE_WEB_PREFERENCES } from '../../../src/main/policy';
+import { readFileSync } from 'node:fs';
+import { findProjectRoot } from '../../../src/core/project-root';
+import { dropDevRendererUrl, isOpenableExternalUrl, isOurPage, isTrustedSender, rendererUrl, resolveAppRequest, SECURE_WEB_PREFERENCES } from '../../../src/main/policy';
+import { isAllowedWindowRequest } from '../../../src/main/request-gate';
+import { quickRendererUrl } from '../../../src/main/quick-window';
 
 const noDev = {} as NodeJS.ProcessEnv;
 
@@ -56,5 +60,38 @@ describe('Electron policy', () => {
     expect(resolve('app://burrow/%2e%2e/%2e%2e/etc/passwd')).toBe(join(root, 'etc', 'passwd'));
     expect(resolve('app://other/index.html')).toBeNull();
     expect(resolve('app://burrow/%E0%A4%A')).toBeNull();
+  });
+});
+
+describe('ELECTRON_RENDERER_URL (issue 13, item 8)', () => {
+  const attacker = 'http://127.0.0.1:8666/';
+
+  it('means nothing in a packaged app: windows, the request gate and the IPC check ignore it', () => {
+    const env: NodeJS.ProcessEnv = { ELECTRON_RENDERER_URL: attacker };
+    dropDevRendererUrl(env, true);
+    expect(env.ELECTRON_RENDERER_URL).toBeUndefined();
+    expect(rendererUrl(env)).toBe('app://burrow/index.html');
+    expect(quickRendererUrl(env)).toBe('app://burrow/quick.html');
+    expect(isOurPage(`${attacker}index.html`, env)).toBe(false);
+    expect(isAllowedWindowRequest(`${attacker}evil.js`, env)).toBe(false);
+    expect(isTrustedSender({ ownWindow: true, frameIsMainFrame: true, frameUrl: `${attacker}index.html` }, env)).toBe(false);
+  });
+
+  it('points at the dev server when not packaged, and only at an http address on loopback', () => {
+    const dev: NodeJS.ProcessEnv = { ELECTRON_RENDERER_URL: 'http://localhost:5173' };
+    dropDevRendererUrl(dev, false);
+    expect(rendererUrl(dev)).toBe('http://localhost:5173');
+    for (const value of ['https://evil.example/', 'http://evil.example:5173/', 'file:///tmp/evil.html', 'javascript:alert(1)', 'not a url']) {
+      const env: NodeJS.ProcessEnv = { ELECTRON_RENDERER_URL: value };
+      dropDevRendererUrl(env, false);
+      expect(env.ELECTRON_RENDERER_URL, value).toBeUndefined();
+    }
+  });
+
+  it('main drops it before anything else runs', () => {
+    const main = readFileSync(join(findProjectRoot(), 'src', 'main', 'index.ts'), 'utf8');
+    const call = main.indexOf('dropDevRendererUrl(process.env, app.isPackaged);');
+    expect(call).toBeGreaterThan(0);
+    for (const later of ['registerAppScheme()', 'prepareDesktopSwitches()', 'void start()']) expect(main.indexOf(later), later).toBeGreaterThan(call);
   });
 });

@@ -166,6 +166,7 @@ describe('electron-builder configuration', () => {
       enableEmbeddedAsarIntegrityValidation: true,
       onlyLoadAppFromAsar: true,
       enableCookieEncryption: true,
+      grantFileProtocolExtraPrivileges: false,
     });
     expect(config.asar ?? true).toBe(true);
     expect(config.disableAsarIntegrity ?? false).toBe(false);
