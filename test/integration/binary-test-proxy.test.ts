@@ -187,6 +187,8 @@ describe.skipIf(process.platform !== 'linux' || !haveCpuBinary)('the engine work
         ...process.env,
         NODE_OPTIONS: [process.env.NODE_OPTIONS, `--import=${shim}`].filter(Boolean).join(' '),
         BURROW_SHIM_ELECTRON: options.electron ? '1' : '0',
+        // The prebuilt binary, which node-llama-cpp tests in a child process: the path under test.
+        BURROW_ENGINE_BUILD: 'prebuilt',
       },
       onOutput: (text) => options.output.push(text),
     });

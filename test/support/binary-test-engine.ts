@@ -35,6 +35,7 @@ const testModule = bindingTestModulePath();
 if (testModule === null) throw new Error('node-llama-cpp is not installed.');
 const { testBindingBinary } = (await import(pathToFileURL(testModule).href)) as { testBindingBinary: TestBindingBinary };
 const { getLlama, LlamaLogLevel } = await import('node-llama-cpp');
+const { NO_LOCAL_BUILD } = await import('../../src/core/engine/engine-build');
 
 replaceChildProcessFork((original) => createBinaryTestFork({ original, port }));
 
@@ -42,7 +43,8 @@ async function run(request: RunRequest): Promise<unknown> {
   if (request.what === 'testBindingBinary') {
     return testBindingBinary(request.bindingPath ?? '', request.extBackendsPath, request.gpu ?? false, 60_000);
   }
-  const llama = await getLlama({ gpu: false, build: 'never', usePrebuiltBinaries: true, progressLogs: false, logLevel: LlamaLogLevel.error });
+  // The prebuilt binary (the one Linux tests first), even where a local build exists (npm run build:engine).
+  const llama = await getLlama({ gpu: false, build: 'never', usePrebuiltBinaries: true, cmakeOptions: { ...NO_LOCAL_BUILD }, progressLogs: false, logLevel: LlamaLogLevel.error });
   const value = { gpu: llama.gpu, buildType: llama.buildType };
   await llama.dispose();
   return value;

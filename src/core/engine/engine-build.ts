@@ -32,7 +32,7 @@ export const ENGINE_RECIPES: Readonly<Record<EngineRecipe, Readonly<Record<strin
 export const RECIPE_ORDER: readonly EngineRecipe[] = ['native', 'portable'];
 
 /** Options no build has: node-llama-cpp finds no local build for them and loads its prebuilt one. */
-const NO_LOCAL_BUILD: Readonly<Record<string, string>> = Object.freeze({ BURROW_ENGINE: 'prebuilt-only' });
+export const NO_LOCAL_BUILD: Readonly<Record<string, string>> = Object.freeze({ BURROW_ENGINE: 'prebuilt-only' });
 
 export function parseEngineBuild(text: string | undefined): EngineBuild {
   if (text === undefined || text === '' || text === 'auto') return 'auto';

@@ -15,7 +15,7 @@
 import { createHash } from 'node:crypto';
 import { chmodSync, closeSync, createReadStream, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LlamaContextSequence, Token } from 'node-llama-cpp';
+import type { LlamaContextSequence } from 'node-llama-cpp';
 
 export const STATE_FORMAT_VERSION = 1;
 /** Default disk budget for saved states. */
@@ -88,7 +88,7 @@ export class StateStore {
    * conversation's tokens as it now stands. Anything else leaves the sequence empty: never
    * throws for a missing, stale or damaged file (it is deleted).
    */
-  async restore(sessionKey: string, key: string, sequence: LlamaContextSequence, wanted: readonly Token[]): Promise<RestoreResult> {
+  async restore(sessionKey: string, key: string, sequence: LlamaContextSequence, wanted: readonly number[]): Promise<RestoreResult> {
     const base = this.#base(sessionKey);
     const meta = readMeta(`${base}.json`);
     if (meta === null) return { reusedTokens: 0, reason: 'no saved state' };
