@@ -72,7 +72,15 @@ export class StoreMaintenance {
 
   start(): void {
     if (this.#timer !== null) return;
-    this.#timer = setInterval(() => this.tick(), this.#intervalMs);
+    this.#timer = setInterval(() => {
+      try {
+        this.tick();
+      } catch (error) {
+        // Housekeeping must never take the app down (a full disk, a closed handle): the next
+        // quiet moment tries again, and SQLite's own safety nets still bound the WAL and segments.
+        console.error('[burrow] database housekeeping failed:', error instanceof Error ? error.message : error);
+      }
+    }, this.#intervalMs);
     this.#timer.unref();
   }
 
@@ -97,7 +105,17 @@ export class StoreMaintenance {
     }
     if (this.#now() - this.#lastWriteAt < this.#idleMs) return;
     const sliceEnds = performance.now() + this.#intervalMs / 5;
-    while (this.hasWork && performance.now() < sliceEnds) this.step();
+    // Housekeeping never waits for a lock: with another connection writing (a second Burrow,
+    // a backup tool), the thread would block for the whole busy timeout. It tries again later.
+    const timeout = Number(this.#db.pragma('busy_timeout', { simple: true }));
+    this.#db.pragma('busy_timeout = 0');
+    try {
+      while (this.hasWork && performance.now() < sliceEnds) this.step();
+    } catch (error) {
+      if (!isBusy(error)) throw error;
+    } finally {
+      this.#db.pragma(`busy_timeout = ${timeout}`);
+    }
     // Our own merges count as changes: they must not read as the user's writes next time.
     this.#seenChanges = this.#totalChanges();
   }
@@ -142,4 +160,9 @@ export class StoreMaintenance {
   #totalChanges(): number {
     return Number(this.#db.prepare('SELECT total_changes()').pluck().get());
   }
+}
+
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || (typeof code === 'string' && code.startsWith('SQLITE_BUSY'));
 }

@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import Sqlite from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StoreMaintenance, WAL_SAFETY_CHECKPOINT_PAGES } from '../../../src/core/store/maintenance';
 import { Storage } from '../../../src/core/store/storage';
@@ -85,5 +87,30 @@ describe('store maintenance', () => {
     now += 1500;
     maintenance.tick();
     expect(maintenance.report.mergeSteps + maintenance.report.checkpoints).toBeGreaterThan(0);
+  });
+
+  it('never waits for, nor fails on, another connection holding the write lock', () => {
+    const storage = open();
+    let now = 0;
+    const maintenance = new StoreMaintenance(storage.db, { idleMs: 1000, now: () => now });
+    const conversation = storage.conversations.create();
+    for (let i = 0; i < 20; i++) storage.conversations.addExchange({ conversationId: conversation.id, text: `note ${i}` });
+    maintenance.tick();
+    const blocker = new Sqlite(join(temp.dir, 'burrow.sqlite'));
+    try {
+      blocker.exec('BEGIN EXCLUSIVE');
+      now += 1500;
+      const started = performance.now();
+      expect(() => maintenance.tick()).not.toThrow();
+      // Not the 5 s busy timeout of a save: housekeeping gives up at once and tries later.
+      expect(performance.now() - started).toBeLessThan(1000);
+      expect(maintenance.hasWork).toBe(true);
+      blocker.exec('ROLLBACK');
+    } finally {
+      blocker.close();
+    }
+    expect(storage.db.pragma('busy_timeout', { simple: true })).toBeGreaterThan(0);
+    maintenance.tick();
+    expect(maintenance.report.mergeSteps).toBeGreaterThan(0);
   });
 });
