@@ -13,9 +13,10 @@
  *   <stateDir>/<sha256(session key)>.json    { version, key, tokens, size, sha256, usedAt }
  */
 import { createHash } from 'node:crypto';
-import { chmodSync, closeSync, createReadStream, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, createReadStream, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LlamaContextSequence } from 'node-llama-cpp';
+import { fsyncDirectory, fsyncFile } from '../store/backups';
 
 export const STATE_FORMAT_VERSION = 1;
 /** Default disk budget for saved states. */
@@ -65,11 +66,11 @@ export class StateStore {
     try {
       await sequence.saveStateToFile(stateTemp);
       chmodSync(stateTemp, 0o600);
-      fsyncPath(stateTemp);
+      fsyncFile(stateTemp);
       const { size } = statSync(stateTemp);
       const meta: StateMeta = { version: STATE_FORMAT_VERSION, key, tokens, size, sha256: await sha256File(stateTemp), usedAt: this.#now() };
       writeFileSync(metaTemp, JSON.stringify(meta), { mode: 0o600 });
-      fsyncPath(metaTemp);
+      fsyncFile(metaTemp);
       // The state first: a crash between the renames leaves a new state with old metadata,
       // whose checksum no longer matches, so it is refused and evaluated from scratch.
       renameSync(stateTemp, `${base}.state`);
@@ -249,23 +250,7 @@ function sizeOf(path: string): number {
   }
 }
 
-function fsyncPath(path: string): void {
-  const fd = openSync(path, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
 
-/** Makes the renames durable where the system allows it (not on Windows, where a folder cannot be opened). */
-function fsyncDirectory(path: string): void {
-  try {
-    fsyncPath(path);
-  } catch {
-    // best effort
-  }
-}
 
 function sha256File(path: string): Promise<string> {
   return new Promise((resolve, reject) => {
