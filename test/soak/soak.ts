@@ -1,0 +1,279 @@
+/**
+ * The soak test (SECURITY.md item 26; not part of `npm test`): minutes of mixed traffic against
+ * the real core and the real engine process — chat, cancel, regenerate, search, documents
+ * (add, summarise, remove), history imports and deletions — sampling the resident memory and the
+ * handle counts of the core and of the engine every few seconds.
+ *
+ * It passes when nothing errors and memory grows by less than 5 % over the last two thirds of
+ * the run (the last 20 minutes of the default 30), for the core and the engine each.
+ *
+ *   npm run soak                                  30 minutes, sample every 10 s
+ *   npm run soak -- --minutes 3 --sample 5        a short run while developing
+ *   npm run soak -- --out bench/results/soak.json
+ *   npm run soak -- --minutes 5 --ops reload      one kind of traffic only
+ */
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { rssOf } from '../../bench/lib/burrow-path';
+import { createAssistant, type Assistant } from '../../src/core/assistant';
+import { spawnNodeEngine } from '../../src/core/engine/node-spawn';
+import type { EventName, EventPayload, ParsedInput, ProcedureName, ProcedureOutput } from '../../src/shared/contract';
+import { pdf, sentences } from '../support/sample-documents';
+import { tinyModelPath } from '../support/tiny-model';
+import { importArchive } from '../kill/kill-child';
+
+interface Sample {
+  atS: number;
+  coreRss: number;
+  /** The core's V8 heap in use: tells a JavaScript leak from native memory (SQLite's cache, the allocator). */
+  coreHeap: number;
+  engineRss: number;
+  coreHandles: number;
+  coreFds: number;
+  engineFds: number;
+  /** The SQLite write-ahead log: checkpoints must keep it bounded. */
+  walBytes: number;
+  operations: number;
+}
+
+const { values: args } = parseArgs({
+  options: {
+    minutes: { type: 'string', default: '30' },
+    sample: { type: 'string', default: '10' },
+    out: { type: 'string' },
+    /** Only some kinds of traffic, e.g. `--ops reload` to find which one grows memory. */
+    ops: { type: 'string' },
+  },
+});
+const minutes = Number(args.minutes);
+const sampleEveryS = Number(args.sample);
+if (!(minutes > 0) || !(sampleEveryS > 0)) throw new Error('--minutes and --sample take positive numbers');
+
+function fdCount(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  try {
+    return readdirSync(`/proc/${pid}/fd`).length;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+function sizeOf(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
+const dataDir = mkdtempSync(join(tmpdir(), 'burrow-soak-'));
+const documentPath = join(dataDir, 'soak-document.pdf');
+writeFileSync(documentPath, pdf(Array.from({ length: 12 }, (_, page) => sentences(`page ${page + 1}`, 12, page + 1))));
+const modelPath = tinyModelPath();
+const assistant: Assistant = createAssistant({
+  dataDir,
+  spawnEngine: spawnNodeEngine(),
+  grantedModels: [modelPath],
+  autoLoadLastModel: false,
+  pickModelFile: () => Promise.resolve(modelPath),
+  pickDocumentFile: () => Promise.resolve(documentPath),
+});
+
+type Waiter = { name: EventName; match: (payload: unknown) => boolean; resolve: (payload: unknown) => void };
+const waiters = new Set<Waiter>();
+assistant.subscribe((name, payload) => {
+  for (const waiter of waiters) {
+    if (waiter.name === name && waiter.match(payload)) {
+      waiters.delete(waiter);
+      waiter.resolve(payload);
+    }
+  }
+});
+
+/**
+ * Registers before the call that causes the event, so the event can never be missed; `stop`
+ * forgets a waiter whose event will not come (the soak must not leak its own listeners).
+ */
+function waitFor<K extends EventName>(name: K, match: (payload: EventPayload<K>) => boolean): { event: Promise<EventPayload<K>>; stop: () => void } {
+  let waiter: Waiter | undefined;
+  const event = new Promise<EventPayload<K>>((resolve) => {
+    waiter = { name, match: match as (payload: unknown) => boolean, resolve: resolve as (payload: unknown) => void };
+    waiters.add(waiter);
+  });
+  return { event, stop: () => waiter !== undefined && waiters.delete(waiter) };
+}
+
+async function call<K extends ProcedureName>(name: K, input: ParsedInput<K>): Promise<ProcedureOutput<K>> {
+  const result = await assistant.router.call(name, input);
+  if (!result.ok) throw new Error(`${name}: ${result.error.code}: ${result.error.message}`);
+  return result.value as ProcedureOutput<K>;
+}
+
+/** Sends and waits for the end; with `cancelAfterFirstDelta`, cancels as soon as text streams. */
+async function answer(conversationId: string, text: string, cancelAfterFirstDelta: boolean): Promise<void> {
+  let generationId = '';
+  const pending: Array<EventPayload<'generation.end'>> = [];
+  const ended = waitFor('generation.end', (payload) => {
+    if (generationId === '') pending.push(payload);
+    return payload.generationId === generationId;
+  });
+  const firstDelta = cancelAfterFirstDelta ? waitFor('generation.delta', (payload) => payload.generationId === generationId) : undefined;
+  generationId = (await call('chat.send', { conversationId, text })).generationId;
+  const early = pending.find((payload) => payload.generationId === generationId);
+  if (early !== undefined) ended.stop();
+  if (firstDelta !== undefined && early === undefined) {
+    await Promise.race([firstDelta.event, ended.event]);
+    await call('chat.cancel', { generationId });
+  }
+  firstDelta?.stop();
+  const end = early ?? (await ended.event);
+  if (end.reason === 'error') throw new Error(`answer failed: ${end.error?.message ?? '?'}`);
+}
+
+const allOperations: Array<[string, () => Promise<void>]> = [
+  ['chat', async () => {
+    const conversation = await call('conversations.create', {});
+    await call('conversations.setSettings', { id: conversation.id, maxTokens: 24 });
+    await answer(conversation.id, 'Tell me about rabbits and their burrows.', false);
+    await answer(conversation.id, 'And what do they eat?', false);
+  }],
+  ['cancel', async () => {
+    const conversation = await call('conversations.create', {});
+    await call('conversations.setSettings', { id: conversation.id, maxTokens: 200 });
+    await answer(conversation.id, 'Write a long story about a warm burrow.', true);
+  }],
+  ['search', async () => {
+    await call('search.query', { query: 'burrow' });
+    await call('search.query', { query: 'rabbit eat' });
+  }],
+  ['document', async () => {
+    const { document } = await call('documents.pick', {});
+    if (document === null) throw new Error('documents.pick returned no document');
+    const done = waitFor('document.summary', (payload) => payload.documentId === document.id);
+    await call('documents.summarize', { documentId: document.id, style: 'brief' });
+    const summary = await done.event;
+    if (summary.status !== 'done') throw new Error(`summary ended ${summary.status}`);
+    await call('documents.remove', { documentId: document.id });
+  }],
+  ['import', async () => {
+    await call('history.import', { content: importArchive(`soak-${Date.now()}`) });
+  }],
+  ['reload', async () => {
+    await call('models.unload', {});
+    await call('models.load', { path: modelPath });
+  }],
+  ['delete', async () => {
+    const list = await call('conversations.list', {});
+    for (const conversation of list.slice(10)) await call('conversations.delete', { id: conversation.id });
+  }],
+];
+
+const chosen = args.ops?.split(',');
+const operations = chosen === undefined ? allOperations : allOperations.filter(([name]) => chosen.includes(name));
+if (operations.length === 0) throw new Error(`--ops names none of ${allOperations.map(([name]) => name).join(', ')}`);
+
+function takeSample(startedAt: number, count: number): Sample {
+  return {
+    atS: Math.round((performance.now() - startedAt) / 1000),
+    coreRss: process.memoryUsage().rss,
+    coreHeap: process.memoryUsage().heapUsed,
+    engineRss: rssOf(assistant.engine.pid),
+    coreHandles: process.getActiveResourcesInfo().length,
+    coreFds: fdCount(process.pid),
+    engineFds: fdCount(assistant.engine.pid),
+    walBytes: sizeOf(join(dataDir, 'burrow.sqlite-wal')),
+    operations: count,
+  };
+}
+
+/** The median of the samples within `windowS` seconds after `fromS`: one sample is too noisy. */
+type Measure = 'coreRss' | 'coreHeap' | 'engineRss' | 'coreHandles' | 'coreFds' | 'engineFds';
+
+function medianNear(samples: readonly Sample[], fromS: number, windowS: number, key: Measure): number {
+  const values = samples.filter((s) => s.atS >= fromS && s.atS <= fromS + windowS).map((s) => s[key]).sort((a, b) => a - b);
+  return values[Math.floor(values.length / 2)] ?? Number.NaN;
+}
+
+const mb = (bytes: number): string => (bytes / 1024 / 1024).toFixed(1);
+
+async function main(): Promise<number> {
+  await call('models.load', { path: modelPath });
+  const startedAt = performance.now();
+  const endAt = startedAt + minutes * 60_000;
+  const samples: Sample[] = [];
+  const errors: string[] = [];
+  const counts = new Map<string, number>();
+  let done = 0;
+  const sampler = setInterval(() => {
+    const sample = takeSample(startedAt, done);
+    samples.push(sample);
+    console.log(`${String(sample.atS).padStart(5)} s  core ${mb(sample.coreRss)} MB (heap ${mb(sample.coreHeap)})  engine ${mb(sample.engineRss)} MB  handles ${sample.coreHandles}  fds ${sample.coreFds}/${sample.engineFds}  wal ${mb(sample.walBytes)} MB  ops ${done}`);
+  }, sampleEveryS * 1000);
+  samples.push(takeSample(startedAt, 0));
+  for (let i = 0; performance.now() < endAt; i++) {
+    const [name, run] = operations[i % operations.length] as [string, () => Promise<void>];
+    try {
+      await run();
+      counts.set(name, (counts.get(name) ?? 0) + 1);
+    } catch (error) {
+      errors.push(`${name}: ${error instanceof Error ? error.message : String(error)}`);
+      console.error(`[soak] ${name} failed:`, error);
+    }
+    done++;
+  }
+  clearInterval(sampler);
+  samples.push(takeSample(startedAt, done));
+
+  const totalS = minutes * 60;
+  const windowFromS = totalS / 3;
+  const windowS = Math.max(sampleEveryS * 3, totalS / 30);
+  const change = (key: Measure): { first: number; last: number } => ({
+    first: medianNear(samples, windowFromS, windowS, key),
+    last: medianNear(samples, totalS - windowS, windowS, key),
+  });
+  const growth = (key: Measure): number => {
+    const { first, last } = change(key);
+    return (last - first) / first;
+  };
+  const coreGrowth = growth('coreRss');
+  const engineGrowth = growth('engineRss');
+  /** Handles and descriptors may wobble by a timer or a socket, never climb. */
+  const handleGrowth = Math.max(...(['coreHandles', 'coreFds', 'engineFds'] as const).map((key) => change(key).last - change(key).first));
+  const walMaxBytes = Math.max(...samples.map((s) => s.walBytes));
+  /** 16 000 pages of 4 KiB between automatic checkpoints (src/core/store/maintenance.ts), and slack. */
+  const walLimitBytes = 80 * 1024 * 1024;
+  const passed = errors.length === 0 && coreGrowth < 0.05 && engineGrowth < 0.05 && handleGrowth <= 2 && walMaxBytes <= walLimitBytes;
+  const result = {
+    kind: 'burrow-soak',
+    date: new Date().toISOString(),
+    minutes,
+    sampleEveryS,
+    operations: Object.fromEntries(counts),
+    errors,
+    growthOverLastTwoThirds: { core: coreGrowth, coreHeap: growth('coreHeap'), engine: engineGrowth, handles: handleGrowth },
+    walMaxBytes,
+    passed,
+    samples,
+  };
+  console.log(`\noperations: ${[...counts].map(([name, n]) => `${name} ${n}`).join(', ')}`);
+  console.log(`memory growth over the last ${Math.round((totalS - windowFromS) / 60)} min: core ${(coreGrowth * 100).toFixed(1)} %, engine ${(engineGrowth * 100).toFixed(1)} % (limit 5 %); the core's JavaScript heap ${(growth('coreHeap') * 100).toFixed(1)} %`);
+  console.log(`handles and descriptors: ${handleGrowth >= 0 ? '+' : ''}${handleGrowth} over the same window (limit +2); largest WAL ${mb(walMaxBytes)} MB (limit ${mb(walLimitBytes)} MB)`);
+  console.log(`errors: ${errors.length}`);
+  console.log(passed ? 'SOAK PASSED' : 'SOAK FAILED');
+  if (args.out !== undefined) {
+    mkdirSync(dirname(args.out), { recursive: true });
+    writeFileSync(args.out, `${JSON.stringify(result, null, 2)}\n`);
+  }
+  return passed ? 0 : 1;
+}
+
+let code = 1;
+try {
+  code = await main();
+} finally {
+  await assistant.dispose();
+  rmSync(dataDir, { recursive: true, force: true });
+}
+process.exit(code);
