@@ -18,7 +18,7 @@ import type { EgressGate } from './net/egress';
 import { modelsDir, stateDir } from './store/paths';
 import { createHistory } from './history/history-handlers';
 import { createDocuments, type Documents } from './documents/document-handlers';
-import type { SpawnDocumentWorker } from './process/document-spawn';
+import type { SpawnDocumentWorker } from './documents/types';
 import type { ExtractionCaps } from './documents/types';
 import type { ConversationStore } from './store/conversations';
 import { Storage } from './store/storage';

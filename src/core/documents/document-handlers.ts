@@ -9,11 +9,11 @@ import type { ConversationStore } from '../store/conversations';
 import type { Storage } from '../store/storage';
 import { DocumentAccess } from './document-access';
 import { DocumentService, type DocumentEngine } from './document-service';
-import { spawnNodeDocumentWorker, type SpawnDocumentWorker } from '../process/document-spawn';
+import { spawnNodeDocumentWorker } from '../process/node-spawn';
 import { DocumentStore } from '../store/document-store';
 import { DocumentUploads } from './document-uploads';
 import { DocumentExtractor } from './extractor';
-import type { ExtractionCaps } from './types';
+import type { ExtractionCaps, SpawnDocumentWorker } from './types';
 
 export type DocumentProcedures =
   | 'documents.add'

@@ -3,6 +3,11 @@
  * (which produces it) and the core (which parses it from `unknown` with extraction-protocol.ts).
  */
 
+import type { SpawnProcess } from '../process/channel';
+
+/** Starts one extraction process; the supervisor (DocumentExtractor) calls it again after a kill. */
+export type SpawnDocumentWorker = SpawnProcess;
+
 export type DocumentFormat = 'pdf' | 'docx' | 'epub' | 'html' | 'markdown' | 'text';
 
 /**
@@ -61,9 +66,6 @@ export const DEFAULT_CAPS: ExtractionCaps = {
   maxZipRatio: 100,
   ratioCheckAboveBytes: 2 * 1024 * 1024,
 };
-
-/** V8 heap limit of the extraction process, in MB (its whole resident size stays under ~600 MB). */
-export const WORKER_HEAP_MB = 384;
 
 /** Identity of the file the core checked, so the worker can refuse a file swapped in since. */
 export interface FileIdentity {
