@@ -52,7 +52,7 @@ export interface Documents {
 }
 
 export function createDocuments(options: DocumentsOptions): Documents {
-  const store = options.storage.use(new DocumentStore(options.storage.db));
+  const store = new DocumentStore(options.storage.handle);
   const extractor = new DocumentExtractor({ spawn: options.spawnWorker ?? spawnNodeDocumentWorker(), ...(options.caps ? { caps: options.caps } : {}) });
   const access = new DocumentAccess();
   const uploads = new DocumentUploads(join(options.dataDir, 'uploads'), extractor.caps);

@@ -61,7 +61,7 @@ export function createHistory(options: HistoryOptions): History {
   const { storage, chat, engine, emit } = options;
   const now = options.now ?? Date.now;
   const { conversations, archive } = storage;
-  const search = storage.use(new SearchIndex(storage.db));
+  const search = new SearchIndex(storage.handle);
 
   const handlers: Pick<Handlers, HistoryHandlerName> = {
     'conversations.list': () => conversations.list(),
