@@ -5,7 +5,7 @@
  */
 import type { GenerationStats, ModelInfo } from '../../shared/contract';
 import type { HardwareReport, MemoryEstimate } from '../../shared/contract';
-import { BurrowError, errorCodes, type ErrorCode } from '../../shared/errors';
+import { assertNever, BurrowError, errorCodes, type ErrorCode } from '../../shared/errors';
 import { WorkerMessage, type HostMessage, type LogLevel } from './protocol';
 import type { ProcessChannel } from '../process/channel';
 import type { EngineSettings, GenerateRequest, GenerateResult, MeasureRequest, MeasureResult } from './types';
@@ -246,6 +246,8 @@ export class EngineConnection {
         this.#pending.delete(id);
         pending.resolve();
         return;
+      default:
+        assertNever(message, 'message from the engine');
     }
   }
 }
