@@ -210,9 +210,7 @@ export class DocumentStore extends SqlStore<ReturnType<typeof prepare>> {
   }
 
   getDocument(id: string): DocumentRecord {
-    const row = this.sql.getDocument.get(id);
-    if (row === undefined) throw new BurrowError('not_found', 'This document no longer exists. Its conversation may have been deleted.');
-    return toDocument(row);
+    return toDocument(found(this.sql.getDocument.get(id), 'This document no longer exists. Its conversation may have been deleted.'));
   }
 
   listDocuments(conversationId: string): DocumentRecord[] {
@@ -281,9 +279,7 @@ export class DocumentStore extends SqlStore<ReturnType<typeof prepare>> {
   }
 
   getSummary(id: string): SummaryRecord {
-    const row = this.sql.getSummary.get(id);
-    if (row === undefined) throw new BurrowError('not_found', 'This summary no longer exists. Its conversation may have been deleted.');
-    return toSummary(row);
+    return toSummary(found(this.sql.getSummary.get(id), 'This summary no longer exists. Its conversation may have been deleted.'));
   }
 
   summaries(documentId: string): SummaryRecord[] {
@@ -342,6 +338,12 @@ export class DocumentStore extends SqlStore<ReturnType<typeof prepare>> {
   clearParts(summaryId: string): void {
     writing('save this summary', () => this.sql.deleteParts.run(summaryId));
   }
+}
+
+/** The row, or a not_found error with `message` for the user. */
+function found<Row>(row: Row | undefined, message: string): Row {
+  if (row === undefined) throw new BurrowError('not_found', message);
+  return row;
 }
 
 function toDocument(row: DocumentRow): DocumentRecord {
