@@ -5,9 +5,10 @@
  */
 import type { GenerationStats, ModelInfo } from '../../shared/contract';
 import type { HardwareReport, MemoryEstimate } from '../../shared/contract';
-import { BurrowError, errorCodes, type ErrorCode } from '../../shared/errors';
+import { assertNever, BurrowError, errorCodes, type ErrorCode } from '../../shared/errors';
 import { WorkerMessage, type HostMessage, type LogLevel } from './protocol';
-import type { EngineChannel, EngineSettings, GenerateRequest, GenerateResult, MeasureRequest, MeasureResult } from './types';
+import type { ProcessChannel } from '../process/channel';
+import type { EngineSettings, GenerateRequest, GenerateResult, MeasureRequest, MeasureResult } from './types';
 
 export type TurnInput = Pick<GenerateRequest, 'sessionKey' | 'history' | 'prompt' | 'options'>;
 
@@ -36,7 +37,7 @@ const DISPOSE_GRACE_MS = 3000;
 export class EngineConnection {
   readonly exited: Promise<ExitInfo>;
   readonly started: Promise<void>;
-  #channel: EngineChannel;
+  #channel: ProcessChannel;
   #hooks: ConnectionHooks;
   #pending = new Map<number, Pending>();
   #nextId = 1;
@@ -44,7 +45,7 @@ export class EngineConnection {
   #alive = true;
   #closing = false;
 
-  constructor(channel: EngineChannel, hooks: ConnectionHooks) {
+  constructor(channel: ProcessChannel, hooks: ConnectionHooks) {
     this.#channel = channel;
     this.#hooks = hooks;
     let markStarted!: () => void;
@@ -245,6 +246,8 @@ export class EngineConnection {
         this.#pending.delete(id);
         pending.resolve();
         return;
+      default:
+        assertNever(message, 'message from the engine');
     }
   }
 }

@@ -4,18 +4,10 @@
  * `SpawnEngine` from the face it runs in (main / CLI / browser host / tests).
  */
 import type { EngineStatus, GenerationStats } from '../../shared/contract';
+import type { SpawnProcess } from '../process/channel';
 
-/** A message between the host and the engine process. Parsed with zod on both sides (see protocol.ts). */
-export interface EngineChannel {
-  readonly pid: number | undefined;
-  send(message: unknown): void;
-  onMessage(listener: (message: unknown) => void): void;
-  /** Called once when the process is gone, however it went. */
-  onExit(listener: (info: { code: number | null; signal: string | null }) => void): void;
-  kill(): void;
-}
-
-export type SpawnEngine = () => EngineChannel;
+/** Starts one engine process; EngineHost calls it again after a crash. */
+export type SpawnEngine = SpawnProcess;
 
 export interface EngineSettings {
   /** CPU threads. Default: os.availableParallelism(), and 1 for tiny models (< 64 MB). */

@@ -5,13 +5,13 @@
  * bad model or a bug costs one request, not the engine. Only a native crash kills it, and
  * EngineHost restarts it.
  */
-import { BurrowError, toErrorValue } from '../../shared/errors';
+import { assertNever, BurrowError, toErrorValue } from '../../shared/errors';
 import { isBinaryTestMessage } from './binary-test-protocol';
 import { installBinaryTestForkProxy } from './binary-test-proxy';
 import { LlamaEngine } from './llama-engine';
-import { connectToParent } from './parent-port';
+import { connectToParent } from '../process/parent-port';
 import { HostMessage, type LogLevel, type WorkerMessage } from './protocol';
-import { SerialQueue } from './serial-queue';
+import { SerialQueue } from '../process/serial-queue';
 
 const port = connectToParent();
 const post = (message: WorkerMessage): void => port.send(message);
@@ -123,6 +123,8 @@ function handle(message: HostMessage): void {
     case 'dispose':
       void shutDown(message.id);
       return;
+    default:
+      assertNever(message, 'message from the host');
   }
 }
 

@@ -9,10 +9,10 @@ import { dirname } from 'node:path';
 import { toHistory, type ChatService } from '../chat/chat-service';
 import type { EngineHost } from '../engine/engine-host';
 import { StateStore } from '../engine/state-store';
-import { stateDir } from '../paths';
-import type { EmitEvent } from '../events';
+import { stateDir } from '../store/paths';
+import type { EmitEvent } from '../events/event-hub';
 import type { Storage } from '../store/storage';
-import { SearchIndex } from './search';
+import { SearchIndex } from '../store/search';
 import { exportAll, exportConversation, parseImport } from './transfer';
 
 export type HistoryHandlerName =
@@ -61,7 +61,7 @@ export function createHistory(options: HistoryOptions): History {
   const { storage, chat, engine, emit } = options;
   const now = options.now ?? Date.now;
   const { conversations, archive } = storage;
-  const search = storage.use(new SearchIndex(storage.db));
+  const search = new SearchIndex(storage.handle);
 
   const handlers: Pick<Handlers, HistoryHandlerName> = {
     'conversations.list': () => conversations.list(),

@@ -3,7 +3,7 @@ import { closeSync, copyFileSync, existsSync, openSync, readdirSync, statSync, t
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SearchIndex } from '../../../src/core/history/search';
+import { SearchIndex } from '../../../src/core/store/search';
 import { backupsDir, DAILY_BACKUPS_KEPT, dailyBackupName } from '../../../src/core/store/backups';
 import { ConversationStore } from '../../../src/core/store/conversations';
 import { closeDatabase, openDatabase, snapshotPath } from '../../../src/core/store/database';
@@ -209,7 +209,7 @@ describe('restoring a backup', () => {
   it('swaps the file, keeps the replaced one, rebuilds search and keeps the stores working', async () => {
     let now = Date.UTC(2024, 0, 10, 12);
     const storage = open({ now: () => now });
-    const search = storage.use(new SearchIndex(storage.db));
+    const search = new SearchIndex(storage.handle);
     const conversations = storage.conversations;
     writeConversations(storage, 3, 'rabbit');
     const backup = (await storage.makeDailyBackup()) ?? '';
