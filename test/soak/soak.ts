@@ -18,7 +18,7 @@ import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { rssOf } from '../../bench/lib/burrow-path';
 import { createAssistant, type Assistant } from '../../src/core/assistant';
-import { spawnNodeEngine } from '../../src/core/engine/node-spawn';
+import { spawnNodeEngine } from '../../src/core/process/node-spawn';
 import type { EventName, EventPayload, ParsedInput, ProcedureName, ProcedureOutput } from '../../src/shared/contract';
 import { pdf, sentences } from '../support/sample-documents';
 import { tinyModelPath } from '../support/tiny-model';
