@@ -12,7 +12,7 @@
  */
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { findProjectRoot } from '../src/core/project-root';
+import { findProjectRoot } from '../src/core/process/project-root';
 import { gguf, writeGgufFile, type GgufSpec, type GgufTensor } from '../test/support/gguf-writer';
 import { TINYLLAMA_CHAT_TEMPLATE } from '../test/support/tiny-model';
 

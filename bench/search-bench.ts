@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { SearchIndex } from '../src/core/history/search';
+import { SearchIndex } from '../src/core/store/search';
 import { Backups, VACUUM_BACKUP_MAX_BYTES, vacuumInto } from '../src/core/store/backups';
 import { ConversationStore } from '../src/core/store/conversations';
 import { closeDatabase, databasePath, openDatabase } from '../src/core/store/database';

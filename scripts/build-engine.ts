@@ -17,7 +17,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ENGINE_RECIPES, type EngineRecipe } from '../src/core/engine/engine-build';
-import { findProjectRoot } from '../src/core/project-root';
+import { findProjectRoot } from '../src/core/process/project-root';
 
 const { values } = parseArgs({
   options: {

@@ -1,7 +1,7 @@
 /** Drives bench/bare-node-llama.ts (baseline 2: node-llama-cpp with no Burrow code) as a child process. */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { resolveEngineEntry } from '../../src/core/engine/node-spawn';
+import { resolveEngineEntry } from '../../src/core/process/node-spawn';
 
 interface Reply {
   type: string;

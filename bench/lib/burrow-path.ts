@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAssistant, type Assistant } from '../../src/core/assistant';
-import { spawnNodeEngine } from '../../src/core/engine/node-spawn';
+import { spawnNodeEngine } from '../../src/core/process/node-spawn';
 import type { EngineSettings } from '../../src/core/engine/types';
 import type { EventName, GenerationStats, ParsedInput, ProcedureName, ProcedureOutput } from '../../src/shared/contract';
 

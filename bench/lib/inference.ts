@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { statSync } from 'node:fs';
-import { spawnNodeEngine } from '../../src/core/engine/node-spawn';
+import { spawnNodeEngine } from '../../src/core/process/node-spawn';
 import { benchText } from '../model';
 import { BareNodeLlama } from './bare';
 import { BurrowUnderTest, rssOf } from './burrow-path';

@@ -6,7 +6,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { findProjectRoot } from '../../src/core/project-root';
+import { findProjectRoot } from '../../src/core/process/project-root';
 import { BENCH_MODEL_VERSION, benchModelPath } from '../model';
 
 export function llamaBenchBinary(cacheDir: string): string {

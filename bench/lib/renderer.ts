@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import type { EngineChannel, SpawnEngine } from '../../src/core/engine/types';
 import type { HostMessage, WorkerMessage } from '../../src/core/engine/protocol';
-import { findProjectRoot } from '../../src/core/project-root';
+import { findProjectRoot } from '../../src/core/process/project-root';
 import { startWebHost } from '../../src/host/web/server';
 import { tinyModelPath } from '../../test/support/tiny-model';
 import { benchWords } from '../model';

@@ -1,7 +1,7 @@
 /** Store figures: message append p95 and search p50/p95, from bench/search-bench.ts run at each size. */
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { resolveEngineEntry } from '../../src/core/engine/node-spawn';
+import { resolveEngineEntry } from '../../src/core/process/node-spawn';
 import type { Report } from './report';
 import { figure } from './stats';
 

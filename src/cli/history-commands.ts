@@ -13,8 +13,8 @@ import { parseArgs } from 'node:util';
 import { ExportFormat, MAX_IMPORT_CHARS, type ProcedureInput, type ProcedureName, type ProcedureOutput, type SearchResults, type TextSegment } from '../shared/contract';
 import { BurrowError } from '../shared/errors';
 import { createAssistant, type Assistant } from '../core/assistant';
-import { spawnNodeEngine } from '../core/engine/node-spawn';
-import { resolveDataDir } from '../core/paths';
+import { spawnNodeEngine } from '../core/process/node-spawn';
+import { resolveDataDir } from '../core/store/paths';
 
 export const HISTORY_USAGE = `  burrow search "words" [--limit N] [--json]         search every conversation ("quotes" for phrases)
   burrow export [--out FILE]                         everything as a Burrow archive (JSON)

@@ -11,8 +11,8 @@
 import { parseArgs } from 'node:util';
 import { BurrowError } from '../shared/errors';
 import { createAssistant } from '../core/assistant';
-import { spawnNodeEngine } from '../core/engine/node-spawn';
-import { resolveDataDir } from '../core/paths';
+import { spawnNodeEngine } from '../core/process/node-spawn';
+import { resolveDataDir } from '../core/store/paths';
 import { askOnce, chatLoop, listConversations, type CliContext } from './commands';
 import { HISTORY_USAGE, isHistoryCommand, runHistoryCommand } from './history-commands';
 import { modelsPull } from './models-pull';

@@ -9,9 +9,9 @@ import { parseArgs } from 'node:util';
 import type { DownloadStatus } from '../shared/contract';
 import { BurrowError } from '../shared/errors';
 import { createAssistant } from '../core/assistant';
-import { spawnNodeEngine } from '../core/engine/node-spawn';
+import { spawnNodeEngine } from '../core/process/node-spawn';
 import { formatBytes } from '../core/models/download-transfer';
-import { resolveDataDir } from '../core/paths';
+import { resolveDataDir } from '../core/store/paths';
 
 const USAGE = `Usage: burrow models pull ID|URL [--sha256 HEX] [--json]
 

@@ -6,8 +6,8 @@
  */
 import { resolve } from 'node:path';
 import type { ErrorCode } from '../shared/errors';
-import { printable } from '../core/models/gguf-parse';
-import { validateGguf, type GgufFacts } from '../core/models/gguf-validator';
+import { printable } from '../core/gguf/gguf-parse';
+import { validateGguf, type GgufFacts } from '../core/gguf/gguf-validator';
 
 export interface ModelsValidateOptions {
   json: boolean;

@@ -11,8 +11,8 @@ import { parseArgs } from 'node:util';
 import type { EventPayload, ProcedureInput, ProcedureName, ProcedureOutput, SummaryStyle } from '../shared/contract';
 import { BurrowError, type ErrorCode } from '../shared/errors';
 import { createAssistant, type Assistant } from '../core/assistant';
-import { spawnNodeEngine } from '../core/engine/node-spawn';
-import { resolveDataDir } from '../core/paths';
+import { spawnNodeEngine } from '../core/process/node-spawn';
+import { resolveDataDir } from '../core/store/paths';
 
 const USAGE = `Usage: burrow summarize FILE [--style key-points|brief|outline] [--focus TEXT] [--model FILE.gguf] [--json]
 

@@ -8,8 +8,8 @@
  *   webUtils.getPathForFile (only files the user handed over have one) and asks main to grant it.
  */
 import { isAbsolute } from 'node:path';
-import type { SpawnDocumentWorker } from '../core/documents/document-spawn';
-import { heapLimitArgs } from '../core/documents/document-spawn';
+import type { SpawnDocumentWorker } from '../core/process/document-spawn';
+import { heapLimitArgs } from '../core/process/document-spawn';
 import type { EngineChannel } from '../core/engine/types';
 import { MAX_PATH_CHARS } from '../shared/limits';
 

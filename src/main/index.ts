@@ -6,8 +6,8 @@ import { app, BrowserWindow, dialog, ipcMain, session, shell, utilityProcess, ty
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createAssistant, type Assistant } from '../core/assistant';
-import { resolveDataDir } from '../core/paths';
-import { findProjectRoot } from '../core/project-root';
+import { resolveDataDir } from '../core/store/paths';
+import { findProjectRoot } from '../core/process/project-root';
 import { IPC_EVENT, IPC_GRANT_FILE, IPC_INVOKE } from '../shared/ipc-channels';
 import { grantDroppedPath, pickDocument, spawnUtilityDocumentWorker } from './document-host';
 import { spawnUtilityEngine } from './engine-spawn';

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findProjectRoot } from '../../src/core/project-root';
+import { findProjectRoot } from '../../src/core/process/project-root';
 import { streamingModelPath } from '../support/tiny-model';
 
 const require = createRequire(import.meta.url);

@@ -7,8 +7,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAssistant, type Assistant } from '../../src/core/assistant';
-import { spawnNodeEngine } from '../../src/core/engine/node-spawn';
-import { findProjectRoot } from '../../src/core/project-root';
+import { spawnNodeEngine } from '../../src/core/process/node-spawn';
+import { findProjectRoot } from '../../src/core/process/project-root';
 import { startWebHost, type WebHost } from '../../src/host/web/server';
 import { streamingModelPath } from '../support/tiny-model';
 

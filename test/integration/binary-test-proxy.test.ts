@@ -21,9 +21,9 @@ import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BinaryTestEvent } from '../../src/core/engine/binary-test-protocol';
 import { EngineHost } from '../../src/core/engine/engine-host';
-import { spawnNodeEngine } from '../../src/core/engine/node-spawn';
+import { spawnNodeEngine } from '../../src/core/process/node-spawn';
 import type { SpawnEngine } from '../../src/core/engine/types';
-import { findProjectRoot } from '../../src/core/project-root';
+import { findProjectRoot } from '../../src/core/process/project-root';
 import { createBinaryTestRelay, withBinaryTestRelay, type BinaryTestRelay, type ForkTestProcess } from '../../src/main/binary-test-relay';
 import { tinyModelPath } from '../support/tiny-model';
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EventName, EventPayload, ProcedureInput, ProcedureName, ProcedureOutput } from '../../src/shared/contract';
 import { createAssistant, type Assistant } from '../../src/core/assistant';
-import { spawnNodeEngine } from '../../src/core/engine/node-spawn';
+import { spawnNodeEngine } from '../../src/core/process/node-spawn';
 import type { EngineSettings } from '../../src/core/engine/types';
 import { tinyModelPath } from '../support/tiny-model';
 

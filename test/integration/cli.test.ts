@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { findProjectRoot } from '../../src/core/project-root';
+import { findProjectRoot } from '../../src/core/process/project-root';
 import { Storage } from '../../src/core/store/storage';
 import { streamingModelPath, tinyModelPath } from '../support/tiny-model';
 import { runCli, type CliRun } from '../support/cli';

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAssistant } from '../../src/core/assistant';
-import { spawnNodeEngine } from '../../src/core/engine/node-spawn';
+import { spawnNodeEngine } from '../../src/core/process/node-spawn';
 import { closeDatabase, databasePath, openDatabase, snapshotPath } from '../../src/core/store/database';
 import { migrations } from '../../src/core/store/migrations';
 import { Storage } from '../../src/core/store/storage';

@@ -11,7 +11,7 @@ import Sqlite from 'better-sqlite3';
 import { z } from 'zod';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAssistant, type Assistant } from '../../src/core/assistant';
-import { spawnNodeEngine } from '../../src/core/engine/node-spawn';
+import { spawnNodeEngine } from '../../src/core/process/node-spawn';
 import { backupsDir } from '../../src/core/store/backups';
 import { conversationModelKey } from '../../src/core/store/conversation-sql';
 import { databasePath, snapshotPath } from '../../src/core/store/database';

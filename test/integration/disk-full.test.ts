@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createAssistant, type Assistant } from '../../src/core/assistant';
-import { spawnNodeEngine } from '../../src/core/engine/node-spawn';
+import { spawnNodeEngine } from '../../src/core/process/node-spawn';
 import type { EventName, EventPayload, ProcedureInput, ProcedureName, ProcedureOutput } from '../../src/shared/contract';
 import { streamingModelPath } from '../support/tiny-model';
 

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineChannel } from '../../src/core/engine/types';
-import { spawnNodeDocumentWorker } from '../../src/core/documents/document-spawn';
+import { spawnNodeDocumentWorker } from '../../src/core/process/document-spawn';
 import { DocumentExtractor } from '../../src/core/documents/extractor';
 import { NOT_DOCX, PASSWORD_PDF } from '../../src/core/documents/extract/errors';
 import { ZIP_BOMB } from '../../src/core/documents/extract/zip';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createAssistant } from '../../src/core/assistant';
-import { spawnNodeEngine } from '../../src/core/engine/node-spawn';
+import { spawnNodeEngine } from '../../src/core/process/node-spawn';
 import { loadCatalog } from '../../src/core/models/catalog';
 import { ModelDownloader, type ModelDownloaderOptions } from '../../src/core/models/downloader';
 import { EgressGate, MODEL_HOSTS } from '../../src/core/net/egress';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineStatus } from '../../src/shared/contract';
 import { EngineHost } from '../../src/core/engine/engine-host';
-import { spawnNodeEngine } from '../../src/core/engine/node-spawn';
+import { spawnNodeEngine } from '../../src/core/process/node-spawn';
 import { chooseThreads, TINY_MODEL_BYTES } from '../../src/core/engine/threads';
 import type { ChatTurn, GenerateResult } from '../../src/core/engine/types';
 import { gguf, writeGgufFile } from '../support/gguf-writer';

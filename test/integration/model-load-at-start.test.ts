@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import type { DocumentInfo, EventPayload } from '../../src/shared/contract';
 import { createAssistant, type Assistant, type AssistantHost } from '../../src/core/assistant';
-import { spawnNodeDocumentWorker } from '../../src/core/documents/document-spawn';
-import { spawnNodeEngine } from '../../src/core/engine/node-spawn';
+import { spawnNodeDocumentWorker } from '../../src/core/process/document-spawn';
+import { spawnNodeEngine } from '../../src/core/process/node-spawn';
 import { pdf, sentences } from '../support/sample-documents';
 import { tinyModelPath } from '../support/tiny-model';
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { EngineHost } from '../../src/core/engine/engine-host';
-import { spawnNodeEngine } from '../../src/core/engine/node-spawn';
+import { spawnNodeEngine } from '../../src/core/process/node-spawn';
 import type { ChatTurn, EngineSettings, GenerateResult } from '../../src/core/engine/types';
 import { tinyModelPath } from '../support/tiny-model';
 

@@ -17,8 +17,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createAssistant } from '../../src/core/assistant';
-import { spawnNodeEngine } from '../../src/core/engine/node-spawn';
-import { findProjectRoot } from '../../src/core/project-root';
+import { spawnNodeEngine } from '../../src/core/process/node-spawn';
+import { findProjectRoot } from '../../src/core/process/project-root';
 import type { EventPayload, ProcedureInput, ProcedureName, ProcedureOutput } from '../../src/shared/contract';
 import { writeGgufFile } from '../support/gguf-writer';
 import { tinyModelSpec } from '../support/tiny-model';

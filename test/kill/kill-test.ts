@@ -27,7 +27,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { findProjectRoot } from '../../src/core/project-root';
+import { findProjectRoot } from '../../src/core/process/project-root';
 import { closeDatabase, databasePath, openDatabase } from '../../src/core/store/database';
 import { migrations } from '../../src/core/store/migrations';
 import { initial } from '../../src/core/store/migrations/001-initial';

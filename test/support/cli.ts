@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { findProjectRoot } from '../../src/core/project-root';
+import { findProjectRoot } from '../../src/core/process/project-root';
 
 const root = findProjectRoot();
 

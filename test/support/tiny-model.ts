@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findProjectRoot } from '../../src/core/project-root';
+import { findProjectRoot } from '../../src/core/process/project-root';
 import { gguf, writeGgufFile, type GgmlTypeName, type GgufSpec, type GgufTensor } from './gguf-writer';
 
 /** Bump when the model's bytes change, so cached copies are rewritten. */

@@ -13,7 +13,7 @@ import type { EngineHost } from '../engine/engine-host';
 import type { ChatTurn, GenerateOptions } from '../engine/types';
 import { DEFAULT_CONVERSATION_TITLE, type ConversationStore, type HistoryTurn } from '../store/conversations';
 import { isStorageFailure, storageReason } from '../store/storage-errors';
-import type { EmitEvent } from '../events';
+import type { EmitEvent } from '../events/event-hub';
 
 export interface ChatServiceOptions {
   conversations: ConversationStore;

@@ -5,7 +5,7 @@
  * covers. Token counts come from the model's own tokenizer, in batches, so cutting a long
  * document never blocks the event loop.
  */
-import type { NewChunk } from './document-store';
+import type { NewChunk } from '../store/document-store';
 import type { ExtractedUnit } from './types';
 
 /** Counts tokens of each text with the loaded model's tokenizer. */

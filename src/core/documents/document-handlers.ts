@@ -4,13 +4,13 @@
  */
 import { join } from 'node:path';
 import type { Handlers } from '../../shared/router';
-import type { EmitEvent } from '../events';
+import type { EmitEvent } from '../events/event-hub';
 import type { ConversationStore } from '../store/conversations';
 import type { Storage } from '../store/storage';
 import { DocumentAccess } from './document-access';
 import { DocumentService, type DocumentEngine } from './document-service';
-import { spawnNodeDocumentWorker, type SpawnDocumentWorker } from './document-spawn';
-import { DocumentStore } from './document-store';
+import { spawnNodeDocumentWorker, type SpawnDocumentWorker } from '../process/document-spawn';
+import { DocumentStore } from '../store/document-store';
 import { DocumentUploads } from './document-uploads';
 import { DocumentExtractor } from './extractor';
 import type { ExtractionCaps } from './types';

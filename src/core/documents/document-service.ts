@@ -8,16 +8,16 @@ import type { DocumentInfo, DocumentPassage, DocumentView, SummaryStyle } from '
 import { MAX_PASSAGE_CHARS } from '../../shared/contract';
 import { BurrowError, toErrorValue } from '../../shared/errors';
 import type { PreparableTurn, PreparedTurn } from '../chat/chat-service';
-import type { EmitEvent } from '../events';
+import type { EmitEvent } from '../events/event-hub';
 import type { ConversationStore } from '../store/conversations';
 import { chunkUnits } from './chunker';
 import type { DocumentAccess } from './document-access';
-import type { ChunkRecord, DocumentRecord, DocumentStore, SummaryRecord } from './document-store';
+import type { ChunkRecord, DocumentRecord, DocumentStore, SummaryRecord } from '../store/document-store';
 import type { DocumentUploads } from './document-uploads';
 import type { DocumentExtractor } from './extractor';
 import type { FileIdentity } from './types';
 import { mapPrompt, QUESTION_SYSTEM_PROMPT, questionPrompt, SUMMARY_SYSTEM_PROMPT } from './prompts';
-import { passageText, referenceFor, resolveReference } from './references';
+import { passageText, referenceFor, resolveReference } from '../store/references';
 import { answerBudgets, FIT_MARGIN, runSummary, type SummaryEngine } from './summarizer';
 import { coverageOf, documentInfo, mappedFromStart, summaryMarkdown, summaryView } from './views';
 

@@ -6,8 +6,8 @@
  */
 import { BurrowError } from '../../shared/errors';
 import type { EngineChannel } from '../engine/types';
-import { SerialQueue } from '../engine/serial-queue';
-import type { SpawnDocumentWorker } from './document-spawn';
+import { SerialQueue } from '../process/serial-queue';
+import type { SpawnDocumentWorker } from '../process/document-spawn';
 import { ExtractorMessage, type ExtractorRequest } from './extraction-protocol';
 import { DEFAULT_CAPS, type ExtractedUnit, type Extraction, type ExtractionCaps, type FileIdentity } from './types';
 

@@ -2,7 +2,7 @@
  * The prompts of the map-reduce summary and of questions about a document. Kept together so
  * their wording (and the references they ask for) stays consistent.
  */
-import type { SummaryStyle } from './document-store';
+import type { SummaryStyle } from '../store/document-store';
 
 export const SUMMARY_SYSTEM_PROMPT =
   'You summarise documents faithfully. Use only the text you are given; never add facts. Keep names, numbers and dates exact.';

@@ -8,9 +8,9 @@
  */
 import { BurrowError } from '../../shared/errors';
 import type { GenerateRequest, GenerateResult, MeasureRequest, MeasureResult } from '../engine/types';
-import type { ChunkRecord, DocumentRecord, DocumentStore, PartRecord, SummaryRecord } from './document-store';
+import type { ChunkRecord, DocumentRecord, DocumentStore, PartRecord, SummaryRecord } from '../store/document-store';
 import { mapPrompt, reducePrompt, SUMMARY_SYSTEM_PROMPT } from './prompts';
-import { referenceFor, referencesFor, referencesIn, type Reference } from './references';
+import { referenceFor, referencesFor, referencesIn, type Reference } from '../store/references';
 
 /** What the summary needs of the engine (EngineHost has it). */
 export interface SummaryEngine {

@@ -1,7 +1,7 @@
 /** Builds the contract's document shapes (DocumentInfo, DocumentSummary, coverage) from stored records. */
 import type { DocumentInfo, DocumentSummary, SummaryCoverage, SummaryPoint } from '../../shared/contract';
 import { grouped } from './extract/collector';
-import type { ChunkRecord, DocumentRecord, PartRecord, SummaryRecord, UnitRecord } from './document-store';
+import type { ChunkRecord, DocumentRecord, PartRecord, SummaryRecord, UnitRecord } from '../store/document-store';
 import { z } from 'zod';
 
 type ChunkPlace = Pick<ChunkRecord, 'seq' | 'pageStart' | 'pageEnd' | 'section'>;

@@ -3,7 +3,7 @@
  * this process runs with a capped heap, is killed by its supervisor when a file takes too
  * long, and only ever sends back plain text with locations.
  */
-import { connectToParent } from '../engine/parent-port';
+import { connectToParent } from '../process/parent-port';
 import { ExtractionError } from './extract/errors';
 import { extractDocument } from './extract/extract';
 import { ExtractorRequest, MAX_PIECE_MESSAGE_CHARS, type ExtractorMessage } from './extraction-protocol';

@@ -23,7 +23,7 @@ import {
   toFilePath,
   type BinaryTestRequest,
 } from './binary-test-protocol';
-import type { ParentPort } from './parent-port';
+import type { ParentPort } from '../process/parent-port';
 
 type Fork = typeof childProcess.fork;
 export type BinaryTestPort = Pick<ParentPort, 'send' | 'onMessage'>;

@@ -9,7 +9,7 @@ import { BurrowError } from '../../shared/errors';
 import { EngineConnection } from './engine-connection';
 import type { LogLevel } from './protocol';
 import { answerDefaults, loadTimeSettingsDiffer, mergeEngineSettings, splitEngineSettings } from './runtime-settings';
-import { SerialQueue } from './serial-queue';
+import { SerialQueue } from '../process/serial-queue';
 import type { EngineSettings, GenerateRequest, GenerateResult, MeasureRequest, MeasureResult, SpawnEngine, StatusListener } from './types';
 
 export interface EngineHostOptions {

@@ -16,7 +16,7 @@ import {
 } from 'node-llama-cpp';
 import type { GenerationStats, ModelInfo } from '../../shared/contract';
 import { BurrowError } from '../../shared/errors';
-import { checkModelFile } from './gguf-check';
+import { checkModelFile } from '../gguf/gguf-check';
 import { defaultMaxSessions, estimateMemory, hardwareReport } from './memory-estimate';
 import type { HardwareReport, MemoryEstimate } from '../../shared/contract';
 import type { LogLevel } from './protocol';

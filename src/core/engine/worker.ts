@@ -9,9 +9,9 @@ import { BurrowError, toErrorValue } from '../../shared/errors';
 import { isBinaryTestMessage } from './binary-test-protocol';
 import { installBinaryTestForkProxy } from './binary-test-proxy';
 import { LlamaEngine } from './llama-engine';
-import { connectToParent } from './parent-port';
+import { connectToParent } from '../process/parent-port';
 import { HostMessage, type LogLevel, type WorkerMessage } from './protocol';
-import { SerialQueue } from './serial-queue';
+import { SerialQueue } from '../process/serial-queue';
 
 const port = connectToParent();
 const post = (message: WorkerMessage): void => port.send(message);

@@ -9,10 +9,10 @@ import { dirname } from 'node:path';
 import { toHistory, type ChatService } from '../chat/chat-service';
 import type { EngineHost } from '../engine/engine-host';
 import { StateStore } from '../engine/state-store';
-import { stateDir } from '../paths';
-import type { EmitEvent } from '../events';
+import { stateDir } from '../store/paths';
+import type { EmitEvent } from '../events/event-hub';
 import type { Storage } from '../store/storage';
-import { SearchIndex } from './search';
+import { SearchIndex } from '../store/search';
 import { exportAll, exportConversation, parseImport } from './transfer';
 
 export type HistoryHandlerName =

@@ -10,7 +10,7 @@ import type { DownloadState, DownloadStatus } from '../../shared/contract';
 import type { EgressGate } from '../net/egress';
 import { hashPrefix, readMagic, type Sidecar } from './download-files';
 import { DownloadFailure, NOTHING_SAVED, percentOf, transferOnce, type TransferTarget } from './download-transfer';
-import { validateGguf } from './gguf-validator';
+import { validateGguf } from '../gguf/gguf-validator';
 
 export interface RetryPolicy {
   /** Failed attempts in a row before giving up (an attempt that moved ≥ 64 KiB resets the count). Default 6. */

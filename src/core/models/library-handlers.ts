@@ -12,7 +12,7 @@ import { BurrowError } from '../../shared/errors';
 import { MAX_IDLE_UNLOAD_MINUTES } from '../../shared/limits';
 import type { Handlers } from '../../shared/router';
 import type { EngineHost } from '../engine/engine-host';
-import type { EmitEvent, EventListener } from '../events';
+import type { EmitEvent, EventListener } from '../events/event-hub';
 import { conversationModelKey } from '../store/conversation-sql';
 import type { SettingsStore } from '../store/settings';
 import { IdleUnloader } from './idle-unload';

@@ -13,7 +13,7 @@ import { ModelOverrides, ModelSource, type CatalogEntry, type LibraryModel, type
 import { BurrowError } from '../../shared/errors';
 import type { EngineSettings } from '../engine/types';
 import type { SettingsStore } from '../store/settings';
-import { validateGguf, type GgufVerdict } from './gguf-validator';
+import { validateGguf, type GgufVerdict } from '../gguf/gguf-validator';
 import type { ModelAccess } from './model-access';
 
 const SOURCES_KEY = 'models.sources';

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import type { Handlers } from '../../shared/router';
 import type { CatalogEntry } from '../../shared/contract';
-import type { EmitEvent } from '../events';
+import type { EmitEvent } from '../events/event-hub';
 import { EgressGate } from '../net/egress';
 import type { SettingsStore } from '../store/settings';
 import { configuredMirror, mirrorHost } from './catalog';

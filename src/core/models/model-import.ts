@@ -12,7 +12,7 @@ import { link, mkdir, open, readdir, rename, rm, stat, statfs, unlink, type File
 import { join } from 'node:path';
 import { MAX_IMPORT_CHUNK_BYTES } from '../../shared/limits';
 import { BurrowError } from '../../shared/errors';
-import { validateGguf, type GgufVerdict } from './gguf-validator';
+import { validateGguf, type GgufVerdict } from '../gguf/gguf-validator';
 
 /** Hidden, so the library listing never shows a half-copied file. */
 export const IMPORT_DIR = '.import';

@@ -14,7 +14,7 @@ import { extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ClientMessage, MAX_WIRE_BYTES, type ServerMessage } from '../../shared/wire';
 import type { Router } from '../../shared/router';
-import type { EventListener } from '../../core/events';
+import type { EventListener } from '../../core/events/event-hub';
 import { createRateLimiter, type RateLimit } from './rate-limit';
 
 export interface WebHostOptions {

@@ -7,9 +7,9 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createAssistant } from '../../core/assistant';
-import { spawnNodeEngine } from '../../core/engine/node-spawn';
-import { resolveDataDir } from '../../core/paths';
-import { findProjectRoot } from '../../core/project-root';
+import { spawnNodeEngine } from '../../core/process/node-spawn';
+import { resolveDataDir } from '../../core/store/paths';
+import { findProjectRoot } from '../../core/process/project-root';
 import { BurrowError } from '../../shared/errors';
 import { startWebHost } from './server';
 

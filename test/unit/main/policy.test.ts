@@ -1,7 +1,7 @@
 import { join, normalize, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { findProjectRoot } from '../../../src/core/project-root';
+import { findProjectRoot } from '../../../src/core/process/project-root';
 import { dropDevRendererUrl, isOpenableExternalUrl, isOurPage, isTrustedSender, rendererUrl, resolveAppRequest, SECURE_WEB_PREFERENCES } from '../../../src/main/policy';
 import { isAllowedWindowRequest } from '../../../src/main/request-gate';
 import { quickRendererUrl } from '../../../src/main/quick-window';

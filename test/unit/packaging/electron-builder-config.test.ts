@@ -15,7 +15,7 @@ import { pathToFileURL } from 'node:url';
 import type { Configuration } from 'electron-builder';
 import { afterAll, describe, expect, it } from 'vitest';
 import { init as initModuleLexer, parse as parseModule } from 'es-module-lexer';
-import { findProjectRoot } from '../../../src/core/project-root';
+import { findProjectRoot } from '../../../src/core/process/project-root';
 
 const root = findProjectRoot();
 const require = createRequire(import.meta.url);

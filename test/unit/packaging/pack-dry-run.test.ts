@@ -14,7 +14,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findProjectRoot } from '../../../src/core/project-root';
+import { findProjectRoot } from '../../../src/core/process/project-root';
 
 const root = findProjectRoot();
 const require = createRequire(import.meta.url);

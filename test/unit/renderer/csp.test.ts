@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { findProjectRoot } from '../../../src/core/project-root';
+import { findProjectRoot } from '../../../src/core/process/project-root';
 import { browserHostCsp } from '../../../src/host/web/server';
 
 const root = findProjectRoot();

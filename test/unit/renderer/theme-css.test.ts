@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { findProjectRoot } from '../../../src/core/project-root';
+import { findProjectRoot } from '../../../src/core/process/project-root';
 
 const root = findProjectRoot();
 const read = (file: string): string => readFileSync(join(root, 'src', 'renderer', file), 'utf8');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SearchIndex } from '../../../src/core/history/search';
+import { SearchIndex } from '../../../src/core/store/search';
 import { ConversationStore } from '../../../src/core/store/conversations';
 import { closeDatabase, snapshotPath } from '../../../src/core/store/database';
 import { migrations } from '../../../src/core/store/migrations';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DocumentStore } from '../../../src/core/documents/document-store';
+import { DocumentStore } from '../../../src/core/store/document-store';
 import { ConversationStore } from '../../../src/core/store/conversations';
 import { migrations } from '../../../src/core/store/migrations';
 import { initial } from '../../../src/core/store/migrations/001-initial';

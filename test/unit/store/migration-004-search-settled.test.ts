@@ -4,7 +4,7 @@
  * migration). Real SQLite files, the real ConversationStore.
  */
 import { describe, expect, it } from 'vitest';
-import { SearchIndex } from '../../../src/core/history/search';
+import { SearchIndex } from '../../../src/core/store/search';
 import { ConversationStore } from '../../../src/core/store/conversations';
 import { migrations } from '../../../src/core/store/migrations';
 import { useTempDataDir } from './helpers';

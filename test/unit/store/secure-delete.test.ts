@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { SearchIndex } from '../../../src/core/history/search';
+import { SearchIndex } from '../../../src/core/store/search';
 import { ConversationStore } from '../../../src/core/store/conversations';
 import { useTempDataDir } from './helpers';
 

@@ -3,7 +3,7 @@ import { closeSync, copyFileSync, existsSync, openSync, readdirSync, statSync, t
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SearchIndex } from '../../../src/core/history/search';
+import { SearchIndex } from '../../../src/core/store/search';
 import { backupsDir, DAILY_BACKUPS_KEPT, dailyBackupName } from '../../../src/core/store/backups';
 import { ConversationStore } from '../../../src/core/store/conversations';
 import { closeDatabase, openDatabase, snapshotPath } from '../../../src/core/store/database';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { matchExpressionFor, parseSearchQuery } from '../../../src/core/history/search-query';
+import { matchExpressionFor, parseSearchQuery } from '../../../src/core/store/search-query';
 
 describe('parseSearchQuery', () => {
   it('splits words, keeps "quoted phrases" together, and marks the word being typed as a prefix', () => {

@@ -4,7 +4,7 @@
  * reads the header (magic, version, counts, tensor layout) without loading anything.
  */
 import { BurrowError } from '../../shared/errors';
-import { validateGguf, type GgufFacts } from '../models/gguf-validator';
+import { validateGguf, type GgufFacts } from './gguf-validator';
 
 export interface ModelFileFacts {
   sizeBytes: number;

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { RANK_LIMIT, SearchIndex } from '../../../src/core/history/search';
+import { RANK_LIMIT, SearchIndex } from '../../../src/core/store/search';
 import { ConversationStore } from '../../../src/core/store/conversations';
 import type { Database } from '../../../src/core/store/database';
 import { SearchResults, type SearchHit, type TextSegment } from '../../../src/shared/contract';
-import { useTempDataDir } from '../store/helpers';
+import { useTempDataDir } from './helpers';
 
 const temp = useTempDataDir();
 

@@ -1,6 +1,6 @@
 /**
  * Starts the extraction process as a plain Node child (CLI, browser host, tests), the way
- * engine/node-spawn.ts starts the engine: the built `out/main/document-worker.js` when there is
+ * process/node-spawn.ts starts the engine: the built `out/main/document-worker.js` when there is
  * one, else the TypeScript source through tsx. The Electron app passes a utilityProcess
  * spawner instead (with the same heap cap in its execArgv).
  */
@@ -9,9 +9,9 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { findProjectRoot } from '../project-root';
+import { findProjectRoot } from './project-root';
 import type { EngineChannel } from '../engine/types';
-import { WORKER_HEAP_MB } from './types';
+import { WORKER_HEAP_MB } from '../documents/types';
 
 /** Starts one extraction process; the supervisor (DocumentExtractor) calls it again after a kill. */
 export type SpawnDocumentWorker = () => EngineChannel;

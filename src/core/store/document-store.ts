@@ -6,8 +6,8 @@ import { randomUUID } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 import { z } from 'zod';
 import { BurrowError } from '../../shared/errors';
-import { writing } from '../store/storage-errors';
-import type { DocumentFormat, ExtractedUnit } from './types';
+import { writing } from './storage-errors';
+import type { DocumentFormat, ExtractedUnit } from '../documents/types';
 
 export type SummaryStyle = 'brief' | 'key-points' | 'outline';
 export type SummaryStatus = 'running' | 'interrupted' | 'cancelled' | 'done' | 'error';

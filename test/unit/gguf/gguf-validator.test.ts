@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readGgufFileInfo } from 'node-llama-cpp';
 import { afterAll, describe, expect, it } from 'vitest';
-import { validateGguf } from '../../../src/core/models/gguf-validator';
+import { validateGguf } from '../../../src/core/gguf/gguf-validator';
 import { GgufType, gguf, rawGguf, writeGgufFile } from '../../support/gguf-writer';
 import { tinyModelPath, tinyModelSpec, writeTinyModel } from '../../support/tiny-model';
 

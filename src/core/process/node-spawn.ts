@@ -8,9 +8,9 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { findProjectRoot } from '../project-root';
-import { ENGINE_EXEC_ARGV, engineProcessEnv } from './engine-env';
-import type { EngineChannel, SpawnEngine } from './types';
+import { findProjectRoot } from './project-root';
+import { ENGINE_EXEC_ARGV, engineProcessEnv } from '../engine/engine-env';
+import type { EngineChannel, SpawnEngine } from '../engine/types';
 
 export interface NodeEngineOptions {
   /** A built worker script to run with plain node. Default: `out/main/engine-worker.js` when it exists. */

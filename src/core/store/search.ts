@@ -13,7 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Database, Statement } from 'better-sqlite3';
 import type { MessageRole, SearchGroup, SearchHit, SearchOrder, SearchResults, TextSegment } from '../../shared/contract';
-import { referenceFor } from '../documents/references';
+import { referenceFor } from './references';
 import { matchExpressionFor } from './search-query';
 
 /** Above this many matching rows, newest-first instead of relevance. */

@@ -1,4 +1,4 @@
-import type { EventName, EventPayload } from '../shared/contract';
+import type { EventName, EventPayload } from '../../shared/contract';
 
 export type EmitEvent = <K extends EventName>(name: K, payload: EventPayload<K>) => void;
 export type EventListener = (name: EventName, payload: unknown) => void;
