@@ -10,7 +10,7 @@ import { isBinaryTestMessage } from './binary-test-protocol';
 import { installBinaryTestForkProxy } from './binary-test-proxy';
 import { LlamaEngine } from './llama-engine';
 import { connectToParent } from '../process/parent-port';
-import { HostMessage, type LogLevel, type WorkerMessage } from './protocol';
+import { cancelledBeforeStart, HostMessage, type LogLevel, type WorkerMessage } from './protocol';
 import { SerialQueue } from '../process/serial-queue';
 
 const port = connectToParent();
@@ -50,7 +50,7 @@ function handle(message: HostMessage): void {
           const { signal } = controller;
           if (signal.aborted) {
             // Cancelled while waiting its turn: answer without touching the model.
-            post({ type: 'done', id: message.id, text: '', reason: 'cancelled', stats: { evaluatedTokens: 0, generatedTokens: 0, durationMs: 0, truncatedMessages: 0 } });
+            post({ type: 'done', id: message.id, ...cancelledBeforeStart() });
             return;
           }
           const result = await engine.generate(message, signal, (text) => post({ type: 'text', id: message.id, text }));

@@ -12,6 +12,7 @@ import { BurrowError } from '../../shared/errors';
 import { MAX_IDLE_UNLOAD_MINUTES } from '../../shared/limits';
 import type { Handlers } from '../../shared/router';
 import type { EngineHost } from '../engine/engine-host';
+import { noModelError } from '../engine/no-model';
 import type { EmitEvent, EventListener } from '../events/event-hub';
 import { conversationModelKey } from '../store/conversation-sql';
 import type { SettingsStore } from '../store/settings';
@@ -154,7 +155,7 @@ export function createLibrary(options: LibraryOptions): Library {
     }
     if (loaded !== null) return;
     const fallback = access.defaultModel();
-    if (fallback === null) throw new BurrowError('no_model', 'No model is loaded. Open a .gguf model file to start chatting.');
+    if (fallback === null) throw noModelError();
     await load(access.authorize(fallback));
   }
 
