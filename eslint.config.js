@@ -6,9 +6,14 @@ import svelteConfig from './svelte.config.js';
 
 const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'child_process', 'net', 'http', 'https', 'crypto', 'url', 'worker_threads', 'stream', 'events', 'util'];
 const nodeOnlyPackages = ['better-sqlite3', 'node-llama-cpp', 'ws'];
-const restrict = (patterns, message) => ({
-  'no-restricted-imports': ['error', { patterns: [{ group: patterns, message }] }],
+const restrict = (patterns, message, ...more) => ({
+  'no-restricted-imports': ['error', { patterns: [{ group: patterns, message }, ...more] }],
 });
+/**
+ * A relative import that climbs (../, however many) into one of these top-level folders of src.
+ * No folder inside src/core or src/shared has one of these names, so their own folders never match.
+ */
+const climbsInto = (folders, message) => ({ regex: `^(\\.\\./)+(${folders.join('|')})(/|$)`, message });
 
 export default ts.config(
   { ignores: ['scratch/', 'out/', 'dist/', 'node_modules/', 'test-results/', 'playwright-report/', '.native/', 'bench/results.json'] },
@@ -37,15 +42,28 @@ export default ts.config(
   // Boundaries between layers (ARCHITECTURE.md): where code may run is visible and enforced.
   {
     files: ['src/shared/**'],
-    rules: restrict([...nodeBuiltins, ...nodeOnlyPackages, 'electron', 'svelte', 'svelte/*'], 'src/shared is pure TypeScript: no Node, Electron or DOM modules.'),
+    rules: restrict(
+      [...nodeBuiltins, ...nodeOnlyPackages, 'electron', 'svelte', 'svelte/*'],
+      'src/shared is pure TypeScript: no Node, Electron or DOM modules.',
+      { regex: '^(?!\\.|zod(/|$))', message: 'src/shared imports nothing but zod and other shared files.' },
+      climbsInto(['core', 'main', 'host', 'cli', 'renderer', 'preload'], 'src/shared imports nothing but zod and other shared files: every layer depends on it, so it depends on none.'),
+    ),
   },
   {
     files: ['src/shared/**'],
     languageOptions: { globals: {} },
   },
   {
-    files: ['src/core/**', 'src/cli/**', 'src/host/**'],
+    files: ['src/cli/**', 'src/host/**'],
     rules: restrict(['electron', 'electron/*'], 'This code runs in plain Node: never import electron here (put Electron glue in src/main).'),
+  },
+  {
+    files: ['src/core/**'],
+    rules: restrict(
+      ['electron', 'electron/*'],
+      'This code runs in plain Node: never import electron here (put Electron glue in src/main).',
+      climbsInto(['main', 'host', 'cli', 'renderer', 'preload'], 'The core is imported by its faces (main, host, cli) and never imports them or the renderer: pass what it needs in.'),
+    ),
   },
   {
     files: ['src/renderer/**'],

@@ -16,7 +16,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SearchIndex } from '../src/core/store/search';
-import { Backups, VACUUM_BACKUP_MAX_BYTES, vacuumInto } from '../src/core/store/backups';
+import { Backups, VACUUM_BACKUP_MAX_BYTES } from '../src/core/store/backups';
+import { snapshotInto } from '../src/core/store/snapshot';
 import { ConversationStore } from '../src/core/store/conversations';
 import { closeDatabase, databasePath, openDatabase } from '../src/core/store/database';
 import { Storage } from '../src/core/store/storage';
@@ -134,7 +135,7 @@ console.log(`all queries: p50 ${percentile(all, 50).toFixed(2)} ms, p95 ${percen
 
 const backups = new Backups(dataDir);
 const started = performance.now();
-const vacuumed = time(() => vacuumInto(storage.db, join(dataDir, 'vacuum-into.sqlite')));
+const vacuumed = time(() => snapshotInto(storage.db, join(dataDir, 'vacuum-into.sqlite')));
 console.log(`\nVACUUM INTO copy: ${vacuumed.ms.toFixed(0)} ms (blocks the process)`);
 await backups.makeDaily(storage.db);
 console.log(`daily backup as made (VACUUM INTO up to ${VACUUM_BACKUP_MAX_BYTES / 1024 / 1024} MB, online backup above): ${(performance.now() - started - vacuumed.ms).toFixed(0)} ms`);

@@ -9,7 +9,8 @@
 import { chromium } from '@playwright/test';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
-import type { EngineChannel, SpawnEngine } from '../../src/core/engine/types';
+import type { SpawnEngine } from '../../src/core/engine/types';
+import type { ProcessChannel } from '../../src/core/process/channel';
 import type { HostMessage, WorkerMessage } from '../../src/core/engine/protocol';
 import { findProjectRoot } from '../../src/core/process/project-root';
 import { startWebHost } from '../../src/host/web/server';
@@ -32,7 +33,7 @@ function syntheticEngine(tokensPerSecond: number, tokens: number): SpawnEngine {
     let model: Extract<WorkerMessage, { type: 'loaded' }>['model'] | null = null;
     const cancelled = new Set<number>();
     const words = benchWords(200);
-    const channel: EngineChannel = {
+    const channel: ProcessChannel = {
       pid: process.pid,
       send(raw) {
         const message = raw as HostMessage;

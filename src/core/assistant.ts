@@ -28,7 +28,7 @@ import { modelsHandlers } from './handlers/models';
 import { searchHandlers } from './handlers/search';
 import { settingsHandlers } from './handlers/settings';
 import { SearchIndex } from './store/search';
-import type { SpawnDocumentWorker } from './process/document-spawn';
+import type { SpawnDocumentWorker } from './documents/types';
 import type { ExtractionCaps } from './documents/types';
 import type { ConversationStore } from './store/conversations';
 import { Storage } from './store/storage';
@@ -162,7 +162,7 @@ function createServices(host: AssistantHost): Services {
     hasModel: () => engine.status().model !== null || models.defaultModel() !== null,
     ensureModel: (conversationId) => library.ensureModelFor(conversationId),
   });
-  const search = storage.use(new SearchIndex(storage.db));
+  const search = new SearchIndex(storage.handle);
   return { storage, models, hub, engine, library, downloads, documents, chat, search };
 }
 

@@ -17,7 +17,7 @@ import {
   pickBinaryTestEnv,
   type BinaryTestEvent,
 } from '../core/engine/binary-test-protocol';
-import type { EngineChannel } from '../core/engine/types';
+import type { ProcessChannel } from '../core/process/channel';
 
 export interface TestProcessEvents {
   /** The process started (Electron's 'spawn'). */
@@ -162,7 +162,7 @@ export function createBinaryTestRelay(options: BinaryTestRelayOptions): BinaryTe
  * kept from its listeners, so EngineHost sees only engine messages. The relay's processes
  * are killed when the engine exits.
  */
-export function withBinaryTestRelay(channel: EngineChannel, fork: ForkTestProcess): EngineChannel {
+export function withBinaryTestRelay(channel: ProcessChannel, fork: ForkTestProcess): ProcessChannel {
   const relay = createBinaryTestRelay({ fork, send: (event) => channel.send(event) });
   channel.onMessage((message) => relay.handle(message));
   channel.onExit(() => relay.dispose());

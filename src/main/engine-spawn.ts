@@ -1,7 +1,8 @@
 import { utilityProcess } from 'electron';
-import { ENGINE_EXEC_ARGV, engineProcessEnv } from '../core/engine/engine-env';
-import type { EngineChannel, SpawnEngine } from '../core/engine/types';
+import type { SpawnEngine } from '../core/engine/types';
+import { ENGINE_EXEC_ARGV, engineProcessEnv } from '../core/process/process-env';
 import { withBinaryTestRelay, type ForkTestProcess } from './binary-test-relay';
+import { spawnUtility } from './utility-process';
 
 /**
  * node-llama-cpp's binary test, started for the engine (binary-test-relay.ts): the engine
@@ -17,20 +18,12 @@ const forkBinaryTest: ForkTestProcess = (modulePath, env, events) => {
 
 /** The engine in an Electron utilityProcess: a crash there is not a crash of the app. */
 export function spawnUtilityEngine(entry: string): SpawnEngine {
-  return (): EngineChannel => {
-    const child = utilityProcess.fork(entry, [], { serviceName: 'Burrow engine', stdio: 'inherit', env: engineProcessEnv(), execArgv: [...ENGINE_EXEC_ARGV] });
-    const channel: EngineChannel = {
-      get pid() {
-        return child.pid;
-      },
-      send: (message) => child.postMessage(message),
-      onMessage: (listener) => child.on('message', listener),
-      onExit: (listener) => child.once('exit', (code) => listener({ code, signal: null })),
-      kill: () => {
-        child.kill();
-      },
-    };
-    // The binary test's messages share the engine's port: answered by main, never seen by EngineHost.
-    return withBinaryTestRelay(channel, forkBinaryTest);
-  };
+  const spawn = spawnUtility((modulePath, args, options) => utilityProcess.fork(modulePath, args, options), entry, {
+    serviceName: 'Burrow engine',
+    stdio: 'inherit',
+    env: engineProcessEnv(),
+    execArgv: [...ENGINE_EXEC_ARGV],
+  });
+  // The binary test's messages share the engine's port: answered by main, never seen by EngineHost.
+  return () => withBinaryTestRelay(spawn(), forkBinaryTest);
 }

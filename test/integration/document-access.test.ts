@@ -10,7 +10,7 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAssistant, type Assistant } from '../../src/core/assistant';
-import { spawnNodeDocumentWorker } from '../../src/core/process/document-spawn';
+import { spawnNodeDocumentWorker } from '../../src/core/process/node-spawn';
 import { spawnNodeEngine } from '../../src/core/process/node-spawn';
 import { tinyModelPath } from '../support/tiny-model';
 

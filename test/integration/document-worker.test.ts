@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EngineChannel } from '../../src/core/engine/types';
-import { spawnNodeDocumentWorker } from '../../src/core/process/document-spawn';
+import type { ProcessChannel } from '../../src/core/process/channel';
+import { spawnNodeDocumentWorker } from '../../src/core/process/node-spawn';
 import { DocumentExtractor } from '../../src/core/documents/extractor';
 import { NOT_DOCX, PASSWORD_PDF } from '../../src/core/documents/extract/errors';
 import { ZIP_BOMB } from '../../src/core/documents/extract/zip';
@@ -203,7 +203,7 @@ describe('the extraction supervisor', () => {
     const spawned: Array<{ killed: boolean }> = [];
     const real = spawnNodeDocumentWorker({ fromSource: true });
     let hang = true;
-    const spawn = (): EngineChannel => {
+    const spawn = (): ProcessChannel => {
       if (!hang) return real();
       // A process that starts but never answers (a file that makes the parser spin).
       const record = { killed: false };

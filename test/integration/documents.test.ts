@@ -11,7 +11,7 @@ import type { EventName, EventPayload, ProcedureInput, ProcedureName, ProcedureO
 import { createAssistant, type Assistant, type AssistantHost } from '../../src/core/assistant';
 import { spawnNodeEngine } from '../../src/core/process/node-spawn';
 import type { GenerateRequest, GenerateResult } from '../../src/core/engine/types';
-import { spawnNodeDocumentWorker } from '../../src/core/process/document-spawn';
+import { spawnNodeDocumentWorker } from '../../src/core/process/node-spawn';
 import { FIT_MARGIN } from '../../src/core/documents/summarizer';
 import { docx, pdf, sentences } from '../support/sample-documents';
 import { tinyModelPath } from '../support/tiny-model';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import type { DocumentInfo, EventPayload } from '../../src/shared/contract';
 import { createAssistant, type Assistant, type AssistantHost } from '../../src/core/assistant';
-import { spawnNodeDocumentWorker } from '../../src/core/process/document-spawn';
+import { spawnNodeDocumentWorker } from '../../src/core/process/node-spawn';
 import { spawnNodeEngine } from '../../src/core/process/node-spawn';
 import { pdf, sentences } from '../support/sample-documents';
 import { tinyModelPath } from '../support/tiny-model';

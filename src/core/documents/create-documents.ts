@@ -8,11 +8,11 @@ import type { ConversationStore } from '../store/conversations';
 import type { Storage } from '../store/storage';
 import { DocumentAccess } from './document-access';
 import { DocumentService, type DocumentEngine } from './document-service';
-import { spawnNodeDocumentWorker, type SpawnDocumentWorker } from '../process/document-spawn';
+import { spawnNodeDocumentWorker } from '../process/node-spawn';
 import { DocumentStore } from '../store/document-store';
 import { DocumentUploads } from './document-uploads';
 import { DocumentExtractor } from './extractor';
-import type { ExtractionCaps } from './types';
+import type { ExtractionCaps, SpawnDocumentWorker } from './types';
 
 export interface DocumentsOptions {
   dataDir: string;
@@ -37,7 +37,7 @@ export interface Documents {
 }
 
 export function createDocuments(options: DocumentsOptions): Documents {
-  const store = options.storage.use(new DocumentStore(options.storage.db));
+  const store = new DocumentStore(options.storage.handle);
   const extractor = new DocumentExtractor({ spawn: options.spawnWorker ?? spawnNodeDocumentWorker(), ...(options.caps ? { caps: options.caps } : {}) });
   const access = new DocumentAccess();
   const uploads = new DocumentUploads(join(options.dataDir, 'uploads'), extractor.caps);

@@ -5,11 +5,10 @@
  * hang — the caller gets a plain-language error and the core carries on.
  */
 import { BurrowError } from '../../shared/errors';
-import type { EngineChannel } from '../engine/types';
 import { SerialQueue } from '../process/serial-queue';
-import type { SpawnDocumentWorker } from '../process/document-spawn';
+import type { ProcessChannel } from '../process/channel';
 import { ExtractorMessage, type ExtractorRequest } from './extraction-protocol';
-import { DEFAULT_CAPS, type ExtractedUnit, type Extraction, type ExtractionCaps, type FileIdentity } from './types';
+import { DEFAULT_CAPS, type ExtractedUnit, type SpawnDocumentWorker, type Extraction, type ExtractionCaps, type FileIdentity } from './types';
 
 export interface ExtractorOptions {
   spawn: SpawnDocumentWorker;
@@ -26,7 +25,7 @@ export interface ExtractJob {
 }
 
 interface Running {
-  channel: EngineChannel;
+  channel: ProcessChannel;
   started: Promise<void>;
   exited: Promise<{ code: number | null; signal: string | null }>;
   listeners: Set<(message: ExtractorMessage) => void>;
@@ -143,7 +142,7 @@ export class DocumentExtractor {
       await this.#running.started;
       return this.#running;
     }
-    let channel: EngineChannel;
+    let channel: ProcessChannel;
     try {
       channel = this.#spawn();
     } catch (error) {

@@ -2,23 +2,16 @@
  * What the extraction process hands back, and the caps it works under. Shared by the worker
  * (which produces it) and the core (which parses it from `unknown` with extraction-protocol.ts).
  */
+import type { DocumentFormat } from '../../shared/contract';
+import type { SpawnProcess } from '../process/channel';
+import type { ExtractedUnit } from '../store/document-store';
 
-export type DocumentFormat = 'pdf' | 'docx' | 'epub' | 'html' | 'markdown' | 'text';
+// The store keeps units as the extraction process hands them over; the format is the contract's.
+export type { DocumentFormat } from '../../shared/contract';
+export type { ExtractedUnit } from '../store/document-store';
 
-/**
- * One stretch of the document with one location: a PDF page, or a section (DOCX/HTML/Markdown
- * heading, EPUB chapter). `breaks` are the offsets in `text` where a sentence ends (the last one
- * is `text.length`), so chunking never has to split a sentence, and can do so in the core
- * without re-reading megabytes of text on its event loop.
- */
-export interface ExtractedUnit {
-  /** 1-based page number (PDF), else null. */
-  page: number | null;
-  /** The heading or chapter title this text sits under, else null. */
-  section: string | null;
-  text: string;
-  breaks: number[];
-}
+/** Starts one extraction process; the supervisor (DocumentExtractor) calls it again after a kill. */
+export type SpawnDocumentWorker = SpawnProcess;
 
 export interface Extraction {
   format: DocumentFormat;
@@ -61,9 +54,6 @@ export const DEFAULT_CAPS: ExtractionCaps = {
   maxZipRatio: 100,
   ratioCheckAboveBytes: 2 * 1024 * 1024,
 };
-
-/** V8 heap limit of the extraction process, in MB (its whole resident size stays under ~600 MB). */
-export const WORKER_HEAP_MB = 384;
 
 /** Identity of the file the core checked, so the worker can refuse a file swapped in since. */
 export interface FileIdentity {

@@ -5,9 +5,10 @@
  */
 import type { ModelInfo } from '../../shared/contract';
 import type { HardwareReport, MemoryEstimate } from '../../shared/contract';
-import { BurrowError, errorCodes, type ErrorCode } from '../../shared/errors';
+import { assertNever, BurrowError, errorCodes, type ErrorCode } from '../../shared/errors';
 import { WorkerMessage, type HostMessage, type LogLevel } from './protocol';
-import type { EngineChannel, EngineSettings, GenerateResult, MeasureRequest, MeasureResult, Turn } from './types';
+import type { ProcessChannel } from '../process/channel';
+import type { EngineSettings, GenerateResult, MeasureRequest, MeasureResult, Turn } from './types';
 
 export interface ExitInfo {
   code: number | null;
@@ -34,7 +35,7 @@ const DISPOSE_GRACE_MS = 3000;
 export class EngineConnection {
   readonly exited: Promise<ExitInfo>;
   readonly started: Promise<void>;
-  #channel: EngineChannel;
+  #channel: ProcessChannel;
   #hooks: ConnectionHooks;
   #pending = new Map<number, Pending>();
   #nextId = 1;
@@ -42,7 +43,7 @@ export class EngineConnection {
   #alive = true;
   #closing = false;
 
-  constructor(channel: EngineChannel, hooks: ConnectionHooks) {
+  constructor(channel: ProcessChannel, hooks: ConnectionHooks) {
     this.#channel = channel;
     this.#hooks = hooks;
     let markStarted!: () => void;
@@ -243,6 +244,8 @@ export class EngineConnection {
         this.#pending.delete(id);
         pending.resolve();
         return;
+      default:
+        assertNever(message, 'message from the engine');
     }
   }
 }

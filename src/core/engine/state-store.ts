@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, closeSync, createReadStream, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LlamaContextSequence } from 'node-llama-cpp';
-import { fsyncDirectory, fsyncFile } from '../store/backups';
+import { fsyncDirectory, fsyncFile } from '../store/snapshot';
 
 export const STATE_FORMAT_VERSION = 1;
 /** Default disk budget for saved states. */

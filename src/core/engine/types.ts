@@ -5,19 +5,11 @@
  */
 import type { z } from 'zod';
 import type { EngineStatus } from '../../shared/contract';
+import type { SpawnProcess } from '../process/channel';
 import type { ChatTurnSchema, EngineSettingsSchema, GenerateOptionsSchema, TurnResultSchema, TurnSchema } from './protocol';
 
-/** A message between the host and the engine process. Parsed with zod on both sides (see protocol.ts). */
-export interface EngineChannel {
-  readonly pid: number | undefined;
-  send(message: unknown): void;
-  onMessage(listener: (message: unknown) => void): void;
-  /** Called once when the process is gone, however it went. */
-  onExit(listener: (info: { code: number | null; signal: string | null }) => void): void;
-  kill(): void;
-}
-
-export type SpawnEngine = () => EngineChannel;
+/** Starts one engine process; EngineHost calls it again after a crash. */
+export type SpawnEngine = SpawnProcess;
 
 /** Settings and turns are typed by their schemas in protocol.ts, which both processes parse with. */
 export type EngineSettings = z.infer<typeof EngineSettingsSchema>;

@@ -5,7 +5,7 @@
  * bad model or a bug costs one request, not the engine. Only a native crash kills it, and
  * EngineHost restarts it.
  */
-import { BurrowError, toErrorValue } from '../../shared/errors';
+import { assertNever, BurrowError, toErrorValue } from '../../shared/errors';
 import { isBinaryTestMessage } from './binary-test-protocol';
 import { installBinaryTestForkProxy } from './binary-test-proxy';
 import { LlamaEngine } from './llama-engine';
@@ -129,6 +129,8 @@ function handle(message: HostMessage): void {
     case 'dispose':
       void shutDown(message.id);
       return;
+    default:
+      assertNever(message, 'message from the host');
   }
 }
 

@@ -3,6 +3,7 @@ import type { Database } from 'better-sqlite3';
 import type { ConversationSettings, MessageRole, MessageStatus } from '../../shared/contract';
 import { BurrowError } from '../../shared/errors';
 import { writing } from './storage-errors';
+import { SqlStore, type DatabaseHandle } from './handle';
 
 /** A message as exports carry it and imports deliver it; `key` is its id inside the file. */
 export interface MessageRecord {
@@ -74,23 +75,14 @@ function prepare(db: Database) {
 }
 
 /** Reads whole conversation trees for export and writes imported ones, each import in one transaction. */
-export class ArchiveStore {
-  #db: Database;
-  #sql: ReturnType<typeof prepare>;
-
-  constructor(db: Database) {
-    this.#db = db;
-    this.#sql = prepare(db);
-  }
-
-  attach(db: Database): void {
-    this.#db = db;
-    this.#sql = prepare(db);
+export class ArchiveStore extends SqlStore<ReturnType<typeof prepare>> {
+  constructor(db: Database | DatabaseHandle) {
+    super(db, prepare);
   }
 
   read(conversationId: string): ConversationRecord {
-    return this.#db.transaction(() => {
-      const row = this.#sql.conversation.get(conversationId);
+    return this.db.transaction(() => {
+      const row = this.sql.conversation.get(conversationId);
       if (row === undefined) throw new BurrowError('not_found', 'This conversation no longer exists.');
       return this.#record(row);
     })();
@@ -98,7 +90,7 @@ export class ArchiveStore {
 
   /** Every conversation, oldest first, read in one transaction so the archive is one consistent moment. */
   readAll(): ConversationRecord[] {
-    return this.#db.transaction(() => this.#sql.conversations.all().map((row) => this.#record(row)))();
+    return this.db.transaction(() => this.sql.conversations.all().map((row) => this.#record(row)))();
   }
 
   /**
@@ -107,12 +99,12 @@ export class ArchiveStore {
    */
   insertAll(records: readonly ConversationRecord[]): { conversationIds: string[]; messages: number } {
     return writing('import these conversations', () =>
-      this.#db.transaction(() => {
+      this.db.transaction(() => {
         const conversationIds: string[] = [];
         let messages = 0;
         for (const record of records) {
           const id = randomUUID();
-          this.#sql.insertConversation.run({
+          this.sql.insertConversation.run({
             id,
             title: record.title,
             createdAt: record.createdAt,
@@ -127,12 +119,12 @@ export class ArchiveStore {
             const parentId = message.parentKey === null ? null : ids.get(message.parentKey);
             if (parentId === undefined) throw invalid(`a message in "${record.title}" answers one that is not before it`);
             const messageId = randomUUID();
-            this.#sql.insertMessage.run({ id: messageId, conversationId: id, parentId, seq: index + 1, role: message.role, content: message.content, status: message.status, error: message.error, createdAt: message.createdAt });
+            this.sql.insertMessage.run({ id: messageId, conversationId: id, parentId, seq: index + 1, role: message.role, content: message.content, status: message.status, error: message.error, createdAt: message.createdAt });
             ids.set(message.key, messageId);
             newest = messageId;
           });
           const leaf = record.activeLeafKey === null ? newest : (ids.get(record.activeLeafKey) ?? newest);
-          this.#sql.setActiveLeaf.run(leaf, id);
+          this.sql.setActiveLeaf.run(leaf, id);
           conversationIds.push(id);
           messages += record.messages.length;
         }
@@ -142,7 +134,7 @@ export class ArchiveStore {
   }
 
   #record(row: ConversationRow): ConversationRecord {
-    const messages = this.#sql.messages.all(row.id).map(
+    const messages = this.sql.messages.all(row.id).map(
       (message): MessageRecord => ({
         key: message.id,
         parentKey: message.parent_id,

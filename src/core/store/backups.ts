@@ -5,12 +5,13 @@
  * (`burrow.sqlite.before-restore-<time>`). Every copy is written under a temporary name and
  * renamed, so a crash never leaves half a copy under a real name.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
-import { makePrivateDir, makePrivateFile } from './private-files';
-import { basename, dirname, join } from 'node:path';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { makePrivateDir } from './private-files';
+import { basename, join } from 'node:path';
 import type { BackupInfo, BackupKind } from '../../shared/contract';
 import { BurrowError } from '../../shared/errors';
 import type { Database } from './database';
+import { backupInto, snapshotInto } from './snapshot';
 
 export const DAILY_BACKUPS_KEPT = 7;
 export const BACKUPS_DIR_NAME = 'backups';
@@ -88,8 +89,12 @@ export class Backups {
     const target = join(dir, name);
     if (existsSync(target)) return null;
     makePrivateDir(dir);
-    if (sizeOf(db.name) <= this.#vacuumMaxBytes) vacuumInto(db, target);
-    else await onlineBackup(db, target);
+    try {
+      if (sizeOf(db.name) <= this.#vacuumMaxBytes) snapshotInto(db, target);
+      else await backupInto(db, target);
+    } catch (error) {
+      throw new BurrowError('storage_error', `Burrow could not write the backup ${basename(target)}: ${messageOf(error)}`, { cause: error });
+    }
     this.#prune();
     return name;
   }
@@ -106,65 +111,11 @@ export class Backups {
   }
 }
 
-/** A consistent, compacted copy of the open database at `target`, fsynced, under a temporary name until complete. */
-export function vacuumInto(db: Database, target: string): void {
-  const partial = `${target}.partial`;
-  try {
-    rmSync(partial, { force: true });
-    db.prepare('VACUUM INTO ?').run(partial);
-    makePrivateFile(partial);
-    fsyncFile(partial);
-    renameSync(partial, target);
-    fsyncDirectory(dirname(target));
-  } catch (error) {
-    rmSync(partial, { force: true });
-    throw new BurrowError('storage_error', `Burrow could not write the backup ${basename(target)}: ${messageOf(error)}`, { cause: error });
-  }
-}
-
-/** The same through SQLite's backup API, yielding to other work between steps. */
-async function onlineBackup(db: Database, target: string): Promise<void> {
-  const partial = `${target}.partial`;
-  try {
-    rmSync(partial, { force: true });
-    await db.backup(partial);
-    makePrivateFile(partial);
-    fsyncFile(partial);
-    renameSync(partial, target);
-    fsyncDirectory(dirname(target));
-  } catch (error) {
-    rmSync(partial, { force: true });
-    throw new BurrowError('storage_error', `Burrow could not write the backup ${basename(target)}: ${messageOf(error)}`, { cause: error });
-  }
-}
-
 function sizeOf(path: string): number {
   try {
     return statSync(path).size;
   } catch {
     return 0;
-  }
-}
-
-export function fsyncFile(path: string): void {
-  const fd = openSync(path, 'r+');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-export function fsyncDirectory(path: string): void {
-  try {
-    const fd = openSync(path, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // Windows cannot open a directory for fsync; NTFS journals the rename itself.
   }
 }
 

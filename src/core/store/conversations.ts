@@ -4,6 +4,7 @@ import type { Conversation, ConversationSettings, ConversationView, Message, Mes
 import { BurrowError } from '../../shared/errors';
 import { conversationModelKey, MAX_DEPTH, prepareConversationSql, type ConversationRow, type MessageRow } from './conversation-sql';
 import { writing } from './storage-errors';
+import { SqlStore, type DatabaseHandle } from './handle';
 
 export const DEFAULT_CONVERSATION_TITLE = 'New chat';
 
@@ -48,46 +49,37 @@ const messageGone = (): BurrowError => new BurrowError('not_found', 'This messag
  * a tree of messages (edits and regenerations add siblings); the branch on screen ends at the
  * conversation's active leaf.
  */
-export class ConversationStore {
-  #db: Database;
-  #sql: ReturnType<typeof prepareConversationSql>;
+export class ConversationStore extends SqlStore<ReturnType<typeof prepareConversationSql>> {
   readonly #clock: () => number;
   #lastTime = 0;
 
-  constructor(db: Database, options: ConversationStoreOptions = {}) {
-    this.#db = db;
-    this.#sql = prepareConversationSql(db);
+  constructor(db: Database | DatabaseHandle, options: ConversationStoreOptions = {}) {
+    super(db, prepareConversationSql);
     this.#clock = options.now ?? Date.now;
-  }
-
-  /** Switches to another handle of the same schema (after a restore). */
-  attach(db: Database): void {
-    this.#db = db;
-    this.#sql = prepareConversationSql(db);
   }
 
   /** Pinned first, then most recently active first. */
   list(): Conversation[] {
-    return this.#sql.list.all().map(toConversation);
+    return this.sql.list.all().map(toConversation);
   }
 
   create(title: string = DEFAULT_CONVERSATION_TITLE): Conversation {
     const id = randomUUID();
     const now = this.#now();
-    writing('create the conversation', () => this.#sql.insertConversation.run(id, title, now, now));
+    writing('create the conversation', () => this.sql.insertConversation.run(id, title, now, now));
     return { id, title, createdAt: now, updatedAt: now, messageCount: 0, pinned: false };
   }
 
   /** The conversation, the branch on screen (root first, each message with its alternatives) and its settings. */
   get(id: string): ConversationView {
     // One read transaction, so the parts cannot disagree with a concurrent writer.
-    return this.#db.transaction(() => {
-      const row = this.#sql.getConversation.get(id);
+    return this.db.transaction(() => {
+      const row = this.sql.getConversation.get(id);
       if (row === undefined) throw conversationGone();
       const leaf = this.#activeLeaf(row);
-      const path = leaf === null ? [] : this.#sql.path.all({ leaf, maxDepth: MAX_DEPTH });
+      const path = leaf === null ? [] : this.sql.path.all({ leaf, maxDepth: MAX_DEPTH });
       const children = new Map<string | null, string[]>();
-      for (const node of this.#sql.tree.iterate(id)) {
+      for (const node of this.sql.tree.iterate(id)) {
         const list = children.get(node.parent_id);
         if (list === undefined) children.set(node.parent_id, [node.id]);
         else list.push(node.id);
@@ -102,11 +94,11 @@ export class ConversationStore {
 
   /** Renaming is housekeeping, not activity, so the conversation keeps its place in the list. */
   rename(id: string, title: string): Conversation {
-    return this.#updateConversation(id, 'rename the conversation', () => this.#sql.rename.run(title, id).changes);
+    return this.#updateConversation(id, 'rename the conversation', () => this.sql.rename.run(title, id).changes);
   }
 
   setPinned(id: string, pinned: boolean): Conversation {
-    return this.#updateConversation(id, 'pin the conversation', () => this.#sql.setPinned.run(pinned ? 1 : 0, id).changes);
+    return this.#updateConversation(id, 'pin the conversation', () => this.sql.setPinned.run(pinned ? 1 : 0, id).changes);
   }
 
   /**
@@ -115,17 +107,17 @@ export class ConversationStore {
    */
   delete(id: string): void {
     writing('delete the conversation', () =>
-      this.#db.transaction(() => {
-        this.#sql.deleteMessages.run(id);
-        if (this.#sql.deleteConversation.run(id).changes === 0) throw conversationGone();
-        this.#sql.deleteSetting.run(conversationModelKey(id));
+      this.db.transaction(() => {
+        this.sql.deleteMessages.run(id);
+        if (this.sql.deleteConversation.run(id).changes === 0) throw conversationGone();
+        this.sql.deleteSetting.run(conversationModelKey(id));
       })(),
     );
   }
 
   addMessage(message: NewMessage): Message {
     return writing('save this message', () =>
-      this.#db.transaction(() => {
+      this.db.transaction(() => {
         const row = this.#insert(message, this.#now());
         return toMessage(row, this.#siblingIds(row));
       })(),
@@ -138,7 +130,7 @@ export class ConversationStore {
    */
   addExchange(input: { conversationId: string; parentId?: string | null; text: string }): { userMessage: Message; assistantMessage: Message } {
     return writing('save this message', () =>
-      this.#db.transaction(() => {
+      this.db.transaction(() => {
         const now = this.#now();
         const user = this.#insert({ conversationId: input.conversationId, parentId: input.parentId, role: 'user', content: input.text, status: 'complete' }, now);
         const assistant = this.#insert({ conversationId: input.conversationId, parentId: user.id, role: 'assistant', content: '', status: 'streaming' }, now);
@@ -149,7 +141,7 @@ export class ConversationStore {
 
   updateMessage(id: string, patch: MessagePatch): void {
     const result = writing('save this message', () =>
-      this.#sql.updateMessage.run({
+      this.sql.updateMessage.run({
         id,
         content: patch.content ?? null,
         status: patch.status ?? null,
@@ -161,7 +153,7 @@ export class ConversationStore {
   }
 
   getMessage(id: string): Message {
-    const row = this.#sql.getMessage.get(id);
+    const row = this.sql.getMessage.get(id);
     if (row === undefined) throw messageGone();
     return toMessage(row, this.#siblingIds(row));
   }
@@ -169,12 +161,12 @@ export class ConversationStore {
   /** The turns from the first message down to `messageId` (included); `null` gives none. */
   historyTo(messageId: string | null): HistoryTurn[] {
     if (messageId === null) return [];
-    return this.#sql.path.all({ leaf: messageId, maxDepth: MAX_DEPTH }).map((row) => ({ role: row.role, content: row.content }));
+    return this.sql.path.all({ leaf: messageId, maxDepth: MAX_DEPTH }).map((row) => ({ role: row.role, content: row.content }));
   }
 
   /** The end of the branch on screen, or null for an empty conversation. */
   activeLeafId(conversationId: string): string | null {
-    const row = this.#sql.getConversation.get(conversationId);
+    const row = this.sql.getConversation.get(conversationId);
     if (row === undefined) throw conversationGone();
     return this.#activeLeaf(row);
   }
@@ -182,11 +174,11 @@ export class ConversationStore {
   /** Shows the branch through `messageId`, down to its newest message. */
   switchBranch(messageId: string): ConversationView {
     const conversationId = writing('switch to that version', () =>
-      this.#db.transaction(() => {
-        const message = this.#sql.getMessage.get(messageId);
+      this.db.transaction(() => {
+        const message = this.sql.getMessage.get(messageId);
         if (message === undefined) throw messageGone();
-        const leaf = this.#sql.newestLeafUnder.get({ id: messageId, maxDepth: MAX_DEPTH }) ?? messageId;
-        this.#sql.setActiveLeaf.run(leaf, message.conversation_id);
+        const leaf = this.sql.newestLeafUnder.get({ id: messageId, maxDepth: MAX_DEPTH }) ?? messageId;
+        this.sql.setActiveLeaf.run(leaf, message.conversation_id);
         return message.conversation_id;
       })(),
     );
@@ -194,18 +186,18 @@ export class ConversationStore {
   }
 
   settings(id: string): ConversationSettings {
-    const row = this.#sql.getConversation.get(id);
+    const row = this.sql.getConversation.get(id);
     if (row === undefined) throw conversationGone();
     return toSettings(row);
   }
 
   setSettings(id: string, patch: ConversationSettingsPatch): ConversationSettings {
     return writing('save these settings', () =>
-      this.#db.transaction(() => {
-        const row = this.#sql.getConversation.get(id);
+      this.db.transaction(() => {
+        const row = this.sql.getConversation.get(id);
         if (row === undefined) throw conversationGone();
         const next = { ...toSettings(row), ...definedOnly(patch) };
-        this.#sql.setSettings.run({ id, ...next });
+        this.sql.setSettings.run({ id, ...next });
         return next;
       })(),
     );
@@ -213,14 +205,14 @@ export class ConversationStore {
 
   /** Run once at startup: a reply that was streaming when Burrow stopped is kept, marked interrupted. */
   markInterrupted(): number {
-    return writing('mark unfinished answers', () => this.#sql.markInterrupted.run().changes);
+    return writing('mark unfinished answers', () => this.sql.markInterrupted.run().changes);
   }
 
   #updateConversation(id: string, action: string, update: () => number): Conversation {
     return writing(action, () =>
-      this.#db.transaction(() => {
+      this.db.transaction(() => {
         if (update() === 0) throw conversationGone();
-        const row = this.#sql.getConversation.get(id);
+        const row = this.sql.getConversation.get(id);
         if (row === undefined) throw conversationGone();
         return toConversation(row);
       })(),
@@ -229,11 +221,11 @@ export class ConversationStore {
 
   /** Inside a transaction: inserts, makes the new message the active leaf, bumps the conversation. */
   #insert(message: NewMessage, now: number): MessageRow {
-    const conversation = this.#sql.getConversation.get(message.conversationId);
+    const conversation = this.sql.getConversation.get(message.conversationId);
     if (conversation === undefined) throw conversationGone();
     const parentId = message.parentId === undefined ? this.#activeLeaf(conversation) : message.parentId;
-    if (parentId !== null && this.#sql.getMessage.get(parentId)?.conversation_id !== message.conversationId) throw messageGone();
-    const row = this.#sql.insertMessage.get({
+    if (parentId !== null && this.sql.getMessage.get(parentId)?.conversation_id !== message.conversationId) throw messageGone();
+    const row = this.sql.insertMessage.get({
       id: randomUUID(),
       conversationId: message.conversationId,
       parent_id: parentId,
@@ -244,19 +236,19 @@ export class ConversationStore {
       created_at: now,
     });
     if (row === undefined) throw new BurrowError('storage_error', 'The message could not be saved.');
-    this.#sql.setActiveLeaf.run(row.id, message.conversationId);
-    this.#sql.touch.run(now, message.conversationId);
+    this.sql.setActiveLeaf.run(row.id, message.conversationId);
+    this.sql.touch.run(now, message.conversationId);
     return row;
   }
 
   /** The stored active leaf, or (for a missing or dangling one) the newest message, which is always a leaf. */
   #activeLeaf(row: ConversationRow): string | null {
-    if (row.active_leaf_id !== null && this.#sql.getMessage.get(row.active_leaf_id)?.conversation_id === row.id) return row.active_leaf_id;
-    return this.#sql.newestMessage.get(row.id) ?? null;
+    if (row.active_leaf_id !== null && this.sql.getMessage.get(row.active_leaf_id)?.conversation_id === row.id) return row.active_leaf_id;
+    return this.sql.newestMessage.get(row.id) ?? null;
   }
 
   #siblingIds(row: MessageRow): string[] {
-    return this.#sql.siblings.all(row.conversation_id, row.parent_id);
+    return this.sql.siblings.all(row.conversation_id, row.parent_id);
   }
 
   /** Strictly increasing, so "most recent" never ties within one process even in the same millisecond. */

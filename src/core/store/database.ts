@@ -1,5 +1,6 @@
-import { closeSync, fsyncSync, openSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { makePrivateDir, makePrivateFile } from './private-files';
+import { snapshotInto } from './snapshot';
 import { dirname, join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
@@ -99,6 +100,15 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): D
     db.close();
     throw error;
   }
+}
+
+/**
+ * A copy of a database (a backup, a quarantined file) opened as it is: no pragmas, no
+ * migration, and it must exist. For checking and editing copies; Burrow's own file goes
+ * through openDatabase.
+ */
+export function openCopy(path: string, options: { nativeBinding?: string | undefined } = {}): Database {
+  return new Sqlite(path, { fileMustExist: true, ...(options.nativeBinding === undefined ? {} : { nativeBinding: options.nativeBinding }) });
 }
 
 /** Tidies up (statistics, WAL folded back into the file) and closes. Safe to call twice. */
@@ -235,44 +245,14 @@ function migrate(db: Database, file: string, from: number, migrations: readonly 
 }
 
 function takeSnapshot(db: Database, target: string): void {
-  // Written under a temporary name and renamed, so a crash never leaves a half copy under the real name.
-  const partial = `${target}.partial`;
   try {
-    rmSync(partial, { force: true });
-    db.prepare('VACUUM INTO ?').run(partial);
-    makePrivateFile(partial);
-    fsyncPath(partial);
-    renameSync(partial, target);
-    fsyncDirectory(dirname(target));
+    snapshotInto(db, target);
   } catch (error) {
-    rmSync(partial, { force: true });
     throw new BurrowError(
       'storage_error',
       `Burrow could not make a safety copy of its data before upgrading, so nothing was changed (${messageOf(error)}). Free some disk space and try again.`,
       { cause: error },
     );
-  }
-}
-
-function fsyncPath(path: string): void {
-  const fd = openSync(path, 'r+');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function fsyncDirectory(path: string): void {
-  try {
-    const fd = openSync(path, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // Windows cannot open a directory for fsync; NTFS journals the rename itself.
   }
 }
 

@@ -5,9 +5,27 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 import { z } from 'zod';
+import type { DocumentFormat } from '../../shared/contract';
 import { BurrowError } from '../../shared/errors';
 import { writing } from './storage-errors';
-import type { DocumentFormat, ExtractedUnit } from '../documents/types';
+import { SqlStore, type DatabaseHandle } from './handle';
+
+/**
+ * One stretch of the document with one location: a PDF page, or a section (DOCX/HTML/Markdown
+ * heading, EPUB chapter). `breaks` are the offsets in `text` where a sentence ends (the last one
+ * is `text.length`), so chunking never has to split a sentence, and can do so in the core
+ * without re-reading megabytes of text on its event loop.
+ *
+ * What the extraction process hands over (documents/) and what is stored, one row each.
+ */
+export interface ExtractedUnit {
+  /** 1-based page number (PDF), else null. */
+  page: number | null;
+  /** The heading or chapter title this text sits under, else null. */
+  section: string | null;
+  text: string;
+  breaks: number[];
+}
 
 export type SummaryStyle = 'brief' | 'key-points' | 'outline';
 export type SummaryStatus = 'running' | 'interrupted' | 'cancelled' | 'done' | 'error';
@@ -158,28 +176,19 @@ function prepare(db: Database) {
   };
 }
 
-export class DocumentStore {
-  #db: Database;
-  #sql: ReturnType<typeof prepare>;
+export class DocumentStore extends SqlStore<ReturnType<typeof prepare>> {
   readonly #now: () => number;
 
-  constructor(db: Database, now: () => number = Date.now) {
-    this.#db = db;
-    this.#sql = prepare(db);
+  constructor(db: Database | DatabaseHandle, now: () => number = Date.now) {
+    super(db, prepare);
     this.#now = now;
-  }
-
-  /** Switches to another handle of the same schema (after a restore). */
-  attach(db: Database): void {
-    this.#db = db;
-    this.#sql = prepare(db);
   }
 
   addDocument(input: Omit<DocumentRecord, 'id' | 'createdAt'> & { units: readonly ExtractedUnit[] }): DocumentRecord {
     const record: DocumentRecord = { ...input, id: randomUUID(), createdAt: this.#now() };
     writing('save this document', () =>
-      this.#db.transaction(() => {
-        this.#sql.insertDocument.run({
+      this.db.transaction(() => {
+        this.sql.insertDocument.run({
           id: record.id,
           conversation_id: record.conversationId,
           file_name: record.fileName,
@@ -193,7 +202,7 @@ export class DocumentStore {
           created_at: record.createdAt,
         });
         input.units.forEach((unit, seq) =>
-          this.#sql.insertUnit.run({ document_id: record.id, seq, page: unit.page, section: unit.section, text: unit.text, breaks: JSON.stringify(unit.breaks) }),
+          this.sql.insertUnit.run({ document_id: record.id, seq, page: unit.page, section: unit.section, text: unit.text, breaks: JSON.stringify(unit.breaks) }),
         );
       })(),
     );
@@ -201,37 +210,35 @@ export class DocumentStore {
   }
 
   getDocument(id: string): DocumentRecord {
-    const row = this.#sql.getDocument.get(id);
-    if (row === undefined) throw new BurrowError('not_found', 'This document no longer exists. Its conversation may have been deleted.');
-    return toDocument(row);
+    return toDocument(found(this.sql.getDocument.get(id), 'This document no longer exists. Its conversation may have been deleted.'));
   }
 
   listDocuments(conversationId: string): DocumentRecord[] {
-    return this.#sql.listDocuments.all(conversationId).map(toDocument);
+    return this.sql.listDocuments.all(conversationId).map(toDocument);
   }
 
   deleteDocument(id: string): boolean {
-    return writing('remove this document', () => this.#sql.deleteDocument.run(id).changes > 0);
+    return writing('remove this document', () => this.sql.deleteDocument.run(id).changes > 0);
   }
 
   units(documentId: string): UnitRecord[] {
-    return this.#sql.units.all(documentId).map((row) => ({ seq: row.seq, page: row.page, section: row.section, text: row.text, breaks: Breaks.parse(JSON.parse(row.breaks)) }));
+    return this.sql.units.all(documentId).map((row) => ({ seq: row.seq, page: row.page, section: row.section, text: row.text, breaks: Breaks.parse(JSON.parse(row.breaks)) }));
   }
 
   chunks(documentId: string): ChunkRecord[] {
-    return this.#sql.chunks.all(documentId);
+    return this.sql.chunks.all(documentId);
   }
 
   chunk(documentId: string, seq: number): ChunkRecord | undefined {
-    return this.#sql.chunk.get(documentId, seq);
+    return this.sql.chunk.get(documentId, seq);
   }
 
   replaceChunks(documentId: string, chunks: readonly NewChunk[], contextSize: number): void {
     writing('save this document', () =>
-      this.#db.transaction(() => {
-        this.#sql.deleteChunks.run(documentId);
+      this.db.transaction(() => {
+        this.sql.deleteChunks.run(documentId);
         for (const chunk of chunks) {
-          this.#sql.insertChunk.run({
+          this.sql.insertChunk.run({
             document_id: documentId,
             seq: chunk.seq,
             text: chunk.text,
@@ -248,7 +255,7 @@ export class DocumentStore {
 
   /** Chunk seqs best first (BM25). `match` is an FTS5 query built by the caller from plain words. */
   search(documentId: string, match: string, limit: number): Array<{ seq: number; score: number }> {
-    return this.#sql.search.all(match, documentId, limit);
+    return this.sql.search.all(match, documentId, limit);
   }
 
   createSummary(input: { documentId: string; style: SummaryStyle; focus: string | null; chunkCount: number; contextSize: number }): SummaryRecord {
@@ -267,32 +274,30 @@ export class DocumentStore {
       created_at: now,
       updated_at: now,
     };
-    writing('start this summary', () => this.#sql.insertSummary.run(row));
+    writing('start this summary', () => this.sql.insertSummary.run(row));
     return toSummary(row);
   }
 
   getSummary(id: string): SummaryRecord {
-    const row = this.#sql.getSummary.get(id);
-    if (row === undefined) throw new BurrowError('not_found', 'This summary no longer exists. Its conversation may have been deleted.');
-    return toSummary(row);
+    return toSummary(found(this.sql.getSummary.get(id), 'This summary no longer exists. Its conversation may have been deleted.'));
   }
 
   summaries(documentId: string): SummaryRecord[] {
-    return this.#sql.summaries.all(documentId).map(toSummary);
+    return this.sql.summaries.all(documentId).map(toSummary);
   }
 
   /** The newest unfinished summary of this document with this style and focus, to resume. */
   resumable(documentId: string, style: SummaryStyle, focus: string | null): SummaryRecord | null {
-    const row = this.#sql.resumable.get(documentId, style, focus);
+    const row = this.sql.resumable.get(documentId, style, focus);
     return row === undefined ? null : toSummary(row);
   }
 
   updateSummary(id: string, patch: Partial<Pick<SummaryRecord, 'status' | 'error' | 'result' | 'messageId' | 'chunkCount' | 'contextSize'>>): SummaryRecord {
     return writing('save this summary', () =>
-      this.#db.transaction(() => {
+      this.db.transaction(() => {
         const current = this.getSummary(id);
         const next = { ...current, ...patch, updatedAt: Math.max(this.#now(), current.updatedAt) };
-        this.#sql.updateSummary.run({
+        this.sql.updateSummary.run({
           id,
           status: next.status,
           error: next.error,
@@ -309,16 +314,16 @@ export class DocumentStore {
 
   /** Run once at startup: summaries that were running when Burrow stopped can be resumed. */
   markInterrupted(): number {
-    return writing('mark unfinished summaries', () => this.#sql.markInterrupted.run().changes);
+    return writing('mark unfinished summaries', () => this.sql.markInterrupted.run().changes);
   }
 
   parts(summaryId: string): PartRecord[] {
-    return this.#sql.parts.all(summaryId);
+    return this.sql.parts.all(summaryId);
   }
 
   savePart(summaryId: string, part: PartRecord): void {
     writing('save this summary', () =>
-      this.#sql.insertPart.run({
+      this.sql.insertPart.run({
         summary_id: summaryId,
         level: part.level,
         seq: part.seq,
@@ -331,8 +336,14 @@ export class DocumentStore {
   }
 
   clearParts(summaryId: string): void {
-    writing('save this summary', () => this.#sql.deleteParts.run(summaryId));
+    writing('save this summary', () => this.sql.deleteParts.run(summaryId));
   }
+}
+
+/** The row, or a not_found error with `message` for the user. */
+function found<Row>(row: Row | undefined, message: string): Row {
+  if (row === undefined) throw new BurrowError('not_found', message);
+  return row;
 }
 
 function toDocument(row: DocumentRow): DocumentRecord {

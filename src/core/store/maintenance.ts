@@ -15,6 +15,7 @@
  * write arriving meanwhile pauses the work until the next quiet moment.
  */
 import type { Database } from './database';
+import { handleOf, type DatabaseHandle } from './handle';
 
 /** The search indexes (migrations 002–004). */
 export const FTS_TABLES = ['messages_fts', 'conversations_fts', 'document_chunks_fts'] as const;
@@ -47,7 +48,7 @@ export class StoreMaintenance {
   readonly #idleMs: number;
   readonly #intervalMs: number;
   readonly #now: () => number;
-  #db: Database;
+  readonly #handle: DatabaseHandle;
   #timer: ReturnType<typeof setInterval> | null = null;
   #seenChanges = -1;
   #lastWriteAt = 0;
@@ -55,19 +56,21 @@ export class StoreMaintenance {
   #pending = { merge: new Set<string>(), checkpoint: true };
   readonly report: MaintenanceReport = { mergeSteps: 0, checkpoints: 0, longestStepMs: 0 };
 
-  constructor(db: Database, options: MaintenanceOptions = {}) {
-    this.#db = db;
+  constructor(db: Database | DatabaseHandle, options: MaintenanceOptions = {}) {
+    this.#handle = handleOf(db);
     this.#idleMs = options.idleMs ?? 1500;
     this.#intervalMs = options.intervalMs ?? 500;
     this.#now = options.now ?? Date.now;
     this.#configure();
+    // After a restore: the new connection gets the same settings.
+    this.#handle.onRepoint(() => {
+      this.#seenChanges = -1;
+      this.#configure();
+    });
   }
 
-  /** After a restore: the new handle gets the same settings. */
-  attach(db: Database): void {
-    this.#db = db;
-    this.#seenChanges = -1;
-    this.#configure();
+  get #db(): Database {
+    return this.#handle.db;
   }
 
   start(): void {

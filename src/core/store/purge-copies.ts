@@ -10,10 +10,9 @@
  */
 import { closeSync, existsSync, openSync, readdirSync, readSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import Sqlite from 'better-sqlite3';
 import { backupsDir } from './backups';
 import { conversationModelKey } from './conversation-sql';
-import { DATABASE_FILE_NAME } from './database';
+import { DATABASE_FILE_NAME, openCopy, type Database } from './database';
 
 export interface PurgeReport {
   /** Copies the conversation was deleted from. */
@@ -60,7 +59,7 @@ export function purgeConversationFromCopies(dataDir: string, conversationId: str
 
 /** True if the copy held the conversation (and no longer does). Throws when it cannot be edited. */
 function purgeCopy(copy: string, conversationId: string, options: { nativeBinding?: string }): boolean {
-  const db = new Sqlite(copy, { fileMustExist: true, ...(options.nativeBinding === undefined ? {} : { nativeBinding: options.nativeBinding }) });
+  const db = openCopy(copy, options);
   try {
     db.pragma('foreign_keys = ON');
     db.pragma('secure_delete = ON');
@@ -92,7 +91,7 @@ function purgeCopy(copy: string, conversationId: string, options: { nativeBindin
   }
 }
 
-function tableExists(db: Sqlite.Database, name: string): boolean {
+function tableExists(db: Database, name: string): boolean {
   return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
 }
 

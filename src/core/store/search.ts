@@ -15,6 +15,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import type { MessageRole, SearchGroup, SearchHit, SearchOrder, SearchResults, TextSegment } from '../../shared/contract';
 import { referenceFor } from './references';
 import { matchExpressionFor } from './search-query';
+import { SqlStore, type DatabaseHandle } from './handle';
 
 /** Above this many matching rows, newest-first instead of relevance. */
 export const RANK_LIMIT = 2000;
@@ -91,18 +92,9 @@ function prepare(db: Database) {
   };
 }
 
-export class SearchIndex {
-  #db: Database;
-  #sql: ReturnType<typeof prepare>;
-
-  constructor(db: Database) {
-    this.#db = db;
-    this.#sql = prepare(db);
-  }
-
-  attach(db: Database): void {
-    this.#db = db;
-    this.#sql = prepare(db);
+export class SearchIndex extends SqlStore<ReturnType<typeof prepare>> {
+  constructor(db: Database | DatabaseHandle) {
+    super(db, prepare);
   }
 
   search(query: string, limit: number = DEFAULT_SEARCH_LIMIT): SearchResults {
@@ -114,35 +106,35 @@ export class SearchIndex {
     const marks = { open: `\u0001${nonce}[`, close: `]${nonce}\u0001` };
 
     // One read transaction: hits and the rows they point to come from the same moment.
-    const { groups, order } = this.#db.transaction(() => {
+    const { groups, order } = this.db.transaction(() => {
       const found = new Map<string, SearchGroup>();
-      const titleRows = this.#query(this.#sql.titles, match, TITLE_LIMIT, marks).rows;
+      const titleRows = this.#query(this.sql.titles, match, TITLE_LIMIT, marks).rows;
       for (const row of titleRows) {
-        const conversation = this.#sql.conversationByRowid.get(row.rowid);
+        const conversation = this.sql.conversationByRowid.get(row.rowid);
         if (conversation === undefined) continue;
         found.set(conversation.id, group(conversation, toSegments(row.marked, marks)));
       }
-      const { rows, order } = this.#query(this.#sql.messages, match, limit, marks);
+      const { rows, order } = this.#query(this.sql.messages, match, limit, marks);
       for (const row of rows) {
-        const hit = this.#sql.message.get(row.rowid);
+        const hit = this.sql.message.get(row.rowid);
         if (hit === undefined) continue;
         let target = found.get(hit.conversation_id);
         if (target === undefined) {
-          const conversation = this.#sql.conversation.get(hit.conversation_id);
+          const conversation = this.sql.conversation.get(hit.conversation_id);
           if (conversation === undefined) continue;
           target = group(conversation, [{ text: conversation.title, match: false }]);
           found.set(conversation.id, target);
         }
         target.hits.push(messageHit(hit, toSegments(row.marked, marks)));
       }
-      if (this.#sql.passages !== null) {
-        for (const row of this.#query(this.#sql.passages, match, PASSAGE_LIMIT, marks).rows) {
-          const meta = this.#sql.passages.meta.get(row.rowid);
+      if (this.sql.passages !== null) {
+        for (const row of this.#query(this.sql.passages, match, PASSAGE_LIMIT, marks).rows) {
+          const meta = this.sql.passages.meta.get(row.rowid);
           if (meta === undefined) continue;
           const label = referenceFor([{ seq: meta.seq, pageStart: meta.page_start, pageEnd: meta.page_end, section: meta.section }]).label;
           let target = found.get(meta.conversation_id);
           if (target === undefined) {
-            const conversation = this.#sql.conversation.get(meta.conversation_id);
+            const conversation = this.sql.conversation.get(meta.conversation_id);
             if (conversation === undefined) continue;
             target = group(conversation, [{ text: conversation.title, match: false }]);
             found.set(conversation.id, target);

@@ -1,22 +1,19 @@
-import type { Database, Statement } from 'better-sqlite3';
+import type { Database } from 'better-sqlite3';
 import type { ZodType } from 'zod';
 import { BurrowError } from '../../shared/errors';
+import { SqlStore, type DatabaseHandle } from './handle';
+
+function prepare(db: Database) {
+  return {
+    get: db.prepare<[string], string>('SELECT value FROM settings WHERE key = ?').pluck(),
+    set: db.prepare<[string, string]>('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
+  };
+}
 
 /** Small preferences stored as JSON, one row per key. */
-export class SettingsStore {
-  #get!: Statement<[string], string>;
-  #set!: Statement<[string, string]>;
-
-  constructor(db: Database) {
-    this.attach(db);
-  }
-
-  /** Switches to another handle of the same schema (after a restore). */
-  attach(db: Database): void {
-    this.#get = db.prepare<[string], string>('SELECT value FROM settings WHERE key = ?').pluck();
-    this.#set = db.prepare(
-      'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
-    );
+export class SettingsStore extends SqlStore<ReturnType<typeof prepare>> {
+  constructor(db: Database | DatabaseHandle) {
+    super(db, prepare);
   }
 
   /**
@@ -24,7 +21,7 @@ export class SettingsStore {
    * written by another version, or damaged, must never stop Burrow from starting.
    */
   get<T>(key: string, schema: ZodType<T>, fallback: T): T {
-    const raw = this.#get.get(key);
+    const raw = this.sql.get.get(key);
     if (raw === undefined) return fallback;
     let parsed: unknown;
     try {
@@ -47,6 +44,6 @@ export class SettingsStore {
     if (typeof json !== 'string') {
       throw new BurrowError('invalid_input', `The setting "${key}" cannot be saved: its value is not JSON.`);
     }
-    this.#set.run(key, json);
+    this.sql.set.run(key, json);
   }
 }

@@ -1,23 +1,24 @@
 /**
  * Burrow's database as the app uses it: opened with an integrity check, quarantined (renamed,
  * never deleted) when damaged, backed up daily, and restorable from a backup while running.
- * Stores keep their identity across a restore: they are re-attached to the new handle.
+ * Stores keep their identity across a restore: they share one handle, re-pointed at the new file.
  */
 import { closeSync, copyFileSync, existsSync, linkSync, openSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import Sqlite from 'better-sqlite3';
 import type { StoreStatus } from '../../shared/contract';
 import { BurrowError } from '../../shared/errors';
 import { ArchiveStore } from './archive-store';
-import { Backups, fileStamp, fsyncDirectory, fsyncFile } from './backups';
+import { Backups, fileStamp } from './backups';
+import { fsyncDirectory, fsyncFile } from './snapshot';
 import { ConversationStore } from './conversations';
-import { closeDatabase, DamagedDatabaseError, databasePath, openDatabase, type Database } from './database';
+import { closeDatabase, DamagedDatabaseError, databasePath, openCopy, openDatabase, type Database } from './database';
 import { StoreMaintenance } from './maintenance';
 import { makePrivateFile, securePrivateTree } from './private-files';
 import { purgeConversationFromCopies, type PurgeReport } from './purge-copies';
 import { migrations as knownMigrations, type Migration } from './migrations';
-import { rebuildSearchIndexes, repairSearchIndexes } from './migrations/002-history';
+import { rebuildSearchIndexes, repairSearchIndexes } from './search-repair';
 import { SettingsStore } from './settings';
+import { DatabaseHandle } from './handle';
 
 export interface StorageOptions {
   /** better_sqlite3.node built for this runtime (Electron). */
@@ -28,10 +29,6 @@ export interface StorageOptions {
   migrations?: readonly Migration[];
   /** Largest database backed up with VACUUM INTO (above: the online backup). Default VACUUM_BACKUP_MAX_BYTES. */
   vacuumBackupMaxBytes?: number;
-}
-
-export interface Attachable {
-  attach(db: Database): void;
 }
 
 type Quarantine = NonNullable<StoreStatus['quarantined']>;
@@ -58,23 +55,23 @@ export class Storage {
   readonly repairedIndexes: readonly string[];
   readonly #options: StorageOptions;
   readonly #now: () => number;
-  readonly #attached: Attachable[] = [];
-  #db: Database;
+  /** The connection every store uses, re-pointed by a restore (handle.ts). */
+  readonly handle: DatabaseHandle;
   #quarantined: Quarantine | null;
   #backingUp: Promise<string | null> | null = null;
 
   private constructor(file: string, db: Database, quarantined: Quarantine | null, backups: Backups, options: StorageOptions, repairedIndexes: readonly string[]) {
     this.file = file;
     this.repairedIndexes = repairedIndexes;
-    this.#db = db;
+    this.handle = new DatabaseHandle(db);
     this.#quarantined = quarantined;
     this.#options = options;
     this.#now = options.now ?? Date.now;
     this.backups = backups;
-    this.conversations = this.use(new ConversationStore(db));
-    this.settings = this.use(new SettingsStore(db));
-    this.archive = this.use(new ArchiveStore(db));
-    this.maintenance = this.use(new StoreMaintenance(db));
+    this.conversations = new ConversationStore(this.handle);
+    this.settings = new SettingsStore(this.handle);
+    this.archive = new ArchiveStore(this.handle);
+    this.maintenance = new StoreMaintenance(this.handle);
     this.maintenance.start();
   }
 
@@ -113,13 +110,7 @@ export class Storage {
   }
 
   get db(): Database {
-    return this.#db;
-  }
-
-  /** Registers something holding statements of this database, to be re-attached after a restore. */
-  use<T extends Attachable>(attachable: T): T {
-    this.#attached.push(attachable);
-    return attachable;
+    return this.handle.db;
   }
 
   /**
@@ -143,9 +134,9 @@ export class Storage {
   async makeDailyBackup(): Promise<string | null> {
     if (this.#quarantined !== null || this.#backingUp !== null) return null;
     try {
-      const count = Number(this.#db.prepare('SELECT count(*) FROM conversations').pluck().get());
+      const count = Number(this.db.prepare('SELECT count(*) FROM conversations').pluck().get());
       if (count === 0) return null;
-      this.#backingUp = this.backups.makeDaily(this.#db);
+      this.#backingUp = this.backups.makeDaily(this.db);
       return await this.#backingUp;
     } catch (error) {
       console.error('[burrow] daily backup failed:', error instanceof Error ? error.message : error);
@@ -186,7 +177,7 @@ export class Storage {
       throw new BurrowError('storage_error', `That backup cannot be restored (${error instanceof Error ? error.message : String(error)}). Your current history is unchanged.`, { cause: error });
     }
 
-    closeDatabase(this.#db);
+    closeDatabase(this.db);
     let swapped = false;
     let restored: Database | undefined;
     try {
@@ -201,7 +192,7 @@ export class Storage {
       for (const suffix of COMPANIONS) rmSync(`${this.file}${suffix}`, { force: true });
       fsyncDirectory(dirname(this.file));
       restored = openVerified(this.file, this.#options);
-      this.#reattach(restored);
+      this.handle.repoint(restored);
       this.#quarantined = null;
       return this.status();
     } catch (error) {
@@ -212,7 +203,7 @@ export class Storage {
         renameSync(kept, this.file);
         fsyncDirectory(dirname(this.file));
       }
-      this.#reattach(openVerified(this.file, this.#options));
+      this.handle.repoint(openVerified(this.file, this.#options));
       if (error instanceof BurrowError) throw error;
       throw new BurrowError('storage_error', `Burrow could not restore that backup: ${error instanceof Error ? error.message : String(error)}. Your current history is unchanged.`, { cause: error });
     }
@@ -220,12 +211,7 @@ export class Storage {
 
   close(): void {
     this.maintenance.stop();
-    closeDatabase(this.#db);
-  }
-
-  #reattach(db: Database): void {
-    this.#db = db;
-    for (const attachable of this.#attached) attachable.attach(db);
+    closeDatabase(this.db);
   }
 }
 
@@ -257,7 +243,7 @@ function checkBackup(path: string, options: StorageOptions): void {
   const migrations = options.migrations ?? knownMigrations;
   let db: Database | undefined;
   try {
-    db = new Sqlite(path, { fileMustExist: true, ...(options.nativeBinding === undefined ? {} : { nativeBinding: options.nativeBinding }) });
+    db = openCopy(path, options);
     const version = Number(db.pragma('user_version', { simple: true }));
     const check = db.pragma('quick_check') as Array<{ quick_check: unknown }>;
     if (version < 1 || version > migrations.length) throw new Error(`it is schema version ${version}`);

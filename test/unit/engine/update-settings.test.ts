@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { EngineHost } from '../../../src/core/engine/engine-host';
 import { HostMessage, type WorkerMessage } from '../../../src/core/engine/protocol';
 import { answerDefaults, loadTimeSettingsDiffer, mergeEngineSettings, splitEngineSettings } from '../../../src/core/engine/runtime-settings';
-import type { EngineChannel } from '../../../src/core/engine/types';
+import type { ProcessChannel } from '../../../src/core/process/channel';
 
 interface FakeEngine {
   loads: Array<Record<string, unknown>>;
@@ -16,9 +16,9 @@ interface FakeEngine {
   finish(id: number): void;
 }
 
-function fakeSpawn(): { spawn: () => EngineChannel; engine: FakeEngine } {
+function fakeSpawn(): { spawn: () => ProcessChannel; engine: FakeEngine } {
   const engine: FakeEngine = { loads: [], generations: [], finish: () => undefined };
-  const spawn = (): EngineChannel => {
+  const spawn = (): ProcessChannel => {
     let listener: (message: unknown) => void = () => undefined;
     let onExit: (info: { code: number | null; signal: string | null }) => void = () => undefined;
     const reply = (message: WorkerMessage): void => queueMicrotask(() => listener(message));

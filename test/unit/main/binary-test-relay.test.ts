@@ -5,7 +5,7 @@
 import { join, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bindingTestModulePath, type BinaryTestEvent } from '../../../src/core/engine/binary-test-protocol';
-import type { EngineChannel } from '../../../src/core/engine/types';
+import type { ProcessChannel } from '../../../src/core/process/channel';
 import { createBinaryTestRelay, withBinaryTestRelay, type ForkTestProcess, type TestProcessEvents } from '../../../src/main/binary-test-relay';
 
 const testModule = bindingTestModulePath()!;
@@ -181,7 +181,7 @@ describe("main's engine channel with the relay", () => {
     const exits: Array<(info: { code: number | null; signal: string | null }) => void> = [];
     const sent: unknown[] = [];
     let killed = 0;
-    const channel: EngineChannel = {
+    const channel: ProcessChannel = {
       pid: 99,
       send: (message) => sent.push(message),
       onMessage: (listener) => listeners.push(listener),

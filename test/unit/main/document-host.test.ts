@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DocumentAccess } from '../../../src/core/documents/document-access';
-import { WORKER_HEAP_MB } from '../../../src/core/documents/types';
-import { DOCUMENT_DIALOG, grantDroppedPath, pickDocument, spawnUtilityDocumentWorker, utilityChannel, type UtilityChild, type UtilityForkOptions } from '../../../src/main/document-host';
+import { WORKER_HEAP_MB } from '../../../src/core/process/process-env';
+import { DOCUMENT_DIALOG, grantDroppedPath, pickDocument, spawnUtilityDocumentWorker } from '../../../src/main/document-host';
+import { utilityChannel, type UtilityChild, type UtilityForkOptions } from '../../../src/main/utility-process';
 
 /** Stands in for Electron's UtilityProcess: an emitter with its postMessage and kill. */
 class FakeUtility extends EventEmitter implements UtilityChild {

@@ -209,7 +209,7 @@ describe('restoring a backup', () => {
   it('swaps the file, keeps the replaced one, rebuilds search and keeps the stores working', async () => {
     let now = Date.UTC(2024, 0, 10, 12);
     const storage = open({ now: () => now });
-    const search = storage.use(new SearchIndex(storage.db));
+    const search = new SearchIndex(storage.handle);
     const conversations = storage.conversations;
     writeConversations(storage, 3, 'rabbit');
     const backup = (await storage.makeDailyBackup()) ?? '';

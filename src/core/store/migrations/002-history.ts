@@ -21,7 +21,7 @@ export const SEARCH_TOKENIZER = 'unicode61 remove_diacritics 2';
  *   ("ra", "rab") fast on large histories.
  * - Hazard: the indexes use `messages`' and `conversations`' implicit rowids, which VACUUM may
  *   renumber. Burrow never VACUUMs in place; a database restored from a `VACUUM INTO` copy gets
- *   its indexes rebuilt (`rebuildSearchIndexes`).
+ *   its indexes rebuilt (`rebuildSearchIndexes`, search-repair.ts).
  */
 export const history: Migration = {
   version: 2,
@@ -49,78 +49,34 @@ export const history: Migration = {
       CREATE INDEX messages_by_parent ON messages (parent_id);
       CREATE INDEX conversations_by_pinned_updated ON conversations (pinned, updated_at);
 
-      CREATE VIRTUAL TABLE messages_fts USING fts5 (
-        content, content = 'messages', content_rowid = 'rowid',
-        tokenize = '${SEARCH_TOKENIZER}', prefix = '2 3'
-      );
-      INSERT INTO messages_fts (messages_fts, rank) VALUES ('secure-delete', 1);
-      INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');
+      ${searchIndexSql('messages_fts', 'messages', 'content')}
 
-      CREATE TRIGGER messages_fts_after_insert AFTER INSERT ON messages BEGIN
-        INSERT INTO messages_fts (rowid, content) VALUES (new.rowid, new.content);
-      END;
-      CREATE TRIGGER messages_fts_after_delete AFTER DELETE ON messages BEGIN
-        INSERT INTO messages_fts (messages_fts, rowid, content) VALUES ('delete', old.rowid, old.content);
-      END;
-      CREATE TRIGGER messages_fts_after_update AFTER UPDATE OF content ON messages
-      WHEN old.content IS NOT new.content BEGIN
-        INSERT INTO messages_fts (messages_fts, rowid, content) VALUES ('delete', old.rowid, old.content);
-        INSERT INTO messages_fts (rowid, content) VALUES (new.rowid, new.content);
-      END;
-
-      CREATE VIRTUAL TABLE conversations_fts USING fts5 (
-        title, content = 'conversations', content_rowid = 'rowid',
-        tokenize = '${SEARCH_TOKENIZER}', prefix = '2 3'
-      );
-      INSERT INTO conversations_fts (conversations_fts, rank) VALUES ('secure-delete', 1);
-      INSERT INTO conversations_fts (conversations_fts) VALUES ('rebuild');
-
-      CREATE TRIGGER conversations_fts_after_insert AFTER INSERT ON conversations BEGIN
-        INSERT INTO conversations_fts (rowid, title) VALUES (new.rowid, new.title);
-      END;
-      CREATE TRIGGER conversations_fts_after_delete AFTER DELETE ON conversations BEGIN
-        INSERT INTO conversations_fts (conversations_fts, rowid, title) VALUES ('delete', old.rowid, old.title);
-      END;
-      CREATE TRIGGER conversations_fts_after_update AFTER UPDATE OF title ON conversations
-      WHEN old.title IS NOT new.title BEGIN
-        INSERT INTO conversations_fts (conversations_fts, rowid, title) VALUES ('delete', old.rowid, old.title);
-        INSERT INTO conversations_fts (rowid, title) VALUES (new.rowid, new.title);
-      END;
+      ${searchIndexSql('conversations_fts', 'conversations', 'title')}
     `);
   },
 };
 
-/** The full-text indexes Burrow keeps, each over its table (`document_chunks_fts` from migration 3). */
-const SEARCH_INDEXES = ['messages_fts', 'conversations_fts', 'document_chunks_fts'] as const;
-
 /**
- * Checks every search index against its table and rebuilds the ones that disagree; returns
- * their names. Run after an unclean shutdown, as a second line of defence: the kill test found
- * `messages_fts` out of step with `messages` (an FTS5 secure-delete fault, avoided since
- * migration 4), and a wrong index means searches that miss or invent matches.
+ * An external-content FTS5 index over one text column of `table`, kept in step by triggers:
+ * the same shape for message text and conversation titles.
  */
-export function repairSearchIndexes(db: Database): string[] {
-  const present = new Set(db.prepare<[], string>("SELECT name FROM sqlite_schema WHERE type = 'table' AND name LIKE '%_fts'").pluck().all());
-  const repaired: string[] = [];
-  for (const name of SEARCH_INDEXES) {
-    if (!present.has(name)) continue;
-    try {
-      db.prepare(`INSERT INTO ${name} (${name}, rank) VALUES ('integrity-check', 1)`).run();
-    } catch (error) {
-      console.warn(`[burrow] search index ${name} disagreed with its table (${error instanceof Error ? error.message : String(error)}); rebuilding it`);
-      db.transaction(() => db.prepare(`INSERT INTO ${name} (${name}) VALUES ('rebuild')`).run())();
-      repaired.push(name);
-    }
-  }
-  return repaired;
-}
+function searchIndexSql(index: string, table: string, column: string): string {
+  return `CREATE VIRTUAL TABLE ${index} USING fts5 (
+        ${column}, content = '${table}', content_rowid = 'rowid',
+        tokenize = '${SEARCH_TOKENIZER}', prefix = '2 3'
+      );
+      INSERT INTO ${index} (${index}, rank) VALUES ('secure-delete', 1);
+      INSERT INTO ${index} (${index}) VALUES ('rebuild');
 
-/** Rebuilds both search indexes from the tables (after a restore: see the rowid hazard above). */
-export function rebuildSearchIndexes(db: Database): void {
-  db.transaction(() => {
-    db.exec(`
-      INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');
-      INSERT INTO conversations_fts (conversations_fts) VALUES ('rebuild');
-    `);
-  })();
+      CREATE TRIGGER ${index}_after_insert AFTER INSERT ON ${table} BEGIN
+        INSERT INTO ${index} (rowid, ${column}) VALUES (new.rowid, new.${column});
+      END;
+      CREATE TRIGGER ${index}_after_delete AFTER DELETE ON ${table} BEGIN
+        INSERT INTO ${index} (${index}, rowid, ${column}) VALUES ('delete', old.rowid, old.${column});
+      END;
+      CREATE TRIGGER ${index}_after_update AFTER UPDATE OF ${column} ON ${table}
+      WHEN old.${column} IS NOT new.${column} BEGIN
+        INSERT INTO ${index} (${index}, rowid, ${column}) VALUES ('delete', old.rowid, old.${column});
+        INSERT INTO ${index} (rowid, ${column}) VALUES (new.rowid, new.${column});
+      END;`;
 }

@@ -1,5 +1,8 @@
 /**
- * The engine process's environment and V8 flags, measured in docs/performance.md.
+ * The child processes' environment and V8 flags, for either way of starting them (Node child,
+ * Electron utilityProcess).
+ *
+ * The engine process's, measured in docs/performance.md.
  *
  * Speed ("Per-token breakdown"): node-llama-cpp runs every decode and every sampling step as a
  * libuv work item, on whichever of libuv's worker threads is free (4 by default). With an
@@ -23,3 +26,11 @@ export function engineProcessEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.
 
 /** V8 flags for the engine process (Node child or Electron utilityProcess). */
 export const ENGINE_EXEC_ARGV: readonly string[] = Object.freeze(['--max-semi-space-size=1']);
+
+/** V8 heap limit of the extraction process, in MB (its whole resident size stays under ~600 MB). */
+export const WORKER_HEAP_MB = 384;
+
+/** The extraction process's heap cap as a Node/Electron command-line flag, for any spawner. */
+export function heapLimitArgs(heapMb: number = WORKER_HEAP_MB): string[] {
+  return [`--max-old-space-size=${heapMb}`];
+}
