@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { MAX_IDLE_UNLOAD_MINUTES, MAX_MESSAGE_CHARS, MAX_PATH_CHARS, MAX_SEARCH_QUERY_CHARS, MAX_SUMMARY_FOCUS_CHARS } from './limits';
 import { MAX_CONTEXT_OVERRIDE, MAX_IMPORT_FILE_BYTES, MIN_CONTEXT_OVERRIDE } from './limits';
-import { Empty, Id, MAX_IMPORT_CHUNK_BASE64 } from './schemas/common';
+import { ChunkBase64, ChunkReceived, Empty, Id } from './schemas/common';
 import { ChatStarted, Conversation, ConversationSettings, ConversationView, ContextUsage, ExportFormat, ExportedFile, Message, Title } from './schemas/conversations';
 import { CatalogEntry, CatalogId, DownloadRef, DownloadStatus, NetworkAttempt } from './schemas/downloads';
 import { ChunkId, DocumentInfo, DocumentPassage, DocumentView, MAX_DOCUMENT_DECLARED_BYTES, SummaryStyle, UploadId } from './schemas/documents';
@@ -165,13 +165,9 @@ export const procedures = {
       importId: ImportId,
       /** Must equal the bytes received so far. */
       offset: z.number().int().nonnegative().max(MAX_IMPORT_FILE_BYTES),
-      dataBase64: z
-        .string()
-        .min(1)
-        .max(MAX_IMPORT_CHUNK_BASE64)
-        .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64'),
+      dataBase64: ChunkBase64,
     }),
-    output: z.strictObject({ receivedBytes: z.number().int().nonnegative() }),
+    output: ChunkReceived,
   },
   'models.importFinish': { input: z.strictObject({ importId: ImportId }), output: LibraryModel },
   'models.importCancel': { input: z.strictObject({ importId: ImportId }), output: z.strictObject({ cancelled: z.boolean() }) },
@@ -210,13 +206,9 @@ export const procedures = {
       uploadId: UploadId,
       /** Must equal the bytes received so far. */
       offset: z.number().int().nonnegative().max(MAX_DOCUMENT_DECLARED_BYTES),
-      dataBase64: z
-        .string()
-        .min(1)
-        .max(MAX_IMPORT_CHUNK_BASE64)
-        .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64'),
+      dataBase64: ChunkBase64,
     }),
-    output: z.strictObject({ receivedBytes: z.number().int().nonnegative() }),
+    output: ChunkReceived,
   },
   'documents.uploadFinish': { input: z.strictObject({ uploadId: UploadId }), output: DocumentInfo },
   'documents.uploadCancel': { input: z.strictObject({ uploadId: UploadId }), output: z.strictObject({ cancelled: z.boolean() }) },
