@@ -92,4 +92,11 @@ export default ts.config(
     files: ['src/preload/**'],
     rules: restrict([...nodeBuiltins, ...nodeOnlyPackages, '**/core/**'], 'Preload only bridges IPC: no Node modules or core code.'),
   },
+  // A function over 80 lines holds more than one thing: find the seam (tests are exempt).
+  {
+    files: ['src/**', 'bench/**', 'scripts/**'],
+    // Not yet split (issue 14): remove each from this list as it is.
+    ignores: ['src/main/desktop.ts', 'bench/lib/inference.ts'],
+    rules: { 'max-lines-per-function': ['error', { max: 80, skipBlankLines: true, skipComments: true }] },
+  },
 );

@@ -163,7 +163,14 @@ export function benchModelSpec(quant: BenchQuant): GgufSpec {
     );
   }
 
-  const metadata = {
+  return { metadata: benchMetadata(quant, vocab), tensors };
+}
+
+/** The GGUF metadata of the bench model: TinyLlama's shape and chat template, the bench vocabulary. */
+function benchMetadata(quant: BenchQuant, vocab: ReturnType<typeof buildVocab>): GgufSpec['metadata'] {
+  const s = TINYLLAMA_SHAPE;
+  const headDim = s.dims / s.heads;
+  return {
     'general.architecture': gguf.str('llama'),
     'general.name': gguf.str(`Burrow bench TinyLlama-shaped ${quant}`),
     'general.file_type': gguf.u32(quant === 'Q4_0' ? 2 : 7),
@@ -189,7 +196,6 @@ export function benchModelSpec(quant: BenchQuant): GgufSpec {
     'tokenizer.ggml.add_space_prefix': gguf.bool(false),
     'tokenizer.chat_template': gguf.str(TINYLLAMA_CHAT_TEMPLATE),
   };
-  return { metadata, tensors };
 }
 
 export function benchCacheDir(): string {

@@ -1,9 +1,10 @@
 /**
  * The core: store + engine + models, behind the contract. Every face (Electron main,
  * browser host, CLI, tests) builds one of these with its own small host capabilities.
+ * It builds the services and spreads one handlers module per contract namespace (handlers/).
  */
 import { makePrivateDir } from './store/private-files';
-import type { AppSettings, CatalogEntry, EngineStatus } from '../shared/contract';
+import type { AppSettings, CatalogEntry } from '../shared/contract';
 import { createRouter, type Handlers, type Router } from '../shared/router';
 import { ChatService } from './chat/chat-service';
 import { EngineHost } from './engine/engine-host';
@@ -12,12 +13,21 @@ import type { EngineSettings, SpawnEngine } from './engine/types';
 import { EventHub, type EventListener } from './events/event-hub';
 import { ModelAccess } from './models/model-access';
 import type { ModelDownloader } from './models/downloader';
-import { createModelDownloads, createModelHandlers } from './models/model-handlers';
-import { createLibrary, type Library } from './models/library-handlers';
+import { createModelDownloads, type ModelDownloads } from './models/model-downloads';
+import { createLibrary, type Library } from './models/library-service';
 import type { EgressGate } from './net/egress';
 import { modelsDir, stateDir } from './store/paths';
-import { createHistory } from './history/history-handlers';
-import { createDocuments, type Documents } from './documents/document-handlers';
+import { scheduleBackups } from './history/backup-schedule';
+import { createDocuments, type Documents } from './documents/create-documents';
+import { chatHandlers } from './handlers/chat';
+import { conversationsHandlers, type ConversationsProcedure } from './handlers/conversations';
+import { documentsHandlers } from './handlers/documents';
+import { historyHandlers } from './handlers/history';
+import { libraryHandlers } from './handlers/library';
+import { modelsHandlers } from './handlers/models';
+import { searchHandlers } from './handlers/search';
+import { settingsHandlers } from './handlers/settings';
+import { SearchIndex } from './store/search';
 import type { SpawnDocumentWorker } from './documents/types';
 import type { ExtractionCaps } from './documents/types';
 import type { ConversationStore } from './store/conversations';
@@ -80,9 +90,21 @@ export interface Assistant {
   dispose(): Promise<void>;
 }
 
-export function createAssistant(host: AssistantHost): Assistant {
-  makePrivateDir(host.dataDir);
-  makePrivateDir(modelsDir(host.dataDir));
+type ConversationsHandlers = Pick<Handlers, ConversationsProcedure>;
+
+interface Services {
+  storage: Storage;
+  models: ModelAccess;
+  hub: EventHub;
+  engine: EngineHost;
+  library: Library;
+  downloads: ModelDownloads;
+  documents: Documents;
+  chat: ChatService;
+  search: SearchIndex;
+}
+
+function createServices(host: AssistantHost): Services {
   // Quarantines a damaged file and starts fresh (see store.status); refuses a newer one.
   const storage = Storage.open(host.dataDir, host.sqliteNativeBinding ? { nativeBinding: host.sqliteNativeBinding } : {});
   const { conversations, settings } = storage;
@@ -102,13 +124,11 @@ export function createAssistant(host: AssistantHost): Assistant {
     engine,
     emit: hub.emit,
     subscribe: (listener) => hub.subscribe(listener),
-    catalog: () => downloader.catalog(),
-    pickModelFile: host.pickModelFile,
+    catalog: () => downloads.downloader.catalog(),
     revealFile: host.revealFile,
-    assertConversation: (id) => void conversations.settings(id),
     runningAnswers: () => chat.runningCount,
   });
-  const { gate, downloader } = createModelDownloads({
+  const downloads = createModelDownloads({
     modelsDir: modelsDir(host.dataDir),
     modelMirror: host.modelMirror,
     egress: host.egress,
@@ -121,10 +141,6 @@ export function createAssistant(host: AssistantHost): Assistant {
     },
   });
   for (const path of host.grantedModels ?? []) models.grant(path);
-
-  function loadModel(path: string): Promise<EngineStatus> {
-    return library.load(path);
-  }
 
   const documents = createDocuments({
     dataDir: host.dataDir,
@@ -146,27 +162,38 @@ export function createAssistant(host: AssistantHost): Assistant {
     hasModel: () => engine.status().model !== null || models.defaultModel() !== null,
     ensureModel: (conversationId) => library.ensureModelFor(conversationId),
   });
+  const search = new SearchIndex(storage.handle);
+  return { storage, models, hub, engine, library, downloads, documents, chat, search };
+}
 
-  const history = createHistory({ storage, chat, engine, emit: hub.emit });
-  const stopBackups = history.scheduleBackups();
+function createHandlers(host: AssistantHost, services: Services, preferences: Preferences, conversations: ConversationsHandlers): Handlers {
+  const { storage, hub, engine, library, chat } = services;
+  const now = Date.now;
+  const conversationIds = (): string[] => storage.conversations.list().map((conversation) => conversation.id);
+  return {
+    ...chatHandlers({
+      chat,
+      preferences,
+      createConversation: () => conversations['conversations.create']({}),
+      deleteConversation: async (id) => conversations['conversations.delete']({ id }),
+      conversationIds,
+    }),
+    ...conversations,
+    ...searchHandlers(services.search),
+    ...historyHandlers({ storage, chat, emit: hub.emit, now }),
+    ...settingsHandlers({ preferences, conversationIds, emit: hub.emit }),
+    ...modelsHandlers(services.downloads, engine),
+    ...libraryHandlers({ library, engine, pickModelFile: host.pickModelFile, revealFile: host.revealFile }),
+    ...documentsHandlers(services.documents),
+  } satisfies Handlers;
+}
 
-  const preferences = createPreferences({
-    store: settings,
-    dataDir: host.dataDir,
-    engine,
-    chat,
-    createConversation: () => history.handlers['conversations.create']({}),
-    deleteConversation: async (id) => history.handlers['conversations.delete']({ id }),
-    conversationIds: () => conversations.list().map((conversation) => conversation.id),
-    emit: hub.emit,
-    baseEngineSettings: { ...engineSettingsFromEnv(), ...host.engineSettings },
-    desktop: host.desktop,
-    revealFile: host.revealFile,
-  });
-  preferences.purgeUnsavedQuickConversations().catch(() => undefined);
-
-  // Offline mode (settings, tray): the gate refuses everything, and running downloads pause.
-  // A host that starts Burrow offline (tests, `--offline`) cannot be switched back on by the setting.
+/**
+ * Offline mode (settings, tray): the gate refuses everything, and running downloads pause.
+ * A host that starts Burrow offline (tests, `--offline`) cannot be switched back on by the setting.
+ */
+function followOfflineMode(host: AssistantHost, { hub, downloads }: Services, preferences: Preferences): void {
+  const { gate, downloader } = downloads;
   const hostOffline = host.egress?.offline ?? false;
   const applyOfflineMode = (offlineMode: boolean): void => {
     gate.offline = hostOffline || offlineMode;
@@ -176,17 +203,31 @@ export function createAssistant(host: AssistantHost): Assistant {
   hub.subscribe((name, payload) => {
     if (name === 'settings.changed') applyOfflineMode((payload as AppSettings).offlineMode);
   });
+}
 
-  const handlers = {
-    ...history.handlers,
-    'chat.send': ({ conversationId, text }) => chat.send(conversationId, text),
-    'chat.cancel': ({ generationId }) => ({ cancelled: chat.cancel(generationId) }),
-    ...library.handlers,
-    'engine.status': () => engine.status(),
-    ...createModelHandlers({ gate, downloader }),
-    ...documents.handlers,
-    ...preferences.handlers,
-  } satisfies Handlers;
+export function createAssistant(host: AssistantHost): Assistant {
+  makePrivateDir(host.dataDir);
+  makePrivateDir(modelsDir(host.dataDir));
+  const services = createServices(host);
+  const { storage, models, hub, engine, library, chat, documents } = services;
+  const { downloader, gate } = services.downloads;
+  const stopBackups = scheduleBackups(storage, hub.emit);
+
+  const conversations = conversationsHandlers({ storage, chat, engine, library, emit: hub.emit, now: Date.now });
+  const preferences = createPreferences({
+    store: storage.settings,
+    dataDir: host.dataDir,
+    engine,
+    deleteConversation: async (id) => conversations['conversations.delete']({ id }),
+    conversationIds: () => storage.conversations.list().map((conversation) => conversation.id),
+    emit: hub.emit,
+    baseEngineSettings: { ...engineSettingsFromEnv(), ...host.engineSettings },
+    desktop: host.desktop,
+    revealFile: host.revealFile,
+  });
+  const handlers = createHandlers(host, services, preferences, conversations);
+  preferences.purgeUnsavedQuickConversations().catch(() => undefined);
+  followOfflineMode(host, services, preferences);
 
   const router = createRouter(handlers, {
     onInternalError: (error) => console.error('[burrow] internal error:', error),
@@ -197,7 +238,7 @@ export function createAssistant(host: AssistantHost): Assistant {
     if (last !== null) {
       // Errors surface through engine.state; the next send reports them too.
       Promise.resolve()
-        .then(() => loadModel(models.authorize(last)))
+        .then(() => library.load(models.authorize(last)))
         .catch(() => undefined);
     }
   }
@@ -206,7 +247,7 @@ export function createAssistant(host: AssistantHost): Assistant {
   return {
     router,
     engine,
-    conversations,
+    conversations: storage.conversations,
     storage,
     models,
     library,

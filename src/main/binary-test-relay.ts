@@ -114,11 +114,9 @@ export function createBinaryTestRelay(options: BinaryTestRelayOptions): BinaryTe
       if (disposed) return true;
       const parsed = BinaryTestRequest.safeParse(raw);
       if (!parsed.success) {
-        const id = (raw as { id?: unknown }).id;
         // A start that does not parse is answered, so the engine's test does not wait for its timeout.
-        if ((raw as { type?: unknown }).type === 'binaryTest.start' && typeof id === 'number' && Number.isInteger(id) && id > 0 && !processes.has(id)) {
-          refuse(id, `malformed request: ${parsed.error.message}`);
-        }
+        const id = unansweredStartId(raw, processes);
+        if (id !== null) refuse(id, `malformed request: ${parsed.error.message}`);
         return true;
       }
       const request = parsed.data;
@@ -127,11 +125,7 @@ export function createBinaryTestRelay(options: BinaryTestRelayOptions): BinaryTe
           start(request.id, request.modulePath, request.env);
           return true;
         case 'binaryTest.send':
-          try {
-            processes.get(request.id)?.postMessage(request.message);
-          } catch {
-            // It is exiting; 'exit' follows.
-          }
+          postTo(processes.get(request.id), request.message);
           return true;
         case 'binaryTest.kill':
           processes.get(request.id)?.kill();
@@ -141,20 +135,39 @@ export function createBinaryTestRelay(options: BinaryTestRelayOptions): BinaryTe
     dispose() {
       if (disposed) return;
       disposed = true;
-      const all = [...processes.values()];
-      processes.clear();
-      for (const child of all) {
-        try {
-          child.kill();
-        } catch {
-          // Already gone.
-        }
-      }
+      killAll(processes);
     },
     get running() {
       return processes.size;
     },
   };
+}
+
+/** The id of a start request that did not parse, when it names no running test; else null. */
+function unansweredStartId(raw: unknown, processes: ReadonlyMap<number, TestProcess>): number | null {
+  const id = (raw as { id?: unknown }).id;
+  if ((raw as { type?: unknown }).type !== 'binaryTest.start' || typeof id !== 'number' || !Number.isInteger(id) || id <= 0) return null;
+  return processes.has(id) ? null : id;
+}
+
+function postTo(child: TestProcess | undefined, message: unknown): void {
+  try {
+    child?.postMessage(message);
+  } catch {
+    // It is exiting; 'exit' follows.
+  }
+}
+
+function killAll(processes: Map<number, TestProcess>): void {
+  const all = [...processes.values()];
+  processes.clear();
+  for (const child of all) {
+    try {
+      child.kill();
+    } catch {
+      // Already gone.
+    }
+  }
 }
 
 /**

@@ -3,7 +3,7 @@
  * and the prompts the quick window's "Use clipboard" actions send. No zod here, so the renderer
  * imports it without bundling a schema library (our CSP forbids what zod probes).
  */
-import type { AppSettings, PromptTemplate } from './settings-contract';
+import type { AppSettings, PromptTemplate } from './schemas/settings';
 import { MAX_MESSAGE_CHARS } from './limits';
 
 export const DEFAULT_QUICK_SHORTCUT = 'CommandOrControl+Shift+Space';
@@ -40,11 +40,6 @@ export const DEFAULT_APP_SETTINGS: AppSettings = Object.freeze({
   translateTo: 'English',
   promptTemplates: [],
 }) as AppSettings;
-
-/** Settings the engine reads while answering: a change applies from the next answer. */
-export const ANSWER_SETTINGS = ['systemPrompt', 'temperature', 'topP', 'maxTokens'] as const satisfies ReadonlyArray<keyof AppSettings>;
-/** Settings a model is loaded with: a change reloads the loaded model. */
-export const LOAD_SETTINGS = ['contextSize', 'gpuLayers', 'threads', 'savedStateBudgetMB'] as const satisfies ReadonlyArray<keyof AppSettings>;
 
 // ── "Use clipboard" in the quick window ────────────────────────────────────────────────
 

@@ -7,6 +7,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ChatStarted, GenerationEndReason, GenerationStats, Message, MessageStatus } from '../../shared/contract';
+import { END_STATUS } from '../../shared/message-status';
+import { noModelError } from '../engine/no-model';
 import { BurrowError, toErrorValue, type ErrorValue } from '../../shared/errors';
 import { MAX_GENERATIONS } from '../../shared/limits';
 import type { EngineHost } from '../engine/engine-host';
@@ -76,7 +78,6 @@ interface Job {
 }
 
 const TITLE_CHARS = 60;
-const NO_MODEL = 'No model is loaded. Open a .gguf model file to start chatting.';
 
 export class ChatService {
   readonly #options: Required<Omit<ChatServiceOptions, 'prepareTurn'>> & Pick<ChatServiceOptions, 'prepareTurn'>;
@@ -181,7 +182,7 @@ export class ChatService {
         throw new BurrowError('busy', 'Burrow is still answering in this conversation. Stop the answer or wait for it to finish.');
       }
     }
-    if (!this.#options.hasModel()) throw new BurrowError('no_model', NO_MODEL);
+    if (!this.#options.hasModel()) throw noModelError();
   }
 
   #start(conversationId: string, started: Omit<ChatStarted, 'generationId'>, history: ChatTurn[], prompt: string): ChatStarted {
@@ -261,7 +262,7 @@ export class ChatService {
     } finally {
       if (flushTimer) clearTimeout(flushTimer);
       flush();
-      const final: UnsavedAnswer = { content: text, status: statusFor(reason), error: error?.message ?? null };
+      const final: UnsavedAnswer = { content: text, status: END_STATUS[reason], error: error?.message ?? null };
       try {
         save({ status: final.status, error: final.error });
       } catch (saveError) {
@@ -276,10 +277,6 @@ export class ChatService {
       emit('conversations.changed', { id: conversationId });
     }
   }
-}
-
-function statusFor(reason: GenerationEndReason): MessageStatus {
-  return reason === 'done' ? 'complete' : reason === 'cancelled' ? 'cancelled' : 'error';
 }
 
 /** The conversation's own settings, as engine overrides (unset ones fall back to the engine's). */

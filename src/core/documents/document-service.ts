@@ -8,6 +8,7 @@ import type { DocumentInfo, DocumentPassage, DocumentView, SummaryStyle } from '
 import { MAX_PASSAGE_CHARS } from '../../shared/contract';
 import { BurrowError, toErrorValue } from '../../shared/errors';
 import type { PreparableTurn, PreparedTurn } from '../chat/chat-service';
+import { noModelError } from '../engine/no-model';
 import type { EmitEvent } from '../events/event-hub';
 import type { ConversationStore } from '../store/conversations';
 import { chunkUnits } from './chunker';
@@ -250,7 +251,7 @@ export class DocumentService {
     const work = (async () => {
       const { engine, store } = this.#o;
       const contextSize = engine.status().model?.contextSize;
-      if (contextSize === undefined) throw new BurrowError('no_model', 'No model is loaded. Open a .gguf model file first.');
+      if (contextSize === undefined) throw noModelError('Open a .gguf model file first.');
       const existing = store.chunks(document.id);
       const budget = await this.#chunkBudget(document, contextSize);
       if (existing.length > 0 && (options.reuseAny === true || existing.every((chunk) => chunk.tokenCount <= budget))) {
@@ -277,7 +278,7 @@ export class DocumentService {
   async #chunkBudget(document: DocumentRecord, contextSize: number): Promise<number> {
     const empty = mapPrompt({ fileName: document.fileName, label: 'p. 99999–99999', text: '', style: 'outline', focus: 'x'.repeat(500), final: true });
     const measured = await this.#o.engine.measure({ history: [{ role: 'user', text: empty }], systemPrompt: SUMMARY_SYSTEM_PROMPT });
-    if (measured === null) throw new BurrowError('no_model', 'No model is loaded. Open a .gguf model file first.');
+    if (measured === null) throw noModelError('Open a .gguf model file first.');
     const budget = contextSize - measured.tokens - answerBudgets(contextSize).final - FIT_MARGIN;
     if (budget < 64) throw new BurrowError('engine_error', `This model's context (${contextSize} tokens) is too small to summarise documents. Load a model with a larger context.`);
     return budget;

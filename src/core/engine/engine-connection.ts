@@ -3,14 +3,12 @@
  * parsing. When the process goes, every pending request is rejected — nothing waits on a
  * dead process. EngineHost decides what happens next (status, restart).
  */
-import type { GenerationStats, ModelInfo } from '../../shared/contract';
+import type { ModelInfo } from '../../shared/contract';
 import type { HardwareReport, MemoryEstimate } from '../../shared/contract';
 import { assertNever, BurrowError, errorCodes, type ErrorCode } from '../../shared/errors';
 import { WorkerMessage, type HostMessage, type LogLevel } from './protocol';
 import type { ProcessChannel } from '../process/channel';
-import type { EngineSettings, GenerateRequest, GenerateResult, MeasureRequest, MeasureResult } from './types';
-
-export type TurnInput = Pick<GenerateRequest, 'sessionKey' | 'history' | 'prompt' | 'options'>;
+import type { EngineSettings, GenerateResult, MeasureRequest, MeasureResult, Turn } from './types';
 
 export interface ExitInfo {
   code: number | null;
@@ -90,7 +88,7 @@ export class EngineConnection {
     });
   }
 
-  generate(input: TurnInput, signal: AbortSignal, onText: (text: string) => void): Promise<GenerateResult> {
+  generate(input: Turn, signal: AbortSignal, onText: (text: string) => void): Promise<GenerateResult> {
     let cancel = (): void => undefined;
     const result = new Promise<GenerateResult>((resolve, reject) => {
       const id = this.#register({ kind: 'generate', resolve, reject, onText }, (id) => ({
@@ -219,7 +217,7 @@ export class EngineConnection {
       case 'done':
         if (pending.kind !== 'generate') return;
         this.#pending.delete(id);
-        pending.resolve({ text: message.text, reason: message.reason, stats: message.stats satisfies GenerationStats });
+        pending.resolve({ text: message.text, reason: message.reason, stats: message.stats });
         return;
       case 'measured':
         if (pending.kind !== 'measure') return;

@@ -7,7 +7,8 @@ import type { EngineStatus, ModelInfo } from '../../shared/contract';
 import type { HardwareReport, MemoryEstimate } from '../../shared/contract';
 import { BurrowError } from '../../shared/errors';
 import { EngineConnection } from './engine-connection';
-import type { LogLevel } from './protocol';
+import { noModelError } from './no-model';
+import { cancelledBeforeStart, type LogLevel } from './protocol';
 import { answerDefaults, loadTimeSettingsDiffer, mergeEngineSettings, splitEngineSettings } from './runtime-settings';
 import { SerialQueue } from '../process/serial-queue';
 import type { EngineSettings, GenerateRequest, GenerateResult, MeasureRequest, MeasureResult, SpawnEngine, StatusListener } from './types';
@@ -20,8 +21,6 @@ export interface EngineHostOptions {
   onLog?: (level: LogLevel, message: string) => void;
 }
 
-const NO_MODEL = 'No model is loaded. Open a .gguf model file to start chatting.';
-const cancelledBeforeStart = (): GenerateResult => ({ text: '', reason: 'cancelled', stats: { evaluatedTokens: 0, generatedTokens: 0, durationMs: 0, truncatedMessages: 0 } });
 
 export class EngineHost {
   #options: EngineHostOptions;
@@ -215,10 +214,10 @@ export class EngineHost {
   async #ensureModel(): Promise<EngineConnection> {
     const current = this.#connection;
     if (current?.alive === true && current.model !== null) return current;
-    if (this.#modelPath === null) throw new BurrowError('no_model', NO_MODEL);
+    if (this.#modelPath === null) throw noModelError();
     await this.#loadModel(this.#modelPath, this.#modelOverrides);
     const connection = this.#connection as EngineConnection | null;
-    if (connection === null || connection.model === null) throw new BurrowError('no_model', NO_MODEL);
+    if (connection === null || connection.model === null) throw noModelError();
     return connection;
   }
 

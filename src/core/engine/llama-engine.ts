@@ -14,7 +14,7 @@ import {
   type LlamaContext,
   type LlamaModel,
 } from 'node-llama-cpp';
-import type { GenerationStats, ModelInfo } from '../../shared/contract';
+import type { ModelInfo } from '../../shared/contract';
 import { BurrowError } from '../../shared/errors';
 import { checkModelFile } from '../gguf/gguf-check';
 import { defaultMaxSessions, estimateMemory, hardwareReport } from './memory-estimate';
@@ -27,26 +27,14 @@ import { LoadMonitor } from './cpu-load';
 import { loadLlama, parseEngineBuild, type LoadedLlama } from './engine-build';
 import { chooseThreads, threadsForLoad } from './threads';
 import { countTruncated } from './truncation';
-import type { ChatTurn, EngineSettings, GenerateOptions, MeasureRequest, MeasureResult } from './types';
+import { noModelError } from './no-model';
+import type { EngineSettings, GenerateResult, MeasureRequest, MeasureResult, Turn } from './types';
 
 const DEFAULT_CONTEXT_CAP = 4096;
 const DEFAULT_MAX_TOKENS = 1024;
 const THREAD_REFIT_MS = 500;
 
 export type Log = (level: LogLevel, message: string) => void;
-
-export interface TurnRequest {
-  sessionKey: string;
-  history: ChatTurn[];
-  prompt: string;
-  options?: GenerateOptions | undefined;
-}
-
-export interface TurnResult {
-  text: string;
-  reason: 'done' | 'cancelled';
-  stats: GenerationStats;
-}
 
 interface Loaded {
   model: LlamaModel;
@@ -124,9 +112,9 @@ export class LlamaEngine {
     }
   }
 
-  async generate(request: TurnRequest, signal: AbortSignal, onText: (text: string) => void): Promise<TurnResult> {
+  async generate(request: Turn, signal: AbortSignal, onText: (text: string) => void): Promise<GenerateResult> {
     const loaded = this.#loaded;
-    if (loaded === null) throw new BurrowError('no_model', 'No model is loaded. Open a .gguf model file to start chatting.');
+    if (loaded === null) throw noModelError();
     const started = performance.now();
     const { settings } = loaded;
     const options = request.options ?? {};
@@ -232,7 +220,7 @@ export class LlamaEngine {
    */
   measure(request: MeasureRequest): MeasureResult {
     const loaded = this.#loaded;
-    if (loaded === null) throw new BurrowError('no_model', 'No model is loaded. Open a .gguf model file to start chatting.');
+    if (loaded === null) throw noModelError();
     const chatHistory = toChatHistory(request.history, request.systemPrompt ?? loaded.settings.systemPrompt);
     const { contextText } = loaded.chatWrapper.generateContextState({ chatHistory });
     return { tokens: contextText.tokenize(loaded.model.tokenizer).length, contextSize: loaded.context.contextSize };
@@ -241,7 +229,7 @@ export class LlamaEngine {
   /** Tokens in each text with the loaded model's tokenizer (no chat template, no special tokens). */
   countTokens(texts: readonly string[]): number[] {
     const loaded = this.#loaded;
-    if (loaded === null) throw new BurrowError('no_model', 'No model is loaded. Open a .gguf model file to start chatting.');
+    if (loaded === null) throw noModelError();
     return texts.map((text) => loaded.model.tokenize(text).length);
   }
 

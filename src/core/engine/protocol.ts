@@ -8,55 +8,79 @@
 import { z } from 'zod';
 import { ErrorValueSchema, GenerationStats, ModelInfo } from '../../shared/contract';
 import { HardwareReport, MemoryEstimate } from '../../shared/contract';
-import type { EngineSettings, GenerateOptions } from './types';
 
 /** Request ids are chosen by the host and echoed by the worker. */
 const RequestId = z.number().int().nonnegative();
 
 /**
- * Not strict: keys this worker does not know (a host newer than a stale build) are dropped
- * rather than failing every load.
+ * Engine settings: Burrow's defaults and the user's choices, sent with every load. Not strict:
+ * keys this worker does not know (a host newer than a stale build) are dropped rather than
+ * failing every load.
  */
 export const EngineSettingsSchema = z.object({
+  /** CPU threads. Default: os.availableParallelism(), and 1 for tiny models (< 64 MB). */
   threads: z.number().int().positive().optional(),
+  /** 'auto' lets node-llama-cpp pick Metal/CUDA/Vulkan when present; false forces CPU. Default 'auto'. */
   gpu: z.union([z.literal('auto'), z.literal(false)]).optional(),
+  /** Model layers offloaded to the GPU. Default: as many as fit (node-llama-cpp's 'auto'). A per-model override. */
   gpuLayers: z.number().int().nonnegative().optional(),
+  /** Context size in tokens. Default: the model's training context, capped at 4096. */
   contextSize: z.number().int().positive().optional(),
+  /** Most tokens in one answer. Default 1024. */
   maxTokens: z.number().int().positive().optional(),
   temperature: z.number().nonnegative().optional(),
   topP: z.number().min(0).max(1).optional(),
+  /** Random seed, for reproducible tests. */
   seed: z.number().int().optional(),
+  /**
+   * Conversations whose KV cache is kept at once (each holds a context sequence of
+   * `contextSize` tokens); the least recently used one is dropped beyond this. Default 4, and
+   * 2 on CPU, where each one's cache is resident RAM (memory-estimate.ts).
+   */
   maxSessions: z.number().int().positive().max(64).optional(),
+  /** System message put before every conversation. Default: none. */
   systemPrompt: z.string().optional(),
+  /** Flash attention. Default on CPU: on (context-options.ts); elsewhere node-llama-cpp's choice. */
   flashAttention: z.boolean().optional(),
+  /** Number type of the KV cache. Default 'f16'; 'q8_0' halves it at some prompt speed (context-options.ts). */
   kvCacheType: z.enum(['f16', 'q8_0']).optional(),
+  /** Folder for conversations' saved evaluation state (state-store.ts). Default: none, nothing is saved. */
   stateDir: z.string().min(1).max(4096).optional(),
+  /** Disk budget for saved states, least recently used first out. Default 2 GiB. */
   stateBudgetBytes: z.number().int().nonnegative().optional(),
-}) satisfies z.ZodType<EngineSettings>;
+});
 
-/** Compile-time check that every setting has a schema entry: this type must be `never`. */
-type UncheckedSetting = Exclude<keyof EngineSettings, keyof z.infer<typeof EngineSettingsSchema>>;
-export const everySettingChecked: UncheckedSetting extends never ? true : false = true;
+export const ChatTurnSchema = z.strictObject({ role: z.enum(['user', 'assistant']), text: z.string() });
 
-const ChatTurnSchema = z.strictObject({ role: z.enum(['user', 'assistant']), text: z.string() });
-
+/** Per-request overrides of the engine settings (a conversation's own settings). */
 export const GenerateOptionsSchema = z.strictObject({
+  /** Replaces EngineSettings.systemPrompt for this conversation's session. */
   systemPrompt: z.string().optional(),
   temperature: z.number().nonnegative().optional(),
   topP: z.number().min(0).max(1).optional(),
   maxTokens: z.number().int().positive().optional(),
-}) satisfies z.ZodType<GenerateOptions>;
+});
+
+/** One turn to answer: what the host sends with 'generate' and the engine answers. */
+export const TurnSchema = z.strictObject({
+  /** One chat session is kept per key (the conversation id), so a follow-up turn reuses the KV cache. */
+  sessionKey: z.string().min(1),
+  /** Earlier turns of the conversation, oldest first, NOT including `prompt`. */
+  history: z.array(ChatTurnSchema),
+  prompt: z.string(),
+  options: GenerateOptionsSchema.optional(),
+});
+
+/** How a turn ended: what the engine sends with 'done' and the host resolves with. */
+export const TurnResultSchema = z.strictObject({
+  text: z.string(),
+  reason: z.enum(['done', 'cancelled']),
+  stats: GenerationStats,
+});
 
 export const HostMessage = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('load'), id: RequestId, path: z.string().min(1), settings: EngineSettingsSchema }),
-  z.strictObject({
-    type: z.literal('generate'),
-    id: RequestId,
-    sessionKey: z.string().min(1),
-    history: z.array(ChatTurnSchema),
-    prompt: z.string(),
-    options: GenerateOptionsSchema.optional(),
-  }),
+  z.strictObject({ type: z.literal('generate'), id: RequestId, ...TurnSchema.shape }),
   /** Counts tokens with the loaded model's tokenizer and chat template; answered at once, not queued behind a generation. */
   z.strictObject({ type: z.literal('measure'), id: RequestId, history: z.array(ChatTurnSchema), systemPrompt: z.string().optional() }),
   /** Tokens in each text with the loaded model's tokenizer, no template or special tokens (document chunking). Answered at once. */
@@ -80,13 +104,7 @@ export const WorkerMessage = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('started'), pid: z.number().int() }),
   z.strictObject({ type: z.literal('loaded'), id: RequestId, model: ModelInfo }),
   z.strictObject({ type: z.literal('text'), id: RequestId, text: z.string() }),
-  z.strictObject({
-    type: z.literal('done'),
-    id: RequestId,
-    text: z.string(),
-    reason: z.enum(['done', 'cancelled']),
-    stats: GenerationStats,
-  }),
+  z.strictObject({ type: z.literal('done'), id: RequestId, ...TurnResultSchema.shape }),
   z.strictObject({ type: z.literal('measured'), id: RequestId, tokens: z.number().int().nonnegative(), contextSize: z.number().int().positive() }),
   z.strictObject({ type: z.literal('token-counts'), id: RequestId, counts: z.array(z.number().int().nonnegative()) }),
   z.strictObject({ type: z.literal('estimated'), id: RequestId, estimate: MemoryEstimate }),
@@ -105,3 +123,8 @@ export const WorkerMessage = z.discriminatedUnion('type', [
 ]);
 export type WorkerMessage = z.infer<typeof WorkerMessage>;
 export type LogLevel = Extract<WorkerMessage, { type: 'log' }>['level'];
+
+/** The answer to a turn cancelled before it reached the model. */
+export function cancelledBeforeStart(): z.infer<typeof TurnResultSchema> {
+  return { text: '', reason: 'cancelled', stats: { evaluatedTokens: 0, generatedTokens: 0, durationMs: 0, truncatedMessages: 0 } };
+}

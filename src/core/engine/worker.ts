@@ -10,7 +10,7 @@ import { isBinaryTestMessage } from './binary-test-protocol';
 import { installBinaryTestForkProxy } from './binary-test-proxy';
 import { LlamaEngine } from './llama-engine';
 import { connectToParent } from '../process/parent-port';
-import { HostMessage, type LogLevel, type WorkerMessage } from './protocol';
+import { cancelledBeforeStart, HostMessage, type LogLevel, type WorkerMessage } from './protocol';
 import { SerialQueue } from '../process/serial-queue';
 
 const port = connectToParent();
@@ -30,6 +30,42 @@ function fail(id: number | null, error: unknown): void {
   post({ type: 'error', id, error: toErrorValue(error), model: engine.model });
 }
 
+function generate(message: Extract<HostMessage, { type: 'generate' }>): void {
+  const controller = new AbortController();
+  generations.set(message.id, controller);
+  void queue.run(async () => {
+    try {
+      const { signal } = controller;
+      if (signal.aborted) {
+        // Cancelled while waiting its turn: answer without touching the model.
+        post({ type: 'done', id: message.id, ...cancelledBeforeStart() });
+        return;
+      }
+      const result = await engine.generate(message, signal, (text) => post({ type: 'text', id: message.id, text }));
+      post({ type: 'done', id: message.id, ...result });
+    } catch (error) {
+      fail(message.id, error);
+    } finally {
+      generations.delete(message.id);
+      scheduleIdleSave();
+    }
+  });
+}
+
+function readMachine(message: Extract<HostMessage, { type: 'estimate' | 'hardware' }>): void {
+  const answer = async (): Promise<void> => {
+    try {
+      if (message.type === 'estimate') post({ type: 'estimated', id: message.id, estimate: await engine.estimate(message.path, message.settings) });
+      else post({ type: 'hardware-report', id: message.id, hardware: await engine.hardware(message.settings) });
+    } catch (error) {
+      fail(message.id, error);
+    }
+  };
+  // Only reads: once the backend is up they need not wait for an answer to finish (the
+  // library shows the estimate before loading); starting the backend is queued like a load.
+  void (engine.hasBackend ? answer() : queue.run(answer));
+}
+
 function handle(message: HostMessage): void {
   switch (message.type) {
     case 'load': {
@@ -42,28 +78,9 @@ function handle(message: HostMessage): void {
       });
       return;
     }
-    case 'generate': {
-      const controller = new AbortController();
-      generations.set(message.id, controller);
-      void queue.run(async () => {
-        try {
-          const { signal } = controller;
-          if (signal.aborted) {
-            // Cancelled while waiting its turn: answer without touching the model.
-            post({ type: 'done', id: message.id, text: '', reason: 'cancelled', stats: { evaluatedTokens: 0, generatedTokens: 0, durationMs: 0, truncatedMessages: 0 } });
-            return;
-          }
-          const result = await engine.generate(message, signal, (text) => post({ type: 'text', id: message.id, text }));
-          post({ type: 'done', id: message.id, ...result });
-        } catch (error) {
-          fail(message.id, error);
-        } finally {
-          generations.delete(message.id);
-          scheduleIdleSave();
-        }
-      });
+    case 'generate':
+      generate(message);
       return;
-    }
     case 'measure':
       // Immediate, not queued: the context meter must not wait for an answer to finish.
       try {
@@ -81,20 +98,9 @@ function handle(message: HostMessage): void {
       }
       return;
     case 'estimate':
-    case 'hardware': {
-      const answer = async (): Promise<void> => {
-        try {
-          if (message.type === 'estimate') post({ type: 'estimated', id: message.id, estimate: await engine.estimate(message.path, message.settings) });
-          else post({ type: 'hardware-report', id: message.id, hardware: await engine.hardware(message.settings) });
-        } catch (error) {
-          fail(message.id, error);
-        }
-      };
-      // Only reads: once the backend is up they need not wait for an answer to finish (the
-      // library shows the estimate before loading); starting the backend is queued like a load.
-      void (engine.hasBackend ? answer() : queue.run(answer));
+    case 'hardware':
+      readMachine(message);
       return;
-    }
     case 'cancel':
       // Immediate, not queued: the running generation checks its signal after every token.
       generations.get(message.id)?.abort();

@@ -1,19 +1,15 @@
 /**
- * The preferences domain of the contract — settings, the quick window's conversations and the
- * desktop shell's windows — for every face of Burrow. What only the desktop app can do (show a
+ * Preferences — settings, the quick window's conversations and the desktop shell's windows —
+ * for every face of Burrow (the procedures are in handlers/settings.ts and handlers/chat.ts). What only the desktop app can do (show a
  * window, start at login, a global shortcut) comes through the optional `DesktopHost`; the
  * browser host and the CLI simply have none, and say so in settings.status.
  */
 import { z } from 'zod';
-import type { AppSettings, ChatStarted, Conversation, DataFolder, SettingsStatus, UiCommand } from '../../shared/contract';
-import { BurrowError } from '../../shared/errors';
-import type { Handlers } from '../../shared/router';
-import type { ChatService } from '../chat/chat-service';
+import type { AppSettings, DataFolder, SettingsPatch, SettingsStatus, UiCommand } from '../../shared/contract';
 import type { EngineSettings } from '../engine/types';
 import type { EmitEvent } from '../events/event-hub';
 import { StateStore } from '../engine/state-store';
 import { modelsDir, stateDir } from '../store/paths';
-import { databasePath } from '../store/database';
 import type { SettingsStore } from '../store/settings';
 import { AppSettingsStore, engineSettingsFor } from './app-settings';
 import { folderSize } from './data-folder';
@@ -28,26 +24,11 @@ export interface DesktopHost {
   readonly canLaunchAtLogin: boolean;
 }
 
-export type PreferencesHandlerName =
-  | 'settings.get'
-  | 'settings.set'
-  | 'settings.status'
-  | 'settings.dataFolder'
-  | 'settings.revealDataFolder'
-  | 'settings.clearSavedState'
-  | 'quick.ask'
-  | 'quick.dismiss'
-  | 'quick.conversations'
-  | 'window.show'
-  | 'window.setOpenConversation';
-
 export interface PreferencesOptions {
   store: SettingsStore;
   dataDir: string;
   engine: { updateSettings(patch: EngineSettings): Promise<void> };
-  chat: Pick<ChatService, 'send' | 'cancel' | 'runningFor' | 'assertCapacity'>;
-  /** The history's own handlers, so events and clean-up happen exactly as from the UI. */
-  createConversation: () => Conversation | Promise<Conversation>;
+  /** The conversations handlers' own delete, so events and clean-up happen exactly as from the UI. */
   deleteConversation: (id: string) => Promise<unknown>;
   conversationIds: () => string[];
   emit: EmitEvent;
@@ -68,11 +49,20 @@ export const SavedWindowBounds = z.strictObject({
 export type SavedWindowBounds = z.infer<typeof SavedWindowBounds>;
 
 const BOUNDS_KEY = 'window.bounds';
-const OPEN_CONVERSATION_KEY = 'window.openConversation';
+export const OPEN_CONVERSATION_KEY = 'window.openConversation';
 
 export interface Preferences {
-  readonly handlers: Pick<Handlers, PreferencesHandlerName>;
+  readonly store: SettingsStore;
+  readonly dataDir: string;
+  /** Which quick-window conversations are kept, and which go once dismissed. */
+  readonly marks: QuickMarks;
+  readonly desktop: DesktopHost | undefined;
+  readonly revealFile: ((path: string) => Promise<void>) | undefined;
   settings(): AppSettings;
+  /** Changes some settings, tells every window and applies them to the engine; returns them all. */
+  setSettings(patch: SettingsPatch): AppSettings;
+  status(): SettingsStatus;
+  dataFolder(): Promise<DataFolder>;
   /** The desktop shell reports how registering the quick-prompt shortcut went. */
   setShortcutStatus(status: SettingsStatus['shortcut']): void;
   /** Sends a command to the main window's UI (app menu, tray). */
@@ -86,7 +76,7 @@ export interface Preferences {
 }
 
 export function createPreferences(options: PreferencesOptions): Preferences {
-  const { store, emit, chat, desktop } = options;
+  const { store, emit, desktop } = options;
   const appSettings = new AppSettingsStore(store);
   const marks = new QuickMarks(store);
   let shortcut: SettingsStatus['shortcut'] = desktop
@@ -112,31 +102,6 @@ export function createPreferences(options: PreferencesOptions): Preferences {
   }
   applyToEngine(appSettings.get());
 
-  async function stopAnswers(conversationId: string): Promise<boolean> {
-    let cancelled = false;
-    for (const [generationId, saved] of chat.runningFor(conversationId)) {
-      cancelled = chat.cancel(generationId) || cancelled;
-      await saved;
-    }
-    return cancelled;
-  }
-
-  async function ask(conversationId: string | null, text: string): Promise<ChatStarted> {
-    if (conversationId !== null) return chat.send(conversationId, text);
-    // Before a conversation is made for it: a refused question leaves nothing behind.
-    chat.assertCapacity();
-    const conversation = await options.createConversation();
-    marks.mark(conversation.id, !appSettings.get().saveQuickPrompts);
-    try {
-      return chat.send(conversation.id, text);
-    } catch (error) {
-      // Nothing was asked (no model, say): leave no empty conversation behind.
-      marks.forget(conversation.id);
-      await options.deleteConversation(conversation.id).catch(() => undefined);
-      throw error;
-    }
-  }
-
   const dataFolder = async (): Promise<DataFolder> => ({
     path: options.dataDir,
     sizeBytes: await folderSize(options.dataDir),
@@ -145,71 +110,21 @@ export function createPreferences(options: PreferencesOptions): Preferences {
     canReveal: options.revealFile !== undefined,
   });
 
-  const handlers: Pick<Handlers, PreferencesHandlerName> = {
-    'settings.get': () => appSettings.get(),
-    'settings.set': ({ patch }) => {
+  return {
+    store,
+    dataDir: options.dataDir,
+    marks,
+    desktop,
+    revealFile: options.revealFile,
+    settings: () => appSettings.get(),
+    setSettings(patch) {
       const settings = appSettings.set(patch);
       emit('settings.changed', settings);
       applyToEngine(settings);
       return settings;
     },
-    'settings.status': () => status(),
-    'settings.dataFolder': () => dataFolder(),
-    'settings.clearSavedState': async () => {
-      new StateStore(stateDir(options.dataDir)).clear();
-      return dataFolder();
-    },
-    'settings.revealDataFolder': async () => {
-      if (options.revealFile === undefined) {
-        throw new BurrowError('refused', `This window cannot open your file manager. Burrow's data folder is ${options.dataDir}.`);
-      }
-      // Revealing a file inside opens the folder itself (revealing the folder would open its parent).
-      await options.revealFile(databasePath(options.dataDir));
-      return { path: options.dataDir };
-    },
-    'quick.ask': ({ conversationId, text }) => ask(conversationId, text),
-    'quick.dismiss': async ({ conversationId }) => {
-      let cancelled = false;
-      let deleted = false;
-      if (conversationId !== null) {
-        const unsaved = marks.isEphemeral(conversationId);
-        if (unsaved || appSettings.get().escCancelsQuickAnswer) cancelled = await stopAnswers(conversationId);
-        if (unsaved) {
-          if (options.conversationIds().includes(conversationId)) {
-            await options.deleteConversation(conversationId);
-            deleted = true;
-          }
-          marks.forget(conversationId);
-        }
-      }
-      desktop?.hideQuickWindow();
-      return { hidden: desktop !== undefined, cancelled, deleted };
-    },
-    'quick.conversations': () => {
-      const existing = new Set(options.conversationIds());
-      marks.prune((id) => existing.has(id));
-      return marks.kept();
-    },
-    'window.show': ({ conversationId }) => {
-      if (conversationId !== null) {
-        if (!options.conversationIds().includes(conversationId)) throw new BurrowError('not_found', 'This conversation no longer exists.');
-        // Continued in the main window: the user keeps it, whatever "Don't save quick prompts" says.
-        marks.keep(conversationId);
-        store.set(OPEN_CONVERSATION_KEY, conversationId);
-      }
-      desktop?.showMainWindow(conversationId);
-      if (conversationId !== null) emit('ui.command', { command: 'open-conversation', conversationId });
-      return { shown: desktop !== undefined };
-    },
-    'window.setOpenConversation': ({ conversationId }) => {
-      store.set(OPEN_CONVERSATION_KEY, conversationId);
-      return { conversationId };
-    },
-  };
-
-  return {
-    handlers,
-    settings: () => appSettings.get(),
+    status,
+    dataFolder,
     setShortcutStatus(next) {
       shortcut = { ...next };
       emit('settings.status', status());

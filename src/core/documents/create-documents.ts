@@ -1,9 +1,8 @@
 /**
- * The documents part of the contract: builds the document service with its extraction
- * process, and its handlers, spread into assistant.ts's handler map.
+ * Builds the document service with its store, uploads and extraction process (the
+ * procedures are in handlers/documents.ts).
  */
 import { join } from 'node:path';
-import type { Handlers } from '../../shared/router';
 import type { EmitEvent } from '../events/event-hub';
 import type { ConversationStore } from '../store/conversations';
 import type { Storage } from '../store/storage';
@@ -14,20 +13,6 @@ import { DocumentStore } from '../store/document-store';
 import { DocumentUploads } from './document-uploads';
 import { DocumentExtractor } from './extractor';
 import type { ExtractionCaps, SpawnDocumentWorker } from './types';
-
-export type DocumentProcedures =
-  | 'documents.add'
-  | 'documents.pick'
-  | 'documents.uploadBegin'
-  | 'documents.uploadChunk'
-  | 'documents.uploadFinish'
-  | 'documents.uploadCancel'
-  | 'documents.summarize'
-  | 'documents.cancel'
-  | 'documents.get'
-  | 'documents.passage'
-  | 'documents.list'
-  | 'documents.remove';
 
 export interface DocumentsOptions {
   dataDir: string;
@@ -47,7 +32,7 @@ export interface Documents {
   readonly service: DocumentService;
   readonly access: DocumentAccess;
   readonly extractor: DocumentExtractor;
-  readonly handlers: Pick<Handlers, DocumentProcedures>;
+  readonly uploads: DocumentUploads;
   dispose(): Promise<void>;
 }
 
@@ -67,28 +52,11 @@ export function createDocuments(options: DocumentsOptions): Documents {
     ensureModel: options.ensureModel,
     ...(options.pickFile ? { pickFile: options.pickFile } : {}),
   });
-  const handlers: Pick<Handlers, DocumentProcedures> = {
-    'documents.add': ({ path, conversationId }) => service.add(path, conversationId),
-    'documents.pick': async ({ conversationId }) => ({ document: await service.pick(conversationId) }),
-    'documents.uploadBegin': (input) => uploads.begin(input),
-    'documents.uploadChunk': (input) => uploads.chunk(input),
-    'documents.uploadFinish': ({ uploadId }) => service.finishUpload(uploadId),
-    'documents.uploadCancel': ({ uploadId }) => ({ cancelled: uploads.cancel(uploadId) }),
-    'documents.summarize': ({ documentId, style, focus }) => service.summarize(documentId, style, focus ?? null),
-    'documents.cancel': ({ summaryId }) => ({ cancelled: service.cancel(summaryId) }),
-    'documents.get': ({ documentId }) => service.get(documentId),
-    'documents.passage': ({ documentId, reference, chunkId }) => service.passage(documentId, { reference, chunkId }),
-    'documents.list': ({ conversationId }) => service.list(conversationId),
-    'documents.remove': async ({ documentId }) => {
-      await service.remove(documentId);
-      return { documentId };
-    },
-  };
   return {
     service,
     access,
     extractor,
-    handlers,
+    uploads,
     async dispose() {
       await service.stopAll();
       uploads.dispose();

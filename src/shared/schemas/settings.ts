@@ -1,9 +1,9 @@
 /**
- * The contract's schemas for preferences, the quick prompt and the desktop shell (contract.ts
- * re-exports them and names the procedures and events). Pure TypeScript: no Node, Electron or DOM.
+ * The contract's schemas for preferences, the quick prompt and the desktop shell.
+ * Pure TypeScript: no Node, Electron or DOM imports.
  */
 import { z } from 'zod';
-import { checkAccelerator } from './accelerator';
+import { checkAccelerator } from '../accelerator';
 import {
   MAX_ANSWER_TOKENS,
   MAX_DEFAULT_SYSTEM_PROMPT_CHARS,
@@ -13,15 +13,9 @@ import {
   MAX_TEMPLATE_PROMPT_CHARS,
   MAX_SAVED_STATE_BUDGET_MB,
   MAX_THREADS_SETTING,
-} from './app-settings';
-import { MAX_CONTEXT_OVERRIDE, MAX_GPU_LAYERS_OVERRIDE, MIN_CONTEXT_OVERRIDE } from './limits';
-
-/** Same rule as the contract's Id (kept here to avoid an import cycle with contract.ts). */
-const TemplateId = z
-  .string()
-  .min(1)
-  .max(64)
-  .regex(/^[A-Za-z0-9_-]+$/, 'must be an id (letters, digits, - and _)');
+} from '../app-settings';
+import { MAX_CONTEXT_OVERRIDE, MAX_GPU_LAYERS_OVERRIDE, MIN_CONTEXT_OVERRIDE } from '../limits';
+import { Id } from './common';
 
 /** An Electron accelerator such as "CommandOrControl+Shift+Space" (see accelerator.ts). */
 export const Accelerator = z
@@ -37,7 +31,7 @@ export type Theme = z.infer<typeof Theme>;
 
 /** One of the user's own "Use clipboard" actions. */
 export const PromptTemplate = z.strictObject({
-  id: TemplateId,
+  id: Id,
   name: z.string().trim().min(1, 'must not be empty').max(MAX_TEMPLATE_NAME_CHARS),
   /** What to ask. `{text}` stands for the clipboard's text (put below when absent), `{language}` for translateTo. */
   prompt: z.string().trim().min(1, 'must not be empty').max(MAX_TEMPLATE_PROMPT_CHARS),
@@ -125,7 +119,7 @@ export type DataFolder = z.infer<typeof DataFolder>;
  */
 export const UiCommandName = z.enum(['new-chat', 'settings', 'search', 'open-conversation', 'shortcuts']);
 export type UiCommandName = z.infer<typeof UiCommandName>;
-export const UiCommand = z.strictObject({ command: UiCommandName, conversationId: TemplateId.optional() });
+export const UiCommand = z.strictObject({ command: UiCommandName, conversationId: Id.optional() });
 export type UiCommand = z.infer<typeof UiCommand>;
 
 export const QuickDismissed = z.strictObject({

@@ -1,9 +1,8 @@
 /**
- * The models domain of the contract that touches the network: the catalog, downloads and the
- * egress log. The renderer can name a catalog entry and a download id, never a URL.
+ * The part of models that touches the network: the egress gate and the downloader, wired to
+ * the event hub (the procedures are in handlers/models.ts).
  */
 import { z } from 'zod';
-import type { Handlers } from '../../shared/router';
 import type { CatalogEntry } from '../../shared/contract';
 import type { EmitEvent } from '../events/event-hub';
 import { EgressGate } from '../net/egress';
@@ -13,15 +12,6 @@ import { ModelDownloader } from './downloader';
 
 /** Settings key for the model mirror (a base URL). */
 export const MIRROR_SETTING = 'models.mirror';
-
-export type ModelHandlerName =
-  | 'models.catalog'
-  | 'models.download'
-  | 'models.downloads'
-  | 'models.pauseDownload'
-  | 'models.resumeDownload'
-  | 'models.cancelDownload'
-  | 'network.log';
 
 export interface ModelDownloads {
   gate: EgressGate;
@@ -70,16 +60,4 @@ export function createModelDownloads(options: ModelDownloadsOptions): ModelDownl
   });
   downloader.resumeAll().catch((error: unknown) => console.error('[burrow] could not restore unfinished downloads:', error));
   return { gate, downloader };
-}
-
-export function createModelHandlers({ gate, downloader }: ModelDownloads): Pick<Handlers, ModelHandlerName> {
-  return {
-    'models.catalog': () => downloader.catalog(),
-    'models.download': ({ catalogId }) => ({ downloadId: downloader.start(catalogId).downloadId }),
-    'models.downloads': () => downloader.list(),
-    'models.pauseDownload': ({ downloadId }) => downloader.pause(downloadId),
-    'models.resumeDownload': ({ downloadId }) => downloader.resume(downloadId),
-    'models.cancelDownload': ({ downloadId }) => downloader.cancel(downloadId),
-    'network.log': () => gate.log(),
-  };
 }

@@ -1,0 +1,115 @@
+/**
+ * The library procedures (`models.*` of the model files and `engine.hardware`): list, load
+ * and unload, default, delete, reveal, memory estimate, per-model overrides, imports and idle
+ * unloading.
+ */
+import { realpathSync } from 'node:fs';
+import { basename } from 'node:path';
+import { BurrowError } from '../../shared/errors';
+import type { Handlers } from '../../shared/router';
+import type { EngineHost } from '../engine/engine-host';
+import type { ModelLibrary } from '../models/library';
+import type { Library } from '../models/library-service';
+
+export type LibraryProcedure =
+  | 'models.list'
+  | 'models.load'
+  | 'models.openLocal'
+  | 'models.setDefault'
+  | 'models.delete'
+  | 'models.reveal'
+  | 'models.unload'
+  | 'models.estimate'
+  | 'models.setOverrides'
+  | 'models.setIdleUnload'
+  | 'models.importBegin'
+  | 'models.importChunk'
+  | 'models.importFinish'
+  | 'models.importCancel'
+  | 'engine.hardware';
+
+export interface LibraryHandlerOptions {
+  library: Library;
+  engine: EngineHost;
+  /** Asks the user for a .gguf file (a dialog in the app); null when they cancel. */
+  pickModelFile: () => Promise<string | null>;
+  /** Shows a file in the system's file manager, where the host can. */
+  revealFile?: ((path: string) => Promise<void>) | undefined;
+}
+
+export function libraryHandlers(options: LibraryHandlerOptions): Pick<Handlers, LibraryProcedure> {
+  const { library: service, engine } = options;
+  const { library, imports, access } = service;
+  return {
+    'models.list': () => service.snapshot(),
+    'models.load': ({ path, force }) => service.load(access.authorize(path), { force: force ?? false }),
+    'models.openLocal': async () => {
+      const picked = await options.pickModelFile();
+      if (picked === null) return { status: null };
+      return { status: await service.load(access.grant(picked)) };
+    },
+    'models.setDefault': ({ path }) => {
+      access.setDefault(path === null ? null : access.authorize(path));
+      service.changed('default');
+      return service.snapshot();
+    },
+    'models.delete': async ({ path }) => {
+      const real = deletablePath(library, path);
+      if (engine.status().model?.path === real) await engine.unload();
+      const deleted = await library.delete(real);
+      service.changed('delete');
+      return deleted;
+    },
+    'models.reveal': async ({ path }) => {
+      const reveal = options.revealFile;
+      if (reveal === undefined) throw new BurrowError('refused', 'Showing a model in its folder works in the Burrow app, not in a browser.');
+      const real = access.authorize(path);
+      await reveal(real);
+      return { path: real };
+    },
+    'models.unload': async () => {
+      await engine.unload();
+      return engine.status();
+    },
+    'models.estimate': ({ path, contextSize }) => {
+      const real = access.authorize(path);
+      return engine.estimate(real, { ...library.engineOverrides(real), ...(contextSize === undefined ? {} : { contextSize }) });
+    },
+    'models.setOverrides': async ({ path, gpuLayers, contextSize }) => {
+      const real = access.authorize(path);
+      library.setOverrides(real, { ...(gpuLayers === undefined ? {} : { gpuLayers }), ...(contextSize === undefined ? {} : { contextSize }) });
+      service.changed('overrides');
+      return library.describe(real);
+    },
+    'models.setIdleUnload': ({ minutes }) => {
+      service.setIdleUnload(minutes);
+      service.changed('settings');
+      return { minutes };
+    },
+    'models.importBegin': ({ fileName, sizeBytes }) => imports.begin(fileName, sizeBytes),
+    'models.importChunk': ({ importId, offset, dataBase64 }) => imports.chunk(importId, offset, dataBase64),
+    'models.importFinish': async ({ importId }) => {
+      const path = await imports.finish(importId);
+      library.recordSource(path, 'import');
+      service.changed('import');
+      return library.describe(path);
+    },
+    'models.importCancel': ({ importId }) => imports.cancel(importId),
+    'engine.hardware': () => engine.hardware(),
+  };
+}
+
+/** The real path of a model that may be deleted, or the refusal (checked before anything is unloaded). */
+function deletablePath(library: ModelLibrary, path: string): string {
+  let real: string;
+  try {
+    real = realpathSync(path);
+  } catch {
+    throw new BurrowError('not_found', `The model file "${basename(path)}" was not found. It may have been deleted already.`);
+  }
+  if (!library.isInModelsFolder(real)) {
+    throw new BurrowError('refused', `Burrow only deletes models in its own models folder (${library.modelsDir}). "${basename(real)}" stays where it is.`);
+  }
+  return real;
+}
+

@@ -1,0 +1,184 @@
+/**
+ * The model library as a service: the library, imports and idle unloading, and the one way a
+ * model is loaded. Every model load in Burrow goes through `load` here, so every load is
+ * authorised, gets its model's overrides and is checked against the machine's memory first.
+ * Its procedures are in handlers/library.ts.
+ */
+import { z } from 'zod';
+import type { CatalogEntry, EngineStatus, ModelLibrary as ModelLibraryValue } from '../../shared/contract';
+import { BurrowError } from '../../shared/errors';
+import { MAX_IDLE_UNLOAD_MINUTES } from '../../shared/limits';
+import type { EngineHost } from '../engine/engine-host';
+import type { EngineSettings } from '../engine/types';
+import { noModelError } from '../engine/no-model';
+import type { EmitEvent, EventListener } from '../events/event-hub';
+import { conversationModelKey } from '../store/conversation-sql';
+import type { SettingsStore } from '../store/settings';
+import { IdleUnloader } from './idle-unload';
+import { ModelLibrary } from './library';
+import type { ModelAccess } from './model-access';
+import { ModelImports } from './model-import';
+
+const IDLE_KEY = 'models.idleUnloadMinutes';
+
+export interface LibraryOptions {
+  access: ModelAccess;
+  settings: SettingsStore;
+  engine: EngineHost;
+  emit: EmitEvent;
+  subscribe: (listener: EventListener) => () => void;
+  catalog: () => readonly CatalogEntry[];
+  /** Shows a file in the system's file manager, where the host can. */
+  revealFile?: ((path: string) => Promise<void>) | undefined;
+  /** Answers being written now (idle unloading waits for them). */
+  runningAnswers: () => number;
+  /** Milliseconds in a minute for the idle timer; tests shrink it. */
+  minuteMs?: number;
+}
+
+export type LibraryChange = 'download' | 'import' | 'delete' | 'default' | 'overrides' | 'settings';
+
+export interface Library {
+  readonly library: ModelLibrary;
+  readonly imports: ModelImports;
+  readonly access: ModelAccess;
+  /** The library as models.list shows it. */
+  snapshot(): Promise<ModelLibraryValue>;
+  /** "Unload when idle", in minutes; null: never. */
+  setIdleUnload(minutes: number | null): void;
+  /** A conversation's own model; null: the default. */
+  conversationModel(id: string): string | null;
+  setConversationModel(id: string, path: string | null): void;
+  /** Loads a model the user may load, with its overrides, after checking it fits (unless `force`). */
+  load(path: string, options?: { force?: boolean }): Promise<EngineStatus>;
+  /** Before a conversation's answer: its own model, else the loaded one, else the default. */
+  ensureModelFor(conversationId: string | null): Promise<void>;
+  /** Tells every window to read models.list again. */
+  changed(reason: LibraryChange): void;
+  dispose(): Promise<void>;
+}
+
+export function createLibrary(options: LibraryOptions): Library {
+  const { access, settings, engine, emit } = options;
+  const library = new ModelLibrary({
+    settings,
+    access,
+    catalog: options.catalog,
+    loadedPath: () => engine.status().model?.path ?? null,
+  });
+  const imports = new ModelImports({ modelsDir: access.modelsDir });
+  const idle = new IdleUnloader({
+    unload: () => engine.unload(),
+    hasModel: () => engine.status().model !== null,
+    isBusy: () => options.runningAnswers() > 0 || ['starting', 'loading', 'generating'].includes(engine.status().state),
+    ...(options.minuteMs === undefined ? {} : { minuteMs: options.minuteMs }),
+    onError: (error) => console.error('[burrow] could not unload the idle model:', error),
+  });
+  idle.setMinutes(settings.get(IDLE_KEY, z.number().positive().max(MAX_IDLE_UNLOAD_MINUTES).nullable(), null));
+  const stopWatching = options.subscribe((name) => {
+    if (name === 'engine.state' || name === 'generation.delta' || name === 'generation.end') idle.activity();
+  });
+
+
+  /** Loads in flight, keyed by path, options and overrides. */
+  const loading = new Map<string, Promise<EngineStatus>>();
+
+  /**
+   * Loads a model. Two loads of the same model with the same options at once (the last model
+   * loading at start while a summary or an answer asks for it) share one load: a second one
+   * would unload the model the first just loaded, under whatever was using it.
+   */
+  function load(path: string, loadOptions: { force?: boolean } = {}): Promise<EngineStatus> {
+    const key = JSON.stringify([path, loadOptions.force === true, library.engineOverrides(path)]);
+    const pending = loading.get(key);
+    if (pending !== undefined) return pending;
+    const run = loadChecked(engine, access, path, library.engineOverrides(path), loadOptions).finally(() => loading.delete(key));
+    loading.set(key, run);
+    return run;
+  }
+
+  function conversationModel(id: string): string | null {
+    return settings.get(conversationModelKey(id), z.string().max(4096).nullable(), null);
+  }
+
+  async function snapshot(): Promise<ModelLibraryValue> {
+    return {
+      models: await library.list(),
+      modelsFolder: library.modelsDir,
+      canReveal: options.revealFile !== undefined,
+      idleUnloadMinutes: idle.minutes,
+    };
+  }
+
+  return {
+    library,
+    imports,
+    access,
+    snapshot,
+    setIdleUnload(minutes) {
+      settings.set(IDLE_KEY, minutes);
+      idle.setMinutes(minutes);
+    },
+    conversationModel,
+    setConversationModel(id, path) {
+      settings.set(conversationModelKey(id), path);
+    },
+    load,
+    ensureModelFor: (conversationId) => ensureModelFor({ engine, access, conversationModel, load }, conversationId),
+    changed: (reason) => emit('library.changed', { reason }),
+    async dispose() {
+      stopWatching();
+      idle.dispose();
+      await imports.dispose();
+    },
+  };
+}
+
+/** Loads a model after checking it fits in memory (unless `force`), and remembers it as the last one. */
+async function loadChecked(engine: EngineHost, access: ModelAccess, path: string, overrides: EngineSettings, loadOptions: { force?: boolean }): Promise<EngineStatus> {
+  if (loadOptions.force !== true) {
+    const estimate = await engine.estimate(path, overrides).catch((error: unknown) => {
+      // A file the validator refuses fails the load the same way (and a stopped engine fails it too): say so now.
+      if (error instanceof BurrowError && ['model_invalid', 'model_load_failed', 'not_found', 'engine_stopped'].includes(error.code)) throw error;
+      // An estimate that cannot be made (an architecture node-llama-cpp cannot size) must not block loading.
+      console.warn('[burrow] could not estimate the memory a model needs:', error);
+      return null;
+    });
+    if (estimate !== null && !estimate.fits) {
+      throw new BurrowError('insufficient_memory', estimate.warning ?? 'This model will not fit in the memory this computer has free.');
+    }
+  }
+  const status = await engine.load(path, overrides);
+  access.setLast(path);
+  return status;
+}
+
+interface ModelChoice {
+  engine: EngineHost;
+  access: ModelAccess;
+  conversationModel: (id: string) => string | null;
+  load: (path: string) => Promise<EngineStatus>;
+}
+
+/** Before a conversation's answer: its own model, else the loaded one, else the default. */
+async function ensureModelFor({ engine, access, conversationModel, load }: ModelChoice, conversationId: string | null): Promise<void> {
+  const loaded = engine.status().model?.path ?? null;
+  const own = conversationId === null ? null : conversationModel(conversationId);
+  if (own !== null) {
+    let wanted: string | null = null;
+    try {
+      wanted = access.authorize(own);
+    } catch {
+      // Deleted or moved since it was chosen: the conversation goes back to the default.
+      wanted = null;
+    }
+    if (wanted !== null) {
+      if (loaded !== wanted) await load(wanted);
+      return;
+    }
+  }
+  if (loaded !== null) return;
+  const fallback = access.defaultModel();
+  if (fallback === null) throw noModelError();
+  await load(access.authorize(fallback));
+}

@@ -1,0 +1,120 @@
+/**
+ * The contract's schemas for the model library: files, facts, memory, hardware and imports.
+ * Pure TypeScript: no Node, Electron or DOM imports.
+ */
+import { z } from 'zod';
+import { MAX_CONTEXT_OVERRIDE, MAX_GPU_LAYERS_OVERRIDE, MAX_IDLE_UNLOAD_MINUTES, MAX_PATH_CHARS, MIN_CONTEXT_OVERRIDE } from '../limits';
+import { Id, Timestamp } from './common';
+import { CatalogId } from './downloads';
+
+export const ModelPath = z.string().min(1).max(MAX_PATH_CHARS);
+
+/**
+ * Where a model file came from. 'download': Burrow's catalog. 'import': dropped on the window
+ * and copied into the models folder. 'disk': opened where it lies (never copied or deleted).
+ * 'folder': found in the models folder, put there by hand.
+ */
+export const ModelSource = z.enum(['download', 'import', 'disk', 'folder']);
+export type ModelSource = z.infer<typeof ModelSource>;
+
+/** What the file says about itself (read by the bounded GGUF validator, never by llama.cpp). */
+export const ModelFacts = z.strictObject({
+  /** general.architecture, e.g. "llama". */
+  architecture: z.string(),
+  parameterCount: z.number().int().nonnegative(),
+  /** e.g. "Q4_K_M". */
+  quantisation: z.string(),
+  /** The context the model was trained with, in tokens. */
+  contextLength: z.number().int().nonnegative().nullable(),
+  layerCount: z.number().int().nonnegative().nullable(),
+  hasChatTemplate: z.boolean(),
+});
+export type ModelFacts = z.infer<typeof ModelFacts>;
+
+/** Per-model load settings; null means "Burrow decides" (all layers that fit; the default context). */
+export const ModelOverrides = z.strictObject({
+  gpuLayers: z.number().int().min(0).max(MAX_GPU_LAYERS_OVERRIDE).nullable(),
+  contextSize: z.number().int().min(MIN_CONTEXT_OVERRIDE).max(MAX_CONTEXT_OVERRIDE).nullable(),
+});
+export type ModelOverrides = z.infer<typeof ModelOverrides>;
+
+export const LibraryModel = z.strictObject({
+  path: z.string(),
+  fileName: z.string(),
+  /** general.name, else the file name without .gguf. */
+  name: z.string(),
+  sizeBytes: z.number().int().nonnegative(),
+  modifiedAt: Timestamp,
+  source: ModelSource,
+  /** The catalog entry it was downloaded from, when known. */
+  catalogId: CatalogId.nullable(),
+  /** In Burrow's models folder: models.delete may remove it. Files elsewhere are only forgotten, never deleted. */
+  inModelsFolder: z.boolean(),
+  /** null when the file is not a valid model (see `problem`). */
+  facts: ModelFacts.nullable(),
+  /** Why the file cannot be loaded (the validator's verdict), else null. */
+  problem: z.string().nullable(),
+  /** The model loaded at start and for conversations without their own choice. */
+  isDefault: z.boolean(),
+  isLoaded: z.boolean(),
+  overrides: ModelOverrides,
+});
+export type LibraryModel = z.infer<typeof LibraryModel>;
+
+export const ModelLibrary = z.strictObject({
+  /** Loaded first, then the default, then by name. */
+  models: z.array(LibraryModel),
+  /** Where downloaded and imported models are kept. */
+  modelsFolder: z.string(),
+  /** The host can show a file in the system's file manager (the app can; the browser host cannot). */
+  canReveal: z.boolean(),
+  /** "Unload when idle": minutes without activity before the model is unloaded; null: never. */
+  idleUnloadMinutes: z.number().positive().max(MAX_IDLE_UNLOAD_MINUTES).nullable(),
+});
+export type ModelLibrary = z.infer<typeof ModelLibrary>;
+
+/** What loading a model would take, against what the machine has (computed in the engine process). */
+export const MemoryEstimate = z.strictObject({
+  path: z.string(),
+  /** The context size (tokens per conversation) the estimate is for: the one a load would use. */
+  contextSize: z.number().int().positive(),
+  /** Model weights, in RAM and VRAM together. */
+  weightsBytes: z.number().nonnegative(),
+  /** KV cache and compute buffers for `contextSize`, for every conversation kept at once. */
+  kvCacheBytes: z.number().nonnegative(),
+  totalBytes: z.number().nonnegative(),
+  /** Free memory now, counting the memory the loaded model would give back. */
+  freeRamBytes: z.number().nonnegative(),
+  totalRamBytes: z.number().nonnegative(),
+  /** Layers that fit in the GPU's free memory (all of them when it all fits); null without a GPU. */
+  gpuLayersThatFit: z.number().int().nonnegative().nullable(),
+  /** Layers the model has (null when it does not say). */
+  layerCount: z.number().int().nonnegative().nullable(),
+  fits: z.boolean(),
+  /** Plain-language warning: it will not fit, or it fits only with a smaller context or fewer GPU layers. */
+  warning: z.string().nullable(),
+});
+export type MemoryEstimate = z.infer<typeof MemoryEstimate>;
+
+export const HardwareReport = z.strictObject({
+  /** 'metal' | 'cuda' | 'vulkan' | 'cpu' */
+  backend: z.string(),
+  gpuName: z.string().nullable(),
+  vramTotal: z.number().nonnegative().nullable(),
+  vramFree: z.number().nonnegative().nullable(),
+  ramTotal: z.number().nonnegative(),
+  ramFree: z.number().nonnegative(),
+  /** CPU threads a model runs on (the loaded one's, else what a large model would get); fewer while other programs keep cores busy. */
+  threads: z.number().int().positive(),
+  /** The llama.cpp binary: Burrow's own build ('native' for this CPU, 'portable') or node-llama-cpp's prebuilt one. */
+  engineBuild: z.enum(['native', 'portable', 'prebuilt']),
+  /** CPU cores Burrow may use (the container's quota counts). */
+  cores: z.number().int().positive(),
+});
+export type HardwareReport = z.infer<typeof HardwareReport>;
+
+/** A conversation's own model; null: the default model. */
+export const ConversationModel = z.strictObject({ id: Id, path: z.string().nullable() });
+export type ConversationModel = z.infer<typeof ConversationModel>;
+
+export const ImportId = Id;
