@@ -18,6 +18,8 @@ export interface TurnTiming {
   streamMs: number;
   stats: GenerationStats;
   text: string;
+  /** The engine's debug lines from chat.send to generation.end (one says whether the turn was restored). */
+  engineLog: string[];
 }
 
 /** Resident memory of a process in bytes (Linux /proc), or NaN where it cannot be read. */
@@ -34,27 +36,42 @@ export function rssOf(pid: number | undefined): number {
 export class BurrowUnderTest {
   readonly assistant: Assistant;
   readonly dataDir: string;
+  /** The engine's debug log since the start (whether a turn was restored, saves), in order. */
+  readonly engineLog: string[] = [];
   #listeners = new Set<(name: EventName, payload: unknown) => void>();
+  #start: (dataDir: string) => BurrowUnderTest;
 
-  private constructor(assistant: Assistant, dataDir: string) {
-    this.assistant = assistant;
+  private constructor(dataDir: string, start: (dataDir: string) => BurrowUnderTest, create: (onEngineLog: (message: string) => void) => Assistant) {
     this.dataDir = dataDir;
-    assistant.subscribe((name, payload) => {
+    this.#start = start;
+    this.assistant = create((message) => this.engineLog.push(message));
+    this.assistant.subscribe((name, payload) => {
       for (const listener of this.#listeners) listener(name, payload);
     });
   }
 
-  static start(modelPath: string, engineSettings: EngineSettings = {}, spawnEngine = spawnNodeEngine()): BurrowUnderTest {
-    const dataDir = mkdtempSync(join(tmpdir(), 'burrow-bench-'));
-    const assistant = createAssistant({
-      dataDir,
-      spawnEngine,
-      engineSettings,
-      grantedModels: [modelPath],
-      autoLoadLastModel: false,
-      pickModelFile: () => Promise.resolve(modelPath),
-    });
-    return new BurrowUnderTest(assistant, dataDir);
+  /** A fresh data folder unless `dataDir` is given (a restart on the same one). */
+  static start(modelPath: string, engineSettings: EngineSettings = {}, spawnEngine = spawnNodeEngine(), dataDir = mkdtempSync(join(tmpdir(), 'burrow-bench-'))): BurrowUnderTest {
+    const start = (dir: string): BurrowUnderTest => BurrowUnderTest.start(modelPath, engineSettings, spawnEngine, dir);
+    return new BurrowUnderTest(dataDir, start, (onLog) =>
+      createAssistant({
+        dataDir,
+        spawnEngine,
+        engineSettings,
+        grantedModels: [modelPath],
+        autoLoadLastModel: false,
+        pickModelFile: () => Promise.resolve(modelPath),
+        onEngineLog: (level, message) => {
+          if (level === 'debug') onLog(message);
+        },
+      }),
+    );
+  }
+
+  /** Quits as the app does (the engine saves its sessions first) and starts again on the same data folder. */
+  async restart(): Promise<BurrowUnderTest> {
+    await this.assistant.dispose();
+    return this.#start(this.dataDir);
   }
 
   async call<K extends ProcedureName>(name: K, input: ParsedInput<K>): Promise<ProcedureOutput<K>> {
@@ -94,11 +111,12 @@ export class BurrowUnderTest {
       };
       this.#listeners.add(listener);
     });
+    const logMark = this.engineLog.length;
     sentAt = performance.now();
     generationId = (await this.call('chat.send', { conversationId, text })).generationId;
     const end = await ended;
     if (firstDeltaAt === 0) firstDeltaAt = end.at;
-    return { ttftMs: firstDeltaAt - sentAt, streamMs: end.at - firstDeltaAt, stats: end.stats, text: answer };
+    return { ttftMs: firstDeltaAt - sentAt, streamMs: end.at - firstDeltaAt, stats: end.stats, text: answer, engineLog: this.engineLog.slice(logMark) };
   }
 
   async dispose(): Promise<void> {

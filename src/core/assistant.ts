@@ -7,7 +7,7 @@ import { makePrivateDir } from './store/private-files';
 import type { AppSettings, CatalogEntry } from '../shared/contract';
 import { createRouter, type Handlers, type Router } from '../shared/router';
 import { ChatService } from './chat/chat-service';
-import { EngineHost } from './engine/engine-host';
+import { EngineHost, type EngineHostOptions } from './engine/engine-host';
 import { engineSettingsFromEnv } from './engine/settings-env';
 import type { EngineSettings, SpawnEngine } from './engine/types';
 import { EventHub, type EventListener } from './events/event-hub';
@@ -43,6 +43,8 @@ export interface AssistantHost {
   sqliteNativeBinding?: string;
   /** Overrides BURROW_THREADS / BURROW_GPU / BURROW_CONTEXT_SIZE from the environment. */
   engineSettings?: EngineSettings;
+  /** The engine's diagnostics (llama.cpp's warnings; at 'debug', whether a turn was restored or re-evaluated). Default: dropped. */
+  onEngineLog?: EngineHostOptions['onLog'];
   /** Load the last used model in the background at start. Default true. */
   autoLoadLastModel?: boolean;
   /** Model files the user handed over on the command line. */
@@ -114,6 +116,7 @@ function createServices(host: AssistantHost): Services {
     spawn: host.spawnEngine,
     settings: { stateDir: stateDir(host.dataDir), ...engineSettingsFromEnv(), ...host.engineSettings },
     onStatus: (status) => hub.emit('engine.state', status),
+    onLog: host.onEngineLog,
   });
 
   // Answers that were streaming when Burrow last stopped are kept and marked.

@@ -11,6 +11,12 @@
  *   {"saved":ID,"conversation":ID,"length":N,"status":S}
  *   {"deleting":ID,"title":T,"messages":N} / {"deleted":ID}
  *   {"importing":BATCH,"conversations":N} / {"imported":BATCH}
+ *   {"engine":LINE}                           the engine restored, re-evaluated or saved a conversation's state
+ *   {"engineStopped":MESSAGE}                 the engine process died on its own (a state file crashed it?)
+ *
+ * The engine keeps one session in memory, so nearly every turn saves the conversation it
+ * leaves (state-store.ts) and restores the one it goes to: kills land in saves, and the next
+ * round's engine restores from whatever the kill left.
  *
  * Usage: tsx test/kill/kill-child.ts DATA_DIR SEED
  */
@@ -88,12 +94,19 @@ async function main(): Promise<void> {
     dataDir,
     spawnEngine: spawnNodeEngine(),
     // Answers of a second or more, so the once-a-second save happens mid-stream.
-    engineSettings: { maxTokens: 600, seed, gpu: false, threads: 1 },
+    engineSettings: { maxTokens: 600, seed, gpu: false, threads: 1, maxSessions: 1 },
+    onEngineLog: (level, message) => {
+      if (level === 'debug' && /^(restored|re-evaluating|saved the state|could not save)/.test(message)) print({ engine: message });
+    },
     grantedModels: [model],
     autoLoadLastModel: false,
     pickModelFile: () => Promise.resolve(model),
   });
   print({ phase: 'ready' });
+  assistant.subscribe((name, payload) => {
+    const status = payload as EventPayload<'engine.state'>;
+    if (name === 'engine.state' && status.state === 'stopped' && status.error !== null) print({ engineStopped: status.error.message });
+  });
   const { conversations } = assistant;
   /** Conversations a lane is working on: the other lane leaves them alone. */
   const locked = new Set<string>();
@@ -140,12 +153,24 @@ async function main(): Promise<void> {
     }
   };
 
+  // After a crash a user goes back to what they were writing in: the first turns reopen the two
+  // conversations answered last (the one a save may have been cut short for, and the one after it).
+  const reopen = conversations
+    .list()
+    .sort((a, b) => b.updatedAt - a.updatedAt)
+    .slice(0, 2)
+    .map((conversation) => conversation.id);
+  const reopened = (): string | undefined => {
+    const id = reopen.shift();
+    return id !== undefined && !locked.has(id) && conversations.list().some((conversation) => conversation.id === id) ? id : undefined;
+  };
+
   const chatLane = async (): Promise<void> => {
     await call('models.load', { path: model });
     print({ phase: 'working' });
     for (let step = 0; ; step++) {
       const roll = random();
-      const existing = random() < 0.7 ? unlockedConversation() : undefined;
+      const existing = reopened() ?? (random() < 0.7 ? unlockedConversation() : undefined);
       const id = existing ?? (await call('conversations.create', {})).id;
       locked.add(id);
       try {

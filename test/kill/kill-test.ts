@@ -9,7 +9,14 @@
  *   not at all, a delete removed all of a conversation or none of it;
  * - every message the child had seen saved is there with at least the text it had;
  * - after the app's own start-up (Storage.open + markInterrupted) nothing is left 'streaming',
- *   and every search index matches its table.
+ *   and every search index matches its table;
+ * - every file in the saved-state folder is a whole state (metadata, length and checksum
+ *   match) or one the store never loads (a temporary file of a save cut short is ignored, and
+ *   removed when the engine next loads a model); the store itself restores exactly the whole
+ *   ones (kill-verify.ts, verifyStates). The child's engine keeps one session in memory, so
+ *   it saves and restores at nearly every turn; some rounds are killed a few milliseconds
+ *   after a save starts writing its temporary file. The next round's engine restores from
+ *   whatever was left, and must never crash doing it.
  *
  *   npm run test:kill -- --rounds 200 [--seed N] [--keep] [--lenient-search-index]
  *
@@ -22,17 +29,18 @@
  * counts such files instead of failing on them.
  */
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, watch, type FSWatcher } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { findProjectRoot } from '../../src/core/process/project-root';
+import { stateDir } from '../../src/core/store/paths';
 import { closeDatabase, databasePath, openDatabase } from '../../src/core/store/database';
 import { migrations } from '../../src/core/store/migrations';
 import { initial } from '../../src/core/store/migrations/001-initial';
 import { Storage } from '../../src/core/store/storage';
-import { verify, type Saved } from './kill-verify';
+import { verify, verifyStates, type Saved } from './kill-verify';
 
 export interface KillTestOptions {
   rounds: number;
@@ -60,6 +68,12 @@ export interface KillTestSummary {
   deletesInterrupted: number;
   importsInterrupted: number;
   streamingMarkedInterrupted: number;
+  /** Rounds killed a few milliseconds after a save of a conversation's state began. */
+  killedAsSaveBegan: number;
+  /** Saved states checked after the kills: whole, temporary files of a save cut short, refused by the store. */
+  states: { valid: number; temporary: number; refused: number };
+  /** What the child's engines did when they reopened a conversation: restored from disk, or re-evaluated (and why). */
+  restores: Record<string, number>;
   /** Files a kill left with a search index out of step (repaired by the app's start-up), as "round N: problem". */
   searchIndexRepairs: string[];
   durationMs: number;
@@ -68,6 +82,8 @@ export interface KillTestSummary {
 interface ChildReport {
   lines: Array<Record<string, unknown>>;
   ready: boolean;
+  /** The kill was timed from the start of a state save (phase 'saving'). */
+  killedAsSaveBegan: boolean;
   stderr: string;
   exit: { code: number | null; signal: NodeJS.Signals | null };
 }
@@ -87,7 +103,7 @@ export async function runKillTest(options: KillTestOptions): Promise<KillTestSum
   const workDir = mkdtempSync(join(tmpdir(), 'burrow-kill-'));
   const dataDir = join(workDir, 'data');
   const legacyTemplate = join(workDir, 'legacy-v1.sqlite');
-  const summary: KillTestSummary = { rounds: 0, migrationRounds: 0, killedWhileOpening: 0, migrationsInterrupted: 0, savedMessagesChecked: 0, deletesInterrupted: 0, importsInterrupted: 0, streamingMarkedInterrupted: 0, searchIndexRepairs: [], durationMs: 0 };
+  const summary: KillTestSummary = { rounds: 0, migrationRounds: 0, killedWhileOpening: 0, migrationsInterrupted: 0, savedMessagesChecked: 0, deletesInterrupted: 0, importsInterrupted: 0, streamingMarkedInterrupted: 0, killedAsSaveBegan: 0, states: { valid: 0, temporary: 0, refused: 0 }, restores: {}, searchIndexRepairs: [], durationMs: 0 };
   const saved = new Map<string, Saved>();
   const legacyCount = writeLegacyDatabase(legacyTemplate, options.legacyMessages ?? 6000);
   const migrateMs = measureMigration(legacyTemplate, join(workDir, 'measure'));
@@ -103,16 +119,29 @@ export async function runKillTest(options: KillTestOptions): Promise<KillTestSum
       }
       // Migrating rounds are killed while opening; the others alternate between a random moment
       // after opening (start-up, deletes, imports, the model loading) and one after the model
-      // has loaded (answers streaming, with deletes and imports alongside).
-      const phase = migrating ? 'opening' : round % 2 === 0 ? 'working' : 'ready';
-      const delay = Math.floor(random() * (migrating ? migrateMs * 1.5 : (options.maxDelayMs ?? 2500)));
+      // has loaded (answers streaming, with deletes and imports alongside), every other one of
+      // those right after a save of a conversation's state began.
+      const phase = migrating ? 'opening' : round % 4 === 2 ? 'saving' : round % 2 === 0 ? 'working' : 'ready';
+      // A save takes a few to tens of milliseconds here: 'saving' kills lean to its first moments.
+      const delay = Math.floor(migrating ? random() * migrateMs * 1.5 : phase === 'saving' ? random() ** 2 * SAVE_KILL_WINDOW_MS : random() * (options.maxDelayMs ?? 2500));
       const roundStarted = Date.now();
       const report = await runChild(dir, Math.floor(random() * 1e9), phase, delay);
       if (report.exit.signal !== 'SIGKILL') {
         throw new Error(`round ${round}: the child ended by itself (${report.exit.code}) before the kill:\n${report.stderr.slice(-3000)}`);
       }
       if (!report.ready) summary.killedWhileOpening++;
+      if (report.killedAsSaveBegan) summary.killedAsSaveBegan++;
+      const stopped = report.lines.find((line) => typeof line.engineStopped === 'string');
+      if (stopped !== undefined) throw new Error(`round ${round}: the engine died on its own (${String(stopped.engineStopped)}):\n${report.stderr.slice(-3000)}`);
+      for (const line of report.lines) {
+        const outcome = typeof line.engine === 'string' ? /^(restored|re-evaluating the conversation: [a-z ]+)/.exec(line.engine)?.[1] : undefined;
+        if (outcome !== undefined) summary.restores[outcome] = (summary.restores[outcome] ?? 0) + 1;
+      }
       const result = verify(dir, report.lines, migrating ? { legacyCount } : { saved }, options.strictSearchIndexes ?? true);
+      const states = await verifyStates(dir);
+      summary.states.valid += states.valid;
+      summary.states.temporary += states.temporary;
+      summary.states.refused += states.refused;
       for (const problem of result.searchIndexMismatches) {
         summary.searchIndexRepairs.push(`round ${round}: ${problem}`);
         log(`round ${round}: the file the kill left had a search index out of step (${problem}); start-up rebuilt it`);
@@ -123,7 +152,8 @@ export async function runKillTest(options: KillTestOptions): Promise<KillTestSum
       summary.importsInterrupted += result.importsInterrupted;
       summary.streamingMarkedInterrupted += result.streamingMarkedInterrupted;
       summary.rounds = round;
-      log(`round ${round}/${options.rounds}: killed ${delay} ms after "${phase}"${report.ready ? '' : ' (while opening)'}; ${report.lines.length} reports; verified; ${Date.now() - roundStarted} ms`);
+      const killedAfter = phase === 'saving' && !report.killedAsSaveBegan ? 'no save began: killed 8 s after "working"' : `killed ${delay} ms after "${phase}"`;
+      log(`round ${round}/${options.rounds}: ${killedAfter}${report.ready ? '' : ' (while opening)'}; ${report.lines.length} reports; states ${states.valid} whole, ${states.temporary} temporary, ${states.refused} refused; verified; ${Date.now() - roundStarted} ms`);
       if (migrating && !options.keep) rmSync(dir, { recursive: true, force: true });
     }
   } catch (error) {
@@ -168,8 +198,19 @@ function measureMigration(template: string, dir: string): number {
   return Math.max(took, 200);
 }
 
-/** Starts the child, kills it (and its engine) `delayMs` after it prints `phase`, and collects its reports. */
-function runChild(dataDir: string, seed: number, phase: 'opening' | 'ready' | 'working', delayMs: number): Promise<ChildReport> {
+/** A 'saving' round's kill lands this long at most after a save created its temporary file: during the save, or after it (a whole state for the next round to restore). */
+const SAVE_KILL_WINDOW_MS = 80;
+/** A 'saving' round whose child began no save this long after the model loaded is killed anyway. */
+const SAVE_WAIT_MS = 8000;
+
+/**
+ * Starts the child, kills it (and its engine) `delayMs` after it prints `phase`, and collects its
+ * reports. Phase 'saving': `delayMs` after the first state save that begins once the model has
+ * loaded (its temporary file appears in the state folder).
+ */
+function runChild(dataDir: string, seed: number, phase: 'opening' | 'ready' | 'working' | 'saving', delayMs: number): Promise<ChildReport> {
+  let watcher: FSWatcher | undefined;
+  if (phase === 'saving') mkdirSync(stateDir(dataDir), { recursive: true, mode: 0o700 });
   return new Promise((resolve, reject) => {
     // Its own process group, so one kill reaches the engine process it started too.
     const child = spawn(process.execPath, ['--import', 'tsx', childScript, dataDir, String(seed)], {
@@ -177,7 +218,7 @@ function runChild(dataDir: string, seed: number, phase: 'opening' | 'ready' | 'w
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const report: ChildReport = { lines: [], ready: false, stderr: '', exit: { code: null, signal: null } };
+    const report: ChildReport = { lines: [], ready: false, killedAsSaveBegan: false, stderr: '', exit: { code: null, signal: null } };
     let timer: ReturnType<typeof setTimeout> | undefined;
     const kill = (): void => {
       if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
@@ -200,10 +241,20 @@ function runChild(dataDir: string, seed: number, phase: 'opening' | 'ready' | 'w
       report.lines.push(parsed);
       if (parsed.phase === 'ready') report.ready = true;
       if (parsed.phase === phase && timer === undefined) timer = setTimeout(kill, delayMs);
+      if (phase === 'saving' && parsed.phase === 'working' && watcher === undefined) {
+        timer = setTimeout(kill, SAVE_WAIT_MS);
+        watcher = watch(stateDir(dataDir), (_event, name) => {
+          if (report.killedAsSaveBegan || !String(name).endsWith('.tmp')) return;
+          report.killedAsSaveBegan = true;
+          clearTimeout(timer);
+          timer = setTimeout(kill, delayMs);
+        });
+      }
     });
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (report.stderr = (report.stderr + chunk).slice(-20_000)));
     child.on('error', reject);
     child.on('close', (code, signal) => {
+      watcher?.close();
       clearTimeout(deadline);
       if (timer) clearTimeout(timer);
       report.exit = { code, signal };

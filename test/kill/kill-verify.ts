@@ -1,8 +1,15 @@
 /**
  * What the kill test checks after every kill (see kill-test.ts): the file as the kill left it,
- * then the app's own start-up on it.
+ * then the app's own start-up on it; and the saved conversation states (verifyStates).
  */
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
+import type { LlamaContextSequence } from 'node-llama-cpp';
+import { STATE_FORMAT_VERSION, StateStore } from '../../src/core/engine/state-store';
+import { stateDir } from '../../src/core/store/paths';
 import { databasePath } from '../../src/core/store/database';
 import { migrations } from '../../src/core/store/migrations';
 import { Storage } from '../../src/core/store/storage';
@@ -159,4 +166,125 @@ export function verify(dataDir: string, lines: ChildLines, expected: { saved: Ma
     storage.close();
   }
   return result;
+}
+
+export interface StatesVerified {
+  /** Saved states whose metadata, length and checksum all match: the store loads them. */
+  valid: number;
+  /** Temporary files of a save the kill cut short: never read, removed when the engine next loads a model. */
+  temporary: number;
+  /** Other files a kill left (a state whose metadata never landed, or metadata that no longer matches): refused. */
+  refused: number;
+}
+
+const STATE_FILE = /^([0-9a-f]{64})\.(state|json)(\.tmp)?$/;
+
+/**
+ * The saved conversation states as the kill left them (state-store.ts): every file is a state
+ * that checks out on its own (metadata, length, SHA-256), or something the store never loads.
+ * Checked independently of the store, then against the store itself on a copy of the folder:
+ * its restore must load exactly the states that check out (a stand-in sequence records every
+ * load), and removeLeftovers must leave nothing but whole states.
+ */
+export async function verifyStates(dataDir: string): Promise<StatesVerified> {
+  const dir = stateDir(dataDir);
+  const fail = (message: string): never => {
+    throw new Error(`${dir}: ${message}`);
+  };
+  const result: StatesVerified = { valid: 0, temporary: 0, refused: 0 };
+  const names = existsSync(dir) ? readdirSync(dir) : [];
+  const bases = new Set<string>();
+  for (const name of names) {
+    const match = STATE_FILE.exec(name);
+    if (match === null) fail(`unexpected file ${name}`);
+    else if (match[3] !== undefined) result.temporary++;
+    else bases.add(match[1] ?? '');
+  }
+  const whole = new Map<string, { key: string; tokens: number[] }>();
+  for (const base of bases) {
+    const meta = wholeState(join(dir, base));
+    if (meta === null) result.refused++;
+    else {
+      whole.set(base, meta);
+      result.valid++;
+    }
+  }
+
+  // The store on a copy (a restore deletes what it refuses). Conversations are found by their
+  // ids' hashes; a state whose conversation is gone can never be asked for.
+  const copy = mkdtempSync(join(tmpdir(), 'burrow-kill-states-'));
+  try {
+    for (const name of names) copyFileSync(join(dir, name), join(copy, name));
+    const db = new Sqlite(databasePath(dataDir), { readonly: true, fileMustExist: true });
+    const ids = db.prepare('SELECT id FROM conversations').pluck().all() as string[];
+    db.close();
+    const store = new StateStore(copy);
+    for (const id of ids) {
+      const base = createHash('sha256').update(id).digest('hex');
+      if (!bases.has(base)) continue;
+      const expected = whole.get(base);
+      const metaTokens = readTokens(join(dir, `${base}.json`));
+      const probe = new ProbeSequence(expected?.tokens ?? metaTokens);
+      const restored = await store.restore(id, expected?.key ?? readKey(join(dir, `${base}.json`)), probe as unknown as LlamaContextSequence, metaTokens.length > 0 ? metaTokens : [1]);
+      if (expected === undefined && probe.loads > 0) fail(`the store loaded ${base}.state, which does not check out`);
+      if (expected !== undefined && (probe.loads !== 1 || restored.reusedTokens !== expected.tokens.length)) fail(`the store did not restore ${base}.state, which checks out: ${restored.reason ?? `${restored.reusedTokens} tokens`}`);
+    }
+    store.removeLeftovers();
+    const left = readdirSync(copy).filter((name) => name.endsWith('.tmp') || (name.endsWith('.state') && !existsSync(join(copy, `${name.slice(0, -'.state'.length)}.json`))));
+    if (left.length > 0) fail(`removeLeftovers left ${left.join(', ')}`);
+  } finally {
+    rmSync(copy, { recursive: true, force: true });
+  }
+  return result;
+}
+
+/** The metadata of `base`, if it and its state file check out: version, key, tokens, length, SHA-256. */
+function wholeState(base: string): { key: string; tokens: number[] } | null {
+  try {
+    const meta = JSON.parse(readFileSync(`${base}.json`, 'utf8')) as { version?: unknown; key?: unknown; tokens?: unknown; size?: unknown; sha256?: unknown };
+    const state = readFileSync(`${base}.state`);
+    const tokens = Array.isArray(meta.tokens) && meta.tokens.every((token) => Number.isInteger(token)) ? (meta.tokens as number[]) : null;
+    if (meta.version !== STATE_FORMAT_VERSION || typeof meta.key !== 'string' || tokens === null || tokens.length === 0) return null;
+    if (meta.size !== state.length || meta.sha256 !== createHash('sha256').update(state).digest('hex')) return null;
+    return { key: meta.key, tokens };
+  } catch {
+    return null;
+  }
+}
+
+function readTokens(file: string): number[] {
+  try {
+    const tokens = (JSON.parse(readFileSync(file, 'utf8')) as { tokens?: unknown }).tokens;
+    return Array.isArray(tokens) && tokens.every((token) => Number.isInteger(token) && Number(token) >= 0) ? (tokens as number[]) : [];
+  } catch {
+    return [];
+  }
+}
+
+function readKey(file: string): string {
+  try {
+    const key = (JSON.parse(readFileSync(file, 'utf8')) as { key?: unknown }).key;
+    return typeof key === 'string' ? key : '';
+  } catch {
+    return '';
+  }
+}
+
+/** Stands in for llama.cpp's sequence: records loads, and holds what a load would put there. */
+class ProbeSequence {
+  contextTokens: number[] = [];
+  loads = 0;
+  readonly #tokens: number[];
+  constructor(tokens: number[]) {
+    this.#tokens = tokens;
+  }
+  loadStateFromFile(): Promise<void> {
+    this.loads++;
+    this.contextTokens = [...this.#tokens];
+    return Promise.resolve();
+  }
+  clearHistory(): Promise<void> {
+    this.contextTokens = [];
+    return Promise.resolve();
+  }
 }

@@ -206,8 +206,11 @@ export class LlamaEngine {
       build: this.#llama?.build ?? 'unknown',
       adapters: [],
     });
+    const store = new StateStore(settings.stateDir, settings.stateBudgetBytes === undefined ? {} : { budgetBytes: settings.stateBudgetBytes });
+    // The previous model's sessions were saved by the unload before this load: no save is running.
+    store.removeLeftovers();
     return {
-      store: new StateStore(settings.stateDir, settings.stateBudgetBytes === undefined ? {} : { budgetBytes: settings.stateBudgetBytes }),
+      store,
       key,
       tokensOf: (history, systemPrompt) => chatWrapper.generateContextState({ chatHistory: toChatHistory(history, systemPrompt) }).contextText.tokenize(model.tokenizer),
       log: (message) => this.#log('debug', message),

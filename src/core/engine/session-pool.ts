@@ -64,6 +64,7 @@ export class SessionPool {
     let entry = this.#entries.get(key);
     if (entry !== undefined) {
       this.#entries.delete(key);
+      if (isSavedSession(key)) this.#persistence?.log(`kept in memory: the session holds ${entry.sequence.contextTokens.length} tokens`);
     } else {
       if (this.#context.sequencesLeft === 0) await this.#evictOldest();
       const sequence = this.#context.getSequence();

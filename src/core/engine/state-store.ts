@@ -134,6 +134,20 @@ export class StateStore {
     for (const name of this.#names()) rmSync(join(this.#dir, name), { force: true });
   }
 
+  /**
+   * Files a save cut short left behind (a kill mid-save): temporary files, and a state whose
+   * metadata never got renamed into place. Neither is ever loaded; this takes back their space.
+   * Only for the one process that saves (the engine, when it loads a model): another one's
+   * save in progress would lose its temporary files.
+   */
+  removeLeftovers(): void {
+    const names = new Set(this.#names());
+    for (const name of names) {
+      const orphan = name.endsWith('.state') && !names.has(`${name.slice(0, -'.state'.length)}.json`);
+      if (name.endsWith('.tmp') || orphan) rmSync(join(this.#dir, name), { force: true });
+    }
+  }
+
   /** Bytes the saved states take. */
   usage(): number {
     return this.#entries().reduce((sum, entry) => sum + entry.bytes, 0);

@@ -112,4 +112,15 @@ describe('state store', () => {
     store.clear();
     expect(store.usage()).toBe(0);
   });
+
+  it('removes what a save cut short left (temporary files, a state without metadata), keeping whole states', async () => {
+    const store = new StateStore(dir);
+    const state = await saved(store);
+    const other = join(dir, `${'b'.repeat(64)}`);
+    for (const leftover of [`${other}.state.tmp`, `${other}.json.tmp`, `${other}.state`]) writeFileSync(leftover, 'cut short');
+    writeFileSync(`${state}.tmp`, 'cut short');
+    store.removeLeftovers();
+    expect(readdirSync(dir).sort()).toEqual([state, state.replace(/\.state$/, '.json')].map((path) => path.slice(dir.length + 1)).sort());
+    expect((await store.restore('conversation', 'model-key', asSequence(new FakeSequence(TOKENS)), TOKENS)).reusedTokens).toBe(40);
+  });
 });
