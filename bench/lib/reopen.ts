@@ -60,7 +60,16 @@ const LINES: Record<Path, RegExp> = {
   're-evaluated': /^re-evaluating the conversation: /,
 };
 
-export async function reopenFigures(report: Report, o: ReopenOptions): Promise<void> {
+interface RestartRounds {
+  runs: { memory: number[]; restored: number[]; reevaluated: number[] };
+  saves: SaveFigures[];
+  /** How much the state file grew for one more turn, per round. */
+  growth: number[];
+  heldTokens: number;
+}
+
+/** Each round: a conversation re-evaluated (c), then a turn in memory (a), then Burrow restarted and the turn restored (b). */
+async function restartRounds(o: ReopenOptions): Promise<RestartRounds> {
   const runs = { memory: [] as number[], restored: [] as number[], reevaluated: [] as number[] };
   const saves: SaveFigures[] = [];
   const growth: number[] = [];
@@ -92,7 +101,11 @@ export async function reopenFigures(report: Report, o: ReopenOptions): Promise<v
       await burrow.dispose();
     }
   }
+  return { runs, saves, growth, heldTokens };
+}
 
+export async function reopenFigures(report: Report, o: ReopenOptions): Promise<void> {
+  const { runs, saves, growth, heldTokens } = await restartRounds(o);
   const cycle = await cycleFigures(o);
 
   const restoredVsMemory = pairedRatio(runs.restored, runs.memory);
