@@ -38,6 +38,18 @@ const SPEED_TARGET = 0.95;
 /** Engine RSS after a reply may exceed the model file by this much. */
 const MEMORY_OVER_FILE_MB = 150;
 
+interface Runs {
+  burrowTg: number[];
+  burrowPp: number[];
+  bareTg: number[];
+  barePp: number[];
+  lbTg: number[];
+  lbPp: number[];
+  prebuiltTg: number[];
+  engineRssAfterReply: number;
+  bareRssAfterReply: number;
+}
+
 export async function inferenceFigures(report: Report, o: InferenceOptions): Promise<void> {
   const burrow = BurrowUnderTest.start(o.model);
   const bare = await BareNodeLlama.start(o.model, o.threads, o.contextSize, true);
@@ -51,106 +63,115 @@ export async function inferenceFigures(report: Report, o: InferenceOptions): Pro
     report.meta[`contextSize_${o.modelLabel}`] = loaded.model?.contextSize;
     o.log(`Burrow loaded ${o.modelLabel}: ${loaded.model?.threads ?? '?'} threads, context ${loaded.model?.contextSize ?? '?'}, engine RSS ${(rssAfterLoad / MB).toFixed(0)} MB`);
 
-    const runs = { burrowTg: [] as number[], burrowPp: [] as number[], bareTg: [] as number[], barePp: [] as number[], lbTg: [] as number[], lbPp: [] as number[], prebuiltTg: [] as number[] };
-    const prompt = benchText(o.promptTokens - 12, 11);
-    let engineRssAfterReply = Number.NaN;
-    let bareRssAfterReply = Number.NaN;
-    for (let round = 0; round < o.rounds; round++) {
-      if (o.llamaBench !== null) {
-        const lb = await runLlamaBench(o.llamaBench, o.model, o.threads, o.promptTokens, o.generateTokens);
-        runs.lbPp.push(lb.ppTokensPerSecond);
-        runs.lbTg.push(lb.tgTokensPerSecond);
-      }
-      const barePp = await bare.run('pp', o.promptTokens);
-      runs.barePp.push((o.promptTokens / barePp.ms) * 1000);
-      const bareTg = await bare.run('tg', o.generateTokens);
-      runs.bareTg.push((o.generateTokens / bareTg.ms) * 1000);
-      bareRssAfterReply = bareTg.rss;
-
-      const ppConversation = await burrow.newConversation(1);
-      // Burrow picks its threads from the last second's load: let the baselines' work fall out of it.
-      await settle();
-      const pp = await burrow.turn(ppConversation, prompt);
-      // The first token's own generation step is inside ttft: a small overestimate of the time.
-      runs.burrowPp.push((pp.stats.evaluatedTokens / pp.ttftMs) * 1000);
-      const tgConversation = await burrow.newConversation(o.generateTokens + 1);
-      const tg = await burrow.turn(tgConversation, 'ra bit');
-      runs.burrowTg.push(((tg.stats.generatedTokens - 1) / tg.streamMs) * 1000);
-      engineRssAfterReply = rssOf(burrow.enginePid);
-      await burrow.call('conversations.delete', { id: ppConversation });
-      await burrow.call('conversations.delete', { id: tgConversation });
-      if (prebuilt !== null) {
-        const conversation = await prebuilt.newConversation(o.generateTokens + 1);
-        await settle();
-        const fallback = await prebuilt.turn(conversation, 'ra bit');
-        runs.prebuiltTg.push(((fallback.stats.generatedTokens - 1) / fallback.streamMs) * 1000);
-        await prebuilt.call('conversations.delete', { id: conversation });
-      }
-      o.log(
-        `round ${round + 1}/${o.rounds}: tg Burrow ${last(runs.burrowTg)} bare ${last(runs.bareTg)} llama-bench ${last(runs.lbTg)} · ` +
-          `pp Burrow ${last(runs.burrowPp)} (${pp.stats.evaluatedTokens} tokens) bare ${last(runs.barePp)} llama-bench ${last(runs.lbPp)}` +
-          (prebuilt !== null ? ` · tg Burrow on the prebuilt binary ${last(runs.prebuiltTg)}` : ''),
-      );
-    }
-    const lbBaselines = (values: number[]): Record<string, ReturnType<typeof figure>> => (values.length > 0 ? { 'llama-bench': figure(values) } : {});
-    const tgVsLb = pairedRatio(runs.burrowTg, runs.lbTg);
-    const tgVsBare = pairedRatio(runs.burrowTg, runs.bareTg);
-    const ppVsLb = pairedRatio(runs.burrowPp, runs.lbPp);
-    const tag = o.modelLabel;
-    report.add({
-      key: `tg_${tag}`,
-      label: `generation ${o.generateTokens} tokens, ${tag}`,
-      unit: 'tok/s',
-      burrow: figure(runs.burrowTg),
-      baselines: { ...lbBaselines(runs.lbTg), 'bare node-llama-cpp': figure(runs.bareTg) },
-      ...(o.llamaBench !== null
-        ? { target: { text: `≥ ${SPEED_TARGET.toFixed(2)} × llama-bench`, value: tgVsLb.median, met: tgVsLb.median >= SPEED_TARGET } }
-        : { target: { text: '≥ 0.97 × bare', value: tgVsBare.median, met: tgVsBare.median >= 0.97 } }),
-      note: `engine build: ${bare.build}; Burrow/bare paired ratio ${tgVsBare.median.toFixed(3)} (bare = node-llama-cpp with its defaults on the same binary)${o.llamaBench !== null ? `; Burrow/llama-bench ${tgVsLb.median.toFixed(3)}; bare/llama-bench ${pairedRatio(runs.bareTg, runs.lbTg).median.toFixed(3)}` : ''}`,
-    });
-    if (prebuilt !== null && runs.prebuiltTg.length > 0) {
-      const fallbackVsLb = pairedRatio(runs.prebuiltTg, runs.lbTg);
-      report.add({
-        key: `tg_prebuilt_${tag}`,
-        label: `generation ${o.generateTokens} tokens, ${tag}, prebuilt fallback`,
-        unit: 'tok/s',
-        burrow: figure(runs.prebuiltTg),
-        ...(runs.lbTg.length > 0 ? { baselines: { 'llama-bench': figure(runs.lbTg) } } : {}),
-        note: `Burrow on node-llama-cpp's prebuilt binary (BURROW_ENGINE_BUILD=prebuilt), what the app runs when its own build is missing or fails its check; prebuilt/own build paired ratio ${pairedRatio(runs.prebuiltTg, runs.burrowTg).median.toFixed(3)}${runs.lbTg.length > 0 ? `; prebuilt/llama-bench ${fallbackVsLb.median.toFixed(3)}` : ''}`,
-      });
-    }
-    report.add({
-      key: `pp_${tag}`,
-      label: `prompt processing ${o.promptTokens} tokens, ${tag}`,
-      unit: 'tok/s',
-      burrow: figure(runs.burrowPp),
-      baselines: { ...lbBaselines(runs.lbPp), 'bare node-llama-cpp': figure(runs.barePp) },
-      ...(o.llamaBench !== null ? { target: { text: `≥ ${SPEED_TARGET.toFixed(2)} × llama-bench`, value: ppVsLb.median, met: ppVsLb.median >= SPEED_TARGET } } : {}),
-      note: `Burrow/bare paired ratio ${pairedRatio(runs.burrowPp, runs.barePp).median.toFixed(3)}; Burrow's figure is evaluated tokens (prompt + chat template) ÷ time to first token`,
-    });
-
+    const runs = await speedRounds(o, burrow, bare, prebuilt);
+    reportSpeed(report, o, runs, bare.build);
     if (o.turnRounds > 0) await turnFigures(report, burrow, o, figure(runs.burrowPp).median, figure(runs.burrowTg).median);
-
-    const fileBytes = statSync(o.model).size;
-    const engineAfterReply = Math.max(engineRssAfterReply, rssOf(burrow.enginePid));
-    report.add({ key: `rss_engine_load_${tag}`, label: `engine RSS after load, ${tag}`, unit: 'MB', burrow: figure([rssAfterLoad / MB]), baselines: { 'bare node-llama-cpp': figure([bare.rssAfterLoad / MB]) } });
-    report.add({
-      key: `rss_engine_reply_${tag}`,
-      label: `engine RSS after a reply, ${tag}`,
-      unit: 'MB',
-      burrow: figure([engineAfterReply / MB]),
-      baselines: { 'bare node-llama-cpp': figure([bareRssAfterReply / MB]) },
-      target: { text: `≤ file + ${MEMORY_OVER_FILE_MB} MB, MB over file`, value: (engineAfterReply - fileBytes) / MB, met: engineAfterReply - fileBytes <= MEMORY_OVER_FILE_MB * MB },
-      note: `model file ${(fileBytes / MB).toFixed(0)} MB; bare = node-llama-cpp defaults (mmap), one 2048-token sequence`,
-    });
-    report.add({ key: `rss_main_${tag}`, label: 'main (core) process RSS', unit: 'MB', burrow: figure([process.memoryUsage.rss() / MB]), note: 'the benchmark process hosting the core: store, chat service, engine host' });
-
+    reportMemory(report, o, runs, rssAfterLoad, Math.max(runs.engineRssAfterReply, rssOf(burrow.enginePid)), bare.rssAfterLoad);
     if (o.sweep) await threadSweep(report, burrow, o);
   } finally {
     await bare.stop();
     await burrow.dispose();
     await prebuilt?.dispose();
   }
+}
+
+/** Round by round, interleaved: llama-bench, the bare script, Burrow, and Burrow on the prebuilt binary. */
+async function speedRounds(o: InferenceOptions, burrow: BurrowUnderTest, bare: BareNodeLlama, prebuilt: BurrowUnderTest | null): Promise<Runs> {
+  const runs: Runs = { burrowTg: [], burrowPp: [], bareTg: [], barePp: [], lbTg: [], lbPp: [], prebuiltTg: [], engineRssAfterReply: Number.NaN, bareRssAfterReply: Number.NaN };
+  const prompt = benchText(o.promptTokens - 12, 11);
+  for (let round = 0; round < o.rounds; round++) {
+    if (o.llamaBench !== null) {
+      const lb = await runLlamaBench(o.llamaBench, o.model, o.threads, o.promptTokens, o.generateTokens);
+      runs.lbPp.push(lb.ppTokensPerSecond);
+      runs.lbTg.push(lb.tgTokensPerSecond);
+    }
+    const barePp = await bare.run('pp', o.promptTokens);
+    runs.barePp.push((o.promptTokens / barePp.ms) * 1000);
+    const bareTg = await bare.run('tg', o.generateTokens);
+    runs.bareTg.push((o.generateTokens / bareTg.ms) * 1000);
+    runs.bareRssAfterReply = bareTg.rss;
+
+    const ppConversation = await burrow.newConversation(1);
+    // Burrow picks its threads from the last second's load: let the baselines' work fall out of it.
+    await settle();
+    const pp = await burrow.turn(ppConversation, prompt);
+    // The first token's own generation step is inside ttft: a small overestimate of the time.
+    runs.burrowPp.push((pp.stats.evaluatedTokens / pp.ttftMs) * 1000);
+    const tgConversation = await burrow.newConversation(o.generateTokens + 1);
+    const tg = await burrow.turn(tgConversation, 'ra bit');
+    runs.burrowTg.push(((tg.stats.generatedTokens - 1) / tg.streamMs) * 1000);
+    runs.engineRssAfterReply = rssOf(burrow.enginePid);
+    await burrow.call('conversations.delete', { id: ppConversation });
+    await burrow.call('conversations.delete', { id: tgConversation });
+    if (prebuilt !== null) {
+      const conversation = await prebuilt.newConversation(o.generateTokens + 1);
+      await settle();
+      const fallback = await prebuilt.turn(conversation, 'ra bit');
+      runs.prebuiltTg.push(((fallback.stats.generatedTokens - 1) / fallback.streamMs) * 1000);
+      await prebuilt.call('conversations.delete', { id: conversation });
+    }
+    o.log(
+      `round ${round + 1}/${o.rounds}: tg Burrow ${last(runs.burrowTg)} bare ${last(runs.bareTg)} llama-bench ${last(runs.lbTg)} · ` +
+        `pp Burrow ${last(runs.burrowPp)} (${pp.stats.evaluatedTokens} tokens) bare ${last(runs.barePp)} llama-bench ${last(runs.lbPp)}` +
+        (prebuilt !== null ? ` · tg Burrow on the prebuilt binary ${last(runs.prebuiltTg)}` : ''),
+    );
+  }
+  return runs;
+}
+
+function reportSpeed(report: Report, o: InferenceOptions, runs: Runs, build: string): void {
+  const lbBaselines = (values: number[]): Record<string, ReturnType<typeof figure>> => (values.length > 0 ? { 'llama-bench': figure(values) } : {});
+  const tgVsLb = pairedRatio(runs.burrowTg, runs.lbTg);
+  const tgVsBare = pairedRatio(runs.burrowTg, runs.bareTg);
+  const ppVsLb = pairedRatio(runs.burrowPp, runs.lbPp);
+  const tag = o.modelLabel;
+  report.add({
+    key: `tg_${tag}`,
+    label: `generation ${o.generateTokens} tokens, ${tag}`,
+    unit: 'tok/s',
+    burrow: figure(runs.burrowTg),
+    baselines: { ...lbBaselines(runs.lbTg), 'bare node-llama-cpp': figure(runs.bareTg) },
+    ...(o.llamaBench !== null
+      ? { target: { text: `≥ ${SPEED_TARGET.toFixed(2)} × llama-bench`, value: tgVsLb.median, met: tgVsLb.median >= SPEED_TARGET } }
+      : { target: { text: '≥ 0.97 × bare', value: tgVsBare.median, met: tgVsBare.median >= 0.97 } }),
+    note: `engine build: ${build}; Burrow/bare paired ratio ${tgVsBare.median.toFixed(3)} (bare = node-llama-cpp with its defaults on the same binary)${o.llamaBench !== null ? `; Burrow/llama-bench ${tgVsLb.median.toFixed(3)}; bare/llama-bench ${pairedRatio(runs.bareTg, runs.lbTg).median.toFixed(3)}` : ''}`,
+  });
+  if (runs.prebuiltTg.length > 0) {
+    const fallbackVsLb = pairedRatio(runs.prebuiltTg, runs.lbTg);
+    report.add({
+      key: `tg_prebuilt_${tag}`,
+      label: `generation ${o.generateTokens} tokens, ${tag}, prebuilt fallback`,
+      unit: 'tok/s',
+      burrow: figure(runs.prebuiltTg),
+      ...(runs.lbTg.length > 0 ? { baselines: { 'llama-bench': figure(runs.lbTg) } } : {}),
+      note: `Burrow on node-llama-cpp's prebuilt binary (BURROW_ENGINE_BUILD=prebuilt), what the app runs when its own build is missing or fails its check; prebuilt/own build paired ratio ${pairedRatio(runs.prebuiltTg, runs.burrowTg).median.toFixed(3)}${runs.lbTg.length > 0 ? `; prebuilt/llama-bench ${fallbackVsLb.median.toFixed(3)}` : ''}`,
+    });
+  }
+  report.add({
+    key: `pp_${tag}`,
+    label: `prompt processing ${o.promptTokens} tokens, ${tag}`,
+    unit: 'tok/s',
+    burrow: figure(runs.burrowPp),
+    baselines: { ...lbBaselines(runs.lbPp), 'bare node-llama-cpp': figure(runs.barePp) },
+    ...(o.llamaBench !== null ? { target: { text: `≥ ${SPEED_TARGET.toFixed(2)} × llama-bench`, value: ppVsLb.median, met: ppVsLb.median >= SPEED_TARGET } } : {}),
+    note: `Burrow/bare paired ratio ${pairedRatio(runs.burrowPp, runs.barePp).median.toFixed(3)}; Burrow's figure is evaluated tokens (prompt + chat template) ÷ time to first token`,
+  });
+}
+
+function reportMemory(report: Report, o: InferenceOptions, runs: Runs, rssAfterLoad: number, engineAfterReply: number, bareRssAfterLoad: number): void {
+  const tag = o.modelLabel;
+  const fileBytes = statSync(o.model).size;
+  report.add({ key: `rss_engine_load_${tag}`, label: `engine RSS after load, ${tag}`, unit: 'MB', burrow: figure([rssAfterLoad / MB]), baselines: { 'bare node-llama-cpp': figure([bareRssAfterLoad / MB]) } });
+  report.add({
+    key: `rss_engine_reply_${tag}`,
+    label: `engine RSS after a reply, ${tag}`,
+    unit: 'MB',
+    burrow: figure([engineAfterReply / MB]),
+    baselines: { 'bare node-llama-cpp': figure([runs.bareRssAfterReply / MB]) },
+    target: { text: `≤ file + ${MEMORY_OVER_FILE_MB} MB, MB over file`, value: (engineAfterReply - fileBytes) / MB, met: engineAfterReply - fileBytes <= MEMORY_OVER_FILE_MB * MB },
+    note: `model file ${(fileBytes / MB).toFixed(0)} MB; bare = node-llama-cpp defaults (mmap), one 2048-token sequence`,
+  });
+  report.add({ key: `rss_main_${tag}`, label: 'main (core) process RSS', unit: 'MB', burrow: figure([process.memoryUsage.rss() / MB]), note: 'the benchmark process hosting the core: store, chat service, engine host' });
 }
 
 async function turnFigures(report: Report, burrow: BurrowUnderTest, o: InferenceOptions, ppRate: number, tgRate: number): Promise<void> {
