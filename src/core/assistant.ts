@@ -3,7 +3,7 @@
  * browser host, CLI, tests) builds one of these with its own small host capabilities.
  */
 import { makePrivateDir } from './store/private-files';
-import type { AppSettings, CatalogEntry, EngineStatus } from '../shared/contract';
+import type { CatalogEntry, EngineStatus } from '../shared/contract';
 import { createRouter, type Handlers, type Router } from '../shared/router';
 import { ChatService } from './chat/chat-service';
 import { EngineHost } from './engine/engine-host';
@@ -174,7 +174,7 @@ export function createAssistant(host: AssistantHost): Assistant {
   };
   applyOfflineMode(preferences.settings().offlineMode);
   hub.subscribe((name, payload) => {
-    if (name === 'settings.changed') applyOfflineMode((payload as AppSettings).offlineMode);
+    if (name === 'settings.changed') applyOfflineMode(payload.offlineMode);
   });
 
   const handlers = {

@@ -119,7 +119,7 @@ describe('chat', () => {
     expect(busy).toMatchObject({ ok: false, error: { code: 'busy' } });
 
     await new Promise<void>((resolve) => {
-      const unsubscribe = assistant.subscribe((name) => {
+      const unsubscribe = assistant.subscribe((...[name]) => {
         if (name === 'generation.delta') {
           unsubscribe();
           resolve();

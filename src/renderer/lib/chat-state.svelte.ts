@@ -1,7 +1,7 @@
 import type { ChatStarted, Conversation, ConversationSettings, ConversationView, EventPayload, GenerationStats, Message, MessageStatus } from '../../shared/contract';
 import type { Result } from '../../shared/errors';
 import { invoke, on } from './bridge';
-import { DeltaBuffer } from './delta-buffer';
+import { DeltaBuffer } from '../../shared/delta-buffer';
 import type { Toasts } from './toasts.svelte';
 
 /**

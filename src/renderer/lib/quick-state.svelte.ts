@@ -1,7 +1,7 @@
 import type { ChatStarted, EventPayload, GenerationStats } from '../../shared/contract';
 import { clipboardActions, clipboardPrompt, type ClipboardAction } from '../../shared/app-settings';
 import { invoke, on } from './bridge';
-import { DeltaBuffer } from './delta-buffer';
+import { DeltaBuffer } from '../../shared/delta-buffer';
 import type { SettingsState } from './settings.svelte';
 
 /**
