@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { createAssistant, type Assistant } from '../../src/core/assistant';
 import { spawnNodeEngine } from '../../src/core/engine/node-spawn';
 import type { EngineSettings } from '../../src/core/engine/types';
-import type { EventName, GenerationStats, ParsedInput, ProcedureName, ProcedureOutput } from '../../src/shared/contract';
+import { connectInProcess } from '../../src/core/in-process-client';
+import type { Client } from '../../src/shared/client';
+import type { GenerationStats } from '../../src/shared/contract';
 
 export interface TurnTiming {
   /** chat.send to the first generation.delta. */
@@ -34,14 +36,15 @@ export function rssOf(pid: number | undefined): number {
 export class BurrowUnderTest {
   readonly assistant: Assistant;
   readonly dataDir: string;
-  #listeners = new Set<(name: EventName, payload: unknown) => void>();
+  readonly client: Client;
+  /** Calls through the contract's router; an error value is thrown. */
+  readonly call: Client['call'];
 
   private constructor(assistant: Assistant, dataDir: string) {
     this.assistant = assistant;
     this.dataDir = dataDir;
-    assistant.subscribe((name, payload) => {
-      for (const listener of this.#listeners) listener(name, payload);
-    });
+    this.client = connectInProcess(assistant);
+    this.call = this.client.call;
   }
 
   static start(modelPath: string, engineSettings: EngineSettings = {}, spawnEngine = spawnNodeEngine()): BurrowUnderTest {
@@ -57,12 +60,6 @@ export class BurrowUnderTest {
     return new BurrowUnderTest(assistant, dataDir);
   }
 
-  async call<K extends ProcedureName>(name: K, input: ParsedInput<K>): Promise<ProcedureOutput<K>> {
-    const result = await this.assistant.router.call(name, input);
-    if (!result.ok) throw new Error(`${name}: ${result.error.code}: ${result.error.message}`);
-    return result.value as ProcedureOutput<K>;
-  }
-
   get enginePid(): number | undefined {
     return this.assistant.engine.pid;
   }
@@ -75,30 +72,20 @@ export class BurrowUnderTest {
 
   /** Sends `text` and waits for the whole answer, timing it as the window sees it. */
   async turn(conversationId: string, text: string): Promise<TurnTiming> {
-    let sentAt = 0;
     let firstDeltaAt = 0;
-    let generationId: string | null = null;
     let answer = '';
-    const ended = new Promise<{ at: number; stats: GenerationStats }>((resolve, reject) => {
-      const listener = (name: EventName, raw: unknown): void => {
-        const payload = raw as { generationId?: string; text?: string; reason?: string; stats?: GenerationStats; error?: { message: string } };
-        if (generationId !== null && payload.generationId !== generationId) return;
-        if (name === 'generation.delta') {
-          if (firstDeltaAt === 0) firstDeltaAt = performance.now();
-          answer += payload.text ?? '';
-        } else if (name === 'generation.end') {
-          this.#listeners.delete(listener);
-          if (payload.reason !== 'done' || payload.stats === undefined) reject(new Error(`answer ended with ${payload.reason ?? '?'}: ${payload.error?.message ?? ''}`));
-          else resolve({ at: performance.now(), stats: payload.stats });
-        }
-      };
-      this.#listeners.add(listener);
+    const sentAt = performance.now();
+    const { generationId } = await this.call('chat.send', { conversationId, text });
+    const end = await this.client.followGeneration(generationId, {
+      onDelta: (_delta, textSoFar) => {
+        if (firstDeltaAt === 0) firstDeltaAt = performance.now();
+        answer = textSoFar;
+      },
     });
-    sentAt = performance.now();
-    generationId = (await this.call('chat.send', { conversationId, text })).generationId;
-    const end = await ended;
-    if (firstDeltaAt === 0) firstDeltaAt = end.at;
-    return { ttftMs: firstDeltaAt - sentAt, streamMs: end.at - firstDeltaAt, stats: end.stats, text: answer };
+    const endAt = performance.now();
+    if (end.reason !== 'done' || end.stats === undefined) throw new Error(`answer ended with ${end.reason}: ${end.error?.message ?? ''}`);
+    if (firstDeltaAt === 0) firstDeltaAt = endAt;
+    return { ttftMs: firstDeltaAt - sentAt, streamMs: endAt - firstDeltaAt, stats: end.stats, text: answer };
   }
 
   async dispose(): Promise<void> {
