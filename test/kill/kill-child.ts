@@ -19,7 +19,8 @@ import { join } from 'node:path';
 import { createAssistant } from '../../src/core/assistant';
 import { spawnNodeEngine } from '../../src/core/engine/node-spawn';
 import { findProjectRoot } from '../../src/core/project-root';
-import type { EventPayload, ProcedureInput, ProcedureName, ProcedureOutput } from '../../src/shared/contract';
+import { connectInProcess } from '../../src/core/in-process-client';
+import type { ProcedureOutput } from '../../src/shared/contract';
 import { writeGgufFile } from '../support/gguf-writer';
 import { tinyModelSpec } from '../support/tiny-model';
 
@@ -98,11 +99,7 @@ async function main(): Promise<void> {
   /** Conversations a lane is working on: the other lane leaves them alone. */
   const locked = new Set<string>();
 
-  const call = async <K extends ProcedureName>(name: K, input: ProcedureInput<K>): Promise<ProcedureOutput<K>> => {
-    const result = await assistant.router.call(name, input);
-    if (!result.ok) throw new Error(`${name}: ${result.error.code}: ${result.error.message}`);
-    return result.value as ProcedureOutput<K>;
-  };
+  const { call } = connectInProcess(assistant);
   const reportSaved = (messageId: string): void => {
     const message = conversations.getMessage(messageId);
     print({ saved: message.id, conversation: message.conversationId, length: message.content.length, status: message.status });
@@ -124,7 +121,7 @@ async function main(): Promise<void> {
           lastCheck = Date.now();
           reportSaved(messageId);
         }
-        if (name === 'generation.end' && (payload as EventPayload<'generation.end'>).generationId === generationId) resolve();
+        if (name === 'generation.end' && payload.generationId === generationId) resolve();
       });
     });
     try {
