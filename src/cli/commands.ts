@@ -32,10 +32,12 @@ async function streamAnswer(context: CliContext, conversationId: string, text: s
   try {
     const sent = await client.call('chat.send', { conversationId, text });
     signal?.addEventListener('abort', () => void client.call('chat.cancel', { generationId: sent.generationId }), { once: true });
+    let written = 0;
     end = await client.followGeneration(sent.generationId, {
-      onDelta: (delta) => {
+      onDelta: (delta, answer) => {
         if (context.json) printJson(context, 'generation.delta', delta);
-        else context.stdout.write(delta.text);
+        else context.stdout.write(answer.slice(written));
+        written = answer.length;
       },
     });
     if (context.json) printJson(context, 'generation.end', end);

@@ -23,7 +23,10 @@ export interface Transport {
 }
 
 export interface GenerationHandlers {
-  /** Every delta in `seq` order (duplicates dropped), with the whole answer so far. */
+  /**
+   * The answer grew: the delta that made it grow and the whole answer so far, in `seq` order
+   * (duplicates dropped; a delta that fills a gap releases the ones after it in one call).
+   */
   onDelta?: (delta: GenerationDelta, text: string) => void;
 }
 
