@@ -4,28 +4,11 @@
  * seq ordering and end delivery.
  */
 import { describe, expect, it } from 'vitest';
-import { createClient, type GenerationDelta, type GenerationEnd, type Transport } from '../../../src/shared/client';
-import type { EventName } from '../../../src/shared/contract';
+import { createClient, type GenerationDelta, type GenerationEnd } from '../../../src/shared/client';
 import { BurrowError, type Result } from '../../../src/shared/errors';
+import { FakeTransport } from '../../support/fake-transport';
 
-class FakeTransport implements Transport {
-  readonly calls: Array<{ name: string; input: unknown }> = [];
-  readonly listeners = new Map<string, Set<(payload: unknown) => void>>();
-  answer: (name: string, input: unknown) => Result<unknown> = () => ({ ok: true, value: null });
-
-  invoke(name: string, input: unknown): Promise<Result<unknown>> {
-    this.calls.push({ name, input });
-    return Promise.resolve(this.answer(name, input));
-  }
-  on(name: EventName, listener: (payload: unknown) => void): () => void {
-    let set = this.listeners.get(name);
-    if (!set) this.listeners.set(name, (set = new Set()));
-    set.add(listener);
-    return () => set.delete(listener);
-  }
-  emit(name: EventName, payload: unknown): void {
-    for (const listener of this.listeners.get(name) ?? []) listener(payload);
-  }
+class GenerationTransport extends FakeTransport {
   delta(generationId: string, seq: number, text: string): void {
     this.emit('generation.delta', { generationId, seq, text } satisfies GenerationDelta);
   }
@@ -50,9 +33,9 @@ function follow(client: ReturnType<typeof createClient>, id: string): { texts: s
 
 describe('typed client', () => {
   it('invoke answers the result value; call returns the value or throws a BurrowError with the code', async () => {
-    const transport = new FakeTransport();
+    const transport = new GenerationTransport();
     const client = createClient(transport);
-    transport.answer = (name) => (name === 'conversations.list' ? { ok: true, value: [] } : { ok: false, error: { code: 'not_found', message: 'No such conversation.' } });
+    transport.answer = (name): Result<unknown> => (name === 'conversations.list' ? { ok: true, value: [] } : { ok: false, error: { code: 'not_found', message: 'No such conversation.' } });
 
     expect(await client.invoke('conversations.list', {})).toEqual({ ok: true, value: [] });
     expect(await client.call('conversations.list', {})).toEqual([]);
@@ -60,11 +43,11 @@ describe('typed client', () => {
     const thrown = await client.call('conversations.get', { id: 'x' }).catch((error: unknown) => error);
     expect(thrown).toBeInstanceOf(BurrowError);
     expect(thrown).toMatchObject({ code: 'not_found', message: 'No such conversation.' });
-    expect(transport.calls.map((call) => call.name)).toEqual(['conversations.list', 'conversations.list', 'conversations.get', 'conversations.get']);
+    expect(transport.calls).toEqual(['conversations.list', 'conversations.list', 'conversations.get', 'conversations.get']);
   });
 
   it('on hears only its event until unsubscribed', () => {
-    const transport = new FakeTransport();
+    const transport = new GenerationTransport();
     const client = createClient(transport);
     const heard: string[] = [];
     const off = client.on('conversations.changed', (payload) => heard.push(payload.id));
@@ -76,7 +59,7 @@ describe('typed client', () => {
   });
 
   it('replays deltas and the end that arrived before the generation was followed', async () => {
-    const transport = new FakeTransport();
+    const transport = new GenerationTransport();
     const client = createClient(transport);
     transport.delta('g1', 0, 'Hello');
     transport.delta('g1', 1, ', world');
@@ -88,7 +71,7 @@ describe('typed client', () => {
   });
 
   it('mixes early and live deltas, in seq order, dropping duplicates, and ends with generation.end', async () => {
-    const transport = new FakeTransport();
+    const transport = new GenerationTransport();
     const client = createClient(transport);
     transport.delta('g1', 1, 'b');
     const { texts, seqs, ended } = follow(client, 'g1');
@@ -105,7 +88,7 @@ describe('typed client', () => {
   });
 
   it('surfaces a cancelled or failed generation through its end event', async () => {
-    const transport = new FakeTransport();
+    const transport = new GenerationTransport();
     const client = createClient(transport);
     const cancelled = follow(client, 'g1');
     const failed = follow(client, 'g2');
@@ -118,7 +101,7 @@ describe('typed client', () => {
   });
 
   it('keeps the early events of a few unfollowed generations only, dropping the oldest', async () => {
-    const transport = new FakeTransport();
+    const transport = new GenerationTransport();
     const client = createClient(transport);
     for (let i = 0; i < 9; i++) transport.delta(`g${i}`, 0, `text ${i}`);
     const oldest = follow(client, 'g0');
@@ -130,7 +113,7 @@ describe('typed client', () => {
   });
 
   it('close stops listening', () => {
-    const transport = new FakeTransport();
+    const transport = new GenerationTransport();
     const client = createClient(transport);
     expect(transport.listeners.get('generation.delta')?.size).toBe(1);
     client.close();

@@ -3,9 +3,10 @@
  * whose events beat chat.send's reply, seq order, cancel, refused sends and failed answers.
  */
 import { describe, expect, it } from 'vitest';
-import { createClient, type GenerationEnd, type Transport } from '../../../../src/shared/client';
-import type { ChatStarted, ConversationView, EventName, Message } from '../../../../src/shared/contract';
+import { createClient, type GenerationEnd } from '../../../../src/shared/client';
+import type { ChatStarted, ConversationView, Message } from '../../../../src/shared/contract';
 import type { Result } from '../../../../src/shared/errors';
+import { FakeTransport } from '../../../support/fake-transport';
 import { ChatState } from '../../../../src/renderer/lib/chat-state.svelte';
 import { Toasts } from '../../../../src/renderer/lib/toasts.svelte';
 
@@ -15,36 +16,25 @@ function message(id: string, role: Message['role'], status: Message['status']): 
   return { id, conversationId: 'c1', role, content: role === 'user' ? 'hi' : '', status, createdAt: 1, error: null, parentId: null, siblingIndex: 0, siblingCount: 1, model: null, references: [] } as unknown as Message;
 }
 
-class FakeCore implements Transport {
-  readonly calls: string[] = [];
-  readonly listeners = new Map<string, Set<(payload: unknown) => void>>();
+class FakeCore extends FakeTransport {
   /** Runs inside chat.send, before it answers (the core streams at once). */
   duringSend: () => void = () => undefined;
   sendResult: Result<unknown> = { ok: true, value: { generationId: 'g1', userMessage: message('u1', 'user', 'complete'), assistantMessage: message('a1', 'assistant', 'streaming') } satisfies ChatStarted };
 
-  invoke(name: string): Promise<Result<unknown>> {
-    this.calls.push(name);
+  override answer(name: string): Result<unknown> {
     switch (name) {
       case 'conversations.list':
-        return Promise.resolve({ ok: true, value: [conversation] });
+        return { ok: true, value: [conversation] };
       case 'conversations.get':
-        return Promise.resolve({ ok: true, value: { conversation, messages: [], settings: { systemPrompt: null, temperature: null, maxTokens: null } } as unknown as ConversationView });
+        return { ok: true, value: { conversation, messages: [], settings: { systemPrompt: null, temperature: null, maxTokens: null } } as unknown as ConversationView };
       case 'chat.send':
         this.duringSend();
-        return Promise.resolve(this.sendResult);
+        return this.sendResult;
       default:
-        return Promise.resolve({ ok: true, value: { cancelled: true } });
+        return { ok: true, value: { cancelled: true } };
     }
   }
-  on(name: EventName, listener: (payload: unknown) => void): () => void {
-    let set = this.listeners.get(name);
-    if (!set) this.listeners.set(name, (set = new Set()));
-    set.add(listener);
-    return () => set.delete(listener);
-  }
-  emit(name: EventName, payload: unknown): void {
-    for (const listener of this.listeners.get(name) ?? []) listener(payload);
-  }
+
   delta(seq: number, text: string): void {
     this.emit('generation.delta', { generationId: 'g1', seq, text });
   }

@@ -3,38 +3,28 @@
  * an answer whose events beat quick.ask's reply, cancel, errors, and dismiss.
  */
 import { describe, expect, it } from 'vitest';
-import { createClient, type GenerationEnd, type Transport } from '../../../../src/shared/client';
+import { createClient, type GenerationEnd } from '../../../../src/shared/client';
 import { DEFAULT_APP_SETTINGS } from '../../../../src/shared/app-settings';
-import type { ChatStarted, EventName } from '../../../../src/shared/contract';
+import type { ChatStarted } from '../../../../src/shared/contract';
 import type { Result } from '../../../../src/shared/errors';
+import { FakeTransport } from '../../../support/fake-transport';
 import { QuickState } from '../../../../src/renderer/lib/quick-state.svelte';
 import type { SettingsState } from '../../../../src/renderer/lib/settings.svelte';
 
-class FakeCore implements Transport {
-  readonly calls: string[] = [];
-  readonly listeners = new Map<string, Set<(payload: unknown) => void>>();
+class FakeCore extends FakeTransport {
   /** Runs inside quick.ask, before it answers (the core streams at once). */
   duringAsk: () => void = () => undefined;
   askResult: Result<unknown> = { ok: true, value: started('g1') };
 
-  invoke(name: string): Promise<Result<unknown>> {
-    this.calls.push(name);
+  override answer(name: string): Result<unknown> {
     if (name === 'quick.ask') {
       this.duringAsk();
-      return Promise.resolve(this.askResult);
+      return this.askResult;
     }
-    if (name === 'quick.dismiss') return Promise.resolve({ ok: true, value: { hidden: false } });
-    return Promise.resolve({ ok: true, value: { cancelled: true } });
+    if (name === 'quick.dismiss') return { ok: true, value: { hidden: false } };
+    return { ok: true, value: { cancelled: true } };
   }
-  on(name: EventName, listener: (payload: unknown) => void): () => void {
-    let set = this.listeners.get(name);
-    if (!set) this.listeners.set(name, (set = new Set()));
-    set.add(listener);
-    return () => set.delete(listener);
-  }
-  emit(name: EventName, payload: unknown): void {
-    for (const listener of this.listeners.get(name) ?? []) listener(payload);
-  }
+
   end(generationId: string, reason: GenerationEnd['reason'], extra: Partial<GenerationEnd> = {}): void {
     this.emit('generation.end', { generationId, conversationId: 'c1', messageId: 'a1', reason, ...extra });
   }
