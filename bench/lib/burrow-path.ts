@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { createAssistant, type Assistant } from '../../src/core/assistant';
 import { spawnNodeEngine } from '../../src/core/process/node-spawn';
 import type { EngineSettings } from '../../src/core/engine/types';
-import type { EventName, GenerationStats, ParsedInput, ProcedureName, ProcedureOutput } from '../../src/shared/contract';
+import { connectInProcess } from '../../src/shared/in-process-client';
+import type { Client } from '../../src/shared/client';
+import type { GenerationStats } from '../../src/shared/contract';
 
 export interface TurnTiming {
   /** chat.send to the first generation.delta. */
@@ -36,18 +38,19 @@ export function rssOf(pid: number | undefined): number {
 export class BurrowUnderTest {
   readonly assistant: Assistant;
   readonly dataDir: string;
+  readonly client: Client;
+  /** Calls through the contract's router; an error value is thrown. */
+  readonly call: Client['call'];
   /** The engine's debug log since the start (whether a turn was restored, saves), in order. */
   readonly engineLog: string[] = [];
-  #listeners = new Set<(name: EventName, payload: unknown) => void>();
   #start: (dataDir: string) => BurrowUnderTest;
 
   private constructor(dataDir: string, start: (dataDir: string) => BurrowUnderTest, create: (onEngineLog: (message: string) => void) => Assistant) {
     this.dataDir = dataDir;
     this.#start = start;
     this.assistant = create((message) => this.engineLog.push(message));
-    this.assistant.subscribe((name, payload) => {
-      for (const listener of this.#listeners) listener(name, payload);
-    });
+    this.client = connectInProcess(this.assistant);
+    this.call = this.client.call;
   }
 
   /** A fresh data folder unless `dataDir` is given (a restart on the same one). */
@@ -74,12 +77,6 @@ export class BurrowUnderTest {
     return this.#start(this.dataDir);
   }
 
-  async call<K extends ProcedureName>(name: K, input: ParsedInput<K>): Promise<ProcedureOutput<K>> {
-    const result = await this.assistant.router.call(name, input);
-    if (!result.ok) throw new Error(`${name}: ${result.error.code}: ${result.error.message}`);
-    return result.value as ProcedureOutput<K>;
-  }
-
   get enginePid(): number | undefined {
     return this.assistant.engine.pid;
   }
@@ -92,31 +89,21 @@ export class BurrowUnderTest {
 
   /** Sends `text` and waits for the whole answer, timing it as the window sees it. */
   async turn(conversationId: string, text: string): Promise<TurnTiming> {
-    let sentAt = 0;
     let firstDeltaAt = 0;
-    let generationId: string | null = null;
     let answer = '';
-    const ended = new Promise<{ at: number; stats: GenerationStats }>((resolve, reject) => {
-      const listener = (name: EventName, raw: unknown): void => {
-        const payload = raw as { generationId?: string; text?: string; reason?: string; stats?: GenerationStats; error?: { message: string } };
-        if (generationId !== null && payload.generationId !== generationId) return;
-        if (name === 'generation.delta') {
-          if (firstDeltaAt === 0) firstDeltaAt = performance.now();
-          answer += payload.text ?? '';
-        } else if (name === 'generation.end') {
-          this.#listeners.delete(listener);
-          if (payload.reason !== 'done' || payload.stats === undefined) reject(new Error(`answer ended with ${payload.reason ?? '?'}: ${payload.error?.message ?? ''}`));
-          else resolve({ at: performance.now(), stats: payload.stats });
-        }
-      };
-      this.#listeners.add(listener);
-    });
     const logMark = this.engineLog.length;
-    sentAt = performance.now();
-    generationId = (await this.call('chat.send', { conversationId, text })).generationId;
-    const end = await ended;
-    if (firstDeltaAt === 0) firstDeltaAt = end.at;
-    return { ttftMs: firstDeltaAt - sentAt, streamMs: end.at - firstDeltaAt, stats: end.stats, text: answer, engineLog: this.engineLog.slice(logMark) };
+    const sentAt = performance.now();
+    const { generationId } = await this.call('chat.send', { conversationId, text });
+    const end = await this.client.followGeneration(generationId, {
+      onDelta: (_delta, textSoFar) => {
+        if (firstDeltaAt === 0) firstDeltaAt = performance.now();
+        answer = textSoFar;
+      },
+    });
+    const endAt = performance.now();
+    if (end.reason !== 'done' || end.stats === undefined) throw new Error(`answer ended with ${end.reason}: ${end.error?.message ?? ''}`);
+    if (firstDeltaAt === 0) firstDeltaAt = endAt;
+    return { ttftMs: firstDeltaAt - sentAt, streamMs: endAt - firstDeltaAt, stats: end.stats, text: answer, engineLog: this.engineLog.slice(logMark) };
   }
 
   async dispose(): Promise<void> {

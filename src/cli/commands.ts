@@ -1,10 +1,9 @@
 import { createInterface } from 'node:readline/promises';
-import type { EventPayload, ProcedureInput, ProcedureName, ProcedureOutput } from '../shared/contract';
+import type { Client, GenerationEnd } from '../shared/client';
 import { BurrowError } from '../shared/errors';
-import type { Assistant } from '../core/assistant';
 
 export interface CliContext {
-  assistant: Assistant;
+  client: Client;
   json: boolean;
   model: string | undefined;
   stdout: NodeJS.WritableStream;
@@ -16,56 +15,35 @@ export interface CliContext {
   outputClosed?: AbortSignal;
 }
 
-/** Calls a procedure through the same router the app uses; an error value becomes a thrown BurrowError. */
-async function call<K extends ProcedureName>(context: CliContext, name: K, input: ProcedureInput<K>): Promise<ProcedureOutput<K>> {
-  const result = await context.assistant.router.call(name, input);
-  if (!result.ok) throw new BurrowError(result.error.code as BurrowError['code'], result.error.message);
-  return result.value as ProcedureOutput<K>;
-}
-
 function printJson(context: CliContext, event: string, payload: unknown): void {
   context.stdout.write(`${JSON.stringify({ event, ...(payload as object) })}\n`);
 }
 
 async function prepareModel(context: CliContext): Promise<void> {
   if (context.model === undefined) return; // the last used model loads on the first message
-  const status = await call(context, 'models.load', { path: context.model });
+  const status = await context.client.call('models.load', { path: context.model });
   if (context.json) printJson(context, 'engine.state', status);
 }
 
 /** Sends one message and streams its answer. Resolves with the end event. */
-async function streamAnswer(context: CliContext, conversationId: string, text: string, signal?: AbortSignal): Promise<EventPayload<'generation.end'>> {
-  let generationId: string | undefined;
-  const early: Array<[string, unknown]> = [];
-  const ended = new Promise<EventPayload<'generation.end'>>((resolve) => {
-    const unsubscribe = context.assistant.subscribe((name, payload) => {
-      if (generationId === undefined) return void early.push([name, payload]);
-      handle(name, payload);
+async function streamAnswer(context: CliContext, conversationId: string, text: string, signal?: AbortSignal): Promise<GenerationEnd> {
+  const { client } = context;
+  let end: GenerationEnd;
+  try {
+    const sent = await client.call('chat.send', { conversationId, text });
+    signal?.addEventListener('abort', () => void client.call('chat.cancel', { generationId: sent.generationId }), { once: true });
+    let written = 0;
+    end = await client.followGeneration(sent.generationId, {
+      onDelta: (delta, answer) => {
+        if (context.json) printJson(context, 'generation.delta', delta);
+        else context.stdout.write(answer.slice(written));
+        written = answer.length;
+      },
     });
-    const handle = (name: string, payload: unknown): void => {
-      if (name === 'generation.delta') {
-        const delta = payload as EventPayload<'generation.delta'>;
-        if (delta.generationId !== generationId) return;
-        if (context.json) printJson(context, name, delta);
-        else context.stdout.write(delta.text);
-      } else if (name === 'generation.end') {
-        const end = payload as EventPayload<'generation.end'>;
-        if (end.generationId !== generationId) return;
-        if (context.json) printJson(context, name, end);
-        unsubscribe();
-        resolve(end);
-      }
-    };
-    void call(context, 'chat.send', { conversationId, text }).then((sent) => {
-      generationId = sent.generationId;
-      signal?.addEventListener('abort', () => void call(context, 'chat.cancel', { generationId: sent.generationId }), { once: true });
-      for (const [name, payload] of early.splice(0)) handle(name, payload);
-    }, (error: unknown) => {
-      unsubscribe();
-      resolve({ generationId: 'none', conversationId, messageId: 'none', reason: 'error', error: { code: error instanceof BurrowError ? error.code : 'internal', message: (error as Error).message } });
-    });
-  });
-  const end = await ended;
+    if (context.json) printJson(context, 'generation.end', end);
+  } catch (error) {
+    end = { generationId: 'none', conversationId, messageId: 'none', reason: 'error', error: { code: error instanceof BurrowError ? error.code : 'internal', message: (error as Error).message } };
+  }
   if (!context.json) context.stdout.write('\n');
   if (end.reason === 'error') throw new BurrowError((end.error?.code ?? 'engine_error') as BurrowError['code'], end.error?.message ?? 'The answer failed.');
   return end;
@@ -73,7 +51,7 @@ async function streamAnswer(context: CliContext, conversationId: string, text: s
 
 export async function askOnce(context: CliContext, prompt: string): Promise<number> {
   await prepareModel(context);
-  const conversation = await call(context, 'conversations.create', {});
+  const conversation = await context.client.call('conversations.create', {});
   const abort = new AbortController();
   const onSigint = (): void => abort.abort();
   process.once('SIGINT', onSigint);
@@ -91,7 +69,7 @@ export async function askOnce(context: CliContext, prompt: string): Promise<numb
 
 export async function chatLoop(context: CliContext): Promise<number> {
   await prepareModel(context);
-  const conversation = await call(context, 'conversations.create', {});
+  const conversation = await context.client.call('conversations.create', {});
   const terminal = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY });
   if (!context.json) context.stdout.write('Chatting with Burrow. Type /exit or press Ctrl+D to quit; Ctrl+C stops an answer.\n');
   let answering: AbortController | undefined;
@@ -133,7 +111,7 @@ export async function chatLoop(context: CliContext): Promise<number> {
 }
 
 export async function listConversations(context: CliContext): Promise<number> {
-  const conversations = await call(context, 'conversations.list', {});
+  const conversations = await context.client.call('conversations.list', {});
   if (context.json) {
     context.stdout.write(`${JSON.stringify(conversations)}\n`);
   } else {

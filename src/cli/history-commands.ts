@@ -10,9 +10,11 @@
 import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ExportFormat, MAX_IMPORT_CHARS, type ProcedureInput, type ProcedureName, type ProcedureOutput, type SearchResults, type TextSegment } from '../shared/contract';
+import { ExportFormat, MAX_IMPORT_CHARS, type SearchResults, type TextSegment } from '../shared/contract';
+import type { Client } from '../shared/client';
 import { BurrowError } from '../shared/errors';
-import { createAssistant, type Assistant } from '../core/assistant';
+import { createAssistant } from '../core/assistant';
+import { connectInProcess } from '../shared/in-process-client';
 import { spawnNodeEngine } from '../core/process/node-spawn';
 import { resolveDataDir } from '../core/store/paths';
 
@@ -75,14 +77,15 @@ export async function runHistoryCommand(command: HistoryCommand, argv: string[],
     autoLoadLastModel: false,
     pickModelFile: () => Promise.reject(new BurrowError('refused', 'The command line cannot open a file dialog.')),
   });
+  const client = connectInProcess(assistant);
   try {
     switch (command) {
       case 'search':
-        return await search(assistant, io, positionals.join(' '), limit, values.json);
+        return await search(client, io, positionals.join(' '), limit, values.json);
       case 'export':
-        return await exportHistory(assistant, io, { out: values.out, conversation: values.conversation, format: format.data });
+        return await exportHistory(client, io, { out: values.out, conversation: values.conversation, format: format.data });
       case 'import':
-        return await importFile(assistant, io, positionals[0] ?? '', values.json);
+        return await importFile(client, io, positionals[0] ?? '', values.json);
     }
   } catch (error) {
     io.stderr.write(`burrow ${command}: ${error instanceof Error ? error.message : String(error)}\n`);
@@ -92,14 +95,8 @@ export async function runHistoryCommand(command: HistoryCommand, argv: string[],
   }
 }
 
-async function call<K extends ProcedureName>(assistant: Assistant, name: K, input: ProcedureInput<K>): Promise<ProcedureOutput<K>> {
-  const result = await assistant.router.call(name, input);
-  if (!result.ok) throw new BurrowError(result.error.code as BurrowError['code'], result.error.message);
-  return result.value as ProcedureOutput<K>;
-}
-
-async function search(assistant: Assistant, io: HistoryIo, query: string, limit: number | undefined, json: boolean): Promise<number> {
-  const results = await call(assistant, 'search.query', { query, ...(limit === undefined ? {} : { limit: Math.min(limit, 200) }) });
+async function search(client: Client, io: HistoryIo, query: string, limit: number | undefined, json: boolean): Promise<number> {
+  const results = await client.call('search.query', { query, ...(limit === undefined ? {} : { limit: Math.min(limit, 200) }) });
   if (json) {
     io.stdout.write(`${JSON.stringify(results)}\n`);
     return 0;
@@ -127,11 +124,11 @@ export function formatResults(results: SearchResults, terminal: boolean): string
   return `${lines.join('\n')}\n`;
 }
 
-async function exportHistory(assistant: Assistant, io: HistoryIo, options: { out: string | undefined; conversation: string | undefined; format: ExportFormat }): Promise<number> {
+async function exportHistory(client: Client, io: HistoryIo, options: { out: string | undefined; conversation: string | undefined; format: ExportFormat }): Promise<number> {
   const file =
     options.conversation === undefined
-      ? await call(assistant, 'history.exportAll', {})
-      : await call(assistant, 'conversations.export', { id: options.conversation, format: options.format });
+      ? await client.call('history.exportAll', {})
+      : await client.call('conversations.export', { id: options.conversation, format: options.format });
   if (options.out === undefined) {
     io.stdout.write(file.content);
     return 0;
@@ -150,12 +147,12 @@ async function exportHistory(assistant: Assistant, io: HistoryIo, options: { out
   return 0;
 }
 
-async function importFile(assistant: Assistant, io: HistoryIo, path: string, json: boolean): Promise<number> {
+async function importFile(client: Client, io: HistoryIo, path: string, json: boolean): Promise<number> {
   const size = statSync(path).size;
   // A UTF-8 byte is at most one character, so this bound is never stricter than the contract's.
   if (size > MAX_IMPORT_CHARS * 4) throw new BurrowError('invalid_input', `${basename(path)} is too large to import (more than 100 MB of text).`);
   const content = readFileSync(path, 'utf8');
-  const result = await call(assistant, 'history.import', { content, fileName: basename(path) });
+  const result = await client.call('history.import', { content, fileName: basename(path) });
   if (json) {
     io.stdout.write(`${JSON.stringify(result)}\n`);
     return 0;

@@ -11,6 +11,7 @@
 import { parseArgs } from 'node:util';
 import { BurrowError } from '../shared/errors';
 import { createAssistant } from '../core/assistant';
+import { connectInProcess } from '../shared/in-process-client';
 import { spawnNodeEngine } from '../core/process/node-spawn';
 import { resolveDataDir } from '../core/store/paths';
 import { askOnce, chatLoop, listConversations, type CliContext } from './commands';
@@ -83,7 +84,7 @@ async function main(argv: string[]): Promise<number> {
     grantedModels: values.model ? [values.model] : [],
     pickModelFile: () => Promise.reject(new BurrowError('refused', 'Pass the model with --model FILE.gguf.')),
   });
-  const context: CliContext = { assistant, json: values.json, model: values.model, stdout: process.stdout, stderr: process.stderr, outputClosed: outputClosed.signal };
+  const context: CliContext = { client: connectInProcess(assistant), json: values.json, model: values.model, stdout: process.stdout, stderr: process.stderr, outputClosed: outputClosed.signal };
   try {
     if (command === 'list') return listConversations(context);
     if (command === 'ask') {

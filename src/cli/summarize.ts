@@ -8,10 +8,12 @@
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { EventPayload, ProcedureInput, ProcedureName, ProcedureOutput, SummaryStyle } from '../shared/contract';
-import { BurrowError, type ErrorCode } from '../shared/errors';
+import type { EventPayload, ProcedureInput, SummaryStyle } from '../shared/contract';
+import type { Client, EventArgs } from '../shared/client';
+import { BurrowError } from '../shared/errors';
 import { createAssistant, type Assistant } from '../core/assistant';
 import { spawnNodeEngine } from '../core/process/node-spawn';
+import { connectInProcess } from '../shared/in-process-client';
 import { resolveDataDir } from '../core/store/paths';
 
 const USAGE = `Usage: burrow summarize FILE [--style key-points|brief|outline] [--focus TEXT] [--model FILE.gguf] [--json]
@@ -67,12 +69,13 @@ export async function summarizeCommand(argv: string[], io: SummarizeIo = { stdou
     grantedModels: values.model ? [values.model] : [],
     pickModelFile: () => Promise.reject(new BurrowError('refused', 'Pass the model with --model FILE.gguf.')),
   });
+  const client = connectInProcess(assistant);
   const abort = new AbortController();
   const onSigint = (): void => abort.abort();
   process.once('SIGINT', onSigint);
   try {
-    if (values.model !== undefined) await call(assistant, 'models.load', { path: values.model });
-    const document = await call(assistant, 'documents.add', { path: assistant.grantDocument(resolve(file)) });
+    if (values.model !== undefined) await client.call('models.load', { path: values.model });
+    const document = await client.call('documents.add', { path: assistant.grantDocument(resolve(file)) });
     if (!values.json) {
       const size = document.pageCount !== null ? `${document.pagesRead ?? document.pageCount} of ${document.pageCount} pages` : `${document.charCount.toLocaleString('en-US')} characters`;
       io.stderr.write(`Read ${document.fileName} (${document.format}, ${size}).\n`);
@@ -80,9 +83,9 @@ export async function summarizeCommand(argv: string[], io: SummarizeIo = { stdou
     } else {
       io.stdout.write(`${JSON.stringify({ event: 'document.added', ...document })}\n`);
     }
-    const end = await runSummary(assistant, io, values.json, abort.signal, { documentId: document.id, style, ...(values.focus ? { focus: values.focus } : {}) });
+    const end = await runSummary(assistant, client, io, values.json, abort.signal, { documentId: document.id, style, ...(values.focus ? { focus: values.focus } : {}) });
     if (end.status === 'done' && end.messageId !== null) {
-      const view = await call(assistant, 'documents.get', { documentId: document.id });
+      const view = await client.call('documents.get', { documentId: document.id });
       if (values.json) io.stdout.write(`${JSON.stringify({ event: 'summary', ...view.summaries.find((summary) => summary.id === end.summaryId) })}\n`);
       else io.stdout.write(`${assistant.conversations.getMessage(end.messageId).content}\n`);
       return 0;
@@ -104,15 +107,10 @@ export async function summarizeCommand(argv: string[], io: SummarizeIo = { stdou
   }
 }
 
-async function call<K extends ProcedureName>(assistant: Assistant, name: K, input: ProcedureInput<K>): Promise<ProcedureOutput<K>> {
-  const result = await assistant.router.call(name, input);
-  if (!result.ok) throw new BurrowError(result.error.code as ErrorCode, result.error.message);
-  return result.value as ProcedureOutput<K>;
-}
-
 /** Starts the summary and follows its events until its end event. */
 function runSummary(
   assistant: Assistant,
+  client: Client,
   io: SummarizeIo,
   json: boolean,
   signal: AbortSignal,
@@ -120,38 +118,36 @@ function runSummary(
 ): Promise<EventPayload<'document.summary'>> {
   const isTty = 'isTTY' in io.stderr && io.stderr.isTTY === true;
   let summaryId: string | undefined;
-  const early: Array<[string, unknown]> = [];
+  const early: EventArgs[] = [];
   return new Promise((resolveEnd, reject) => {
-    const handle = (name: string, payload: unknown): void => {
+    const handle = (...[name, payload]: EventArgs): void => {
       if (name === 'document.progress') {
-        const progress = payload as EventPayload<'document.progress'>;
-        if (progress.summaryId !== summaryId) return;
-        if (json) return void io.stdout.write(`${JSON.stringify({ event: name, ...progress })}\n`);
-        const left = progress.secondsLeft === null ? '' : `, about ${formatSeconds(progress.secondsLeft)} left`;
-        const where = progress.section === null ? '' : ` — ${progress.section}`;
+        if (payload.summaryId !== summaryId) return;
+        if (json) return void io.stdout.write(`${JSON.stringify({ event: name, ...payload })}\n`);
+        const left = payload.secondsLeft === null ? '' : `, about ${formatSeconds(payload.secondsLeft)} left`;
+        const where = payload.section === null ? '' : ` — ${payload.section}`;
         const line =
-          progress.stage === 'chunking'
+          payload.stage === 'chunking'
             ? 'Preparing the text for the model…'
-            : `${progress.percent}% · ${progress.stage === 'reduce' ? 'combining' : 'summarising'} ${progress.chunksDone}/${progress.chunksTotal} chunks${where}${left}`;
+            : `${payload.percent}% · ${payload.stage === 'reduce' ? 'combining' : 'summarising'} ${payload.chunksDone}/${payload.chunksTotal} chunks${where}${left}`;
         io.stderr.write(isTty ? `\r\x1b[K${line}` : `${line}\n`);
       } else if (name === 'document.summary') {
-        const end = payload as EventPayload<'document.summary'>;
-        if (end.summaryId !== summaryId) return;
-        if (json) io.stdout.write(`${JSON.stringify({ event: name, ...end })}\n`);
+        if (payload.summaryId !== summaryId) return;
+        if (json) io.stdout.write(`${JSON.stringify({ event: name, ...payload })}\n`);
         else if (isTty) io.stderr.write('\n');
         unsubscribe();
-        resolveEnd(end);
+        resolveEnd(payload);
       }
     };
-    const unsubscribe = assistant.subscribe((name, payload) => {
-      if (summaryId === undefined) early.push([name, payload]);
-      else handle(name, payload);
+    const unsubscribe = assistant.subscribe((...event) => {
+      if (summaryId === undefined) early.push(event);
+      else handle(...event);
     });
-    call(assistant, 'documents.summarize', input).then(
+    client.call('documents.summarize', input).then(
       (started) => {
         summaryId = started.summaryId;
-        signal.addEventListener('abort', () => void call(assistant, 'documents.cancel', { summaryId: started.summaryId }), { once: true });
-        for (const [name, payload] of early.splice(0)) handle(name, payload);
+        signal.addEventListener('abort', () => void client.call('documents.cancel', { summaryId: started.summaryId }), { once: true });
+        for (const event of early.splice(0)) handle(...event);
       },
       (error: unknown) => {
         unsubscribe();

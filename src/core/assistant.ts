@@ -4,7 +4,7 @@
  * It builds the services and spreads one handlers module per contract namespace (handlers/).
  */
 import { makePrivateDir } from './store/private-files';
-import type { AppSettings, CatalogEntry } from '../shared/contract';
+import type { CatalogEntry } from '../shared/contract';
 import { createRouter, type Handlers, type Router } from '../shared/router';
 import { ChatService } from './chat/chat-service';
 import { EngineHost, type EngineHostOptions } from './engine/engine-host';
@@ -204,7 +204,7 @@ function followOfflineMode(host: AssistantHost, { hub, downloads }: Services, pr
   };
   applyOfflineMode(preferences.settings().offlineMode);
   hub.subscribe((name, payload) => {
-    if (name === 'settings.changed') applyOfflineMode((payload as AppSettings).offlineMode);
+    if (name === 'settings.changed') applyOfflineMode(payload.offlineMode);
   });
 }
 

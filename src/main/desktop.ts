@@ -9,7 +9,7 @@ import { app, globalShortcut, Menu, nativeImage, nativeTheme, screen, Tray, type
 import { join } from 'node:path';
 import type { Assistant } from '../core/assistant';
 import type { DesktopHost } from '../core/settings/preferences';
-import type { AppSettings, EngineStatus, UiCommand } from '../shared/contract';
+import type { AppSettings, UiCommand } from '../shared/contract';
 import { applicationMenuTemplate } from './app-menu';
 import { launchRequestFrom, parseLaunchArgs, type LaunchRequest } from './launch-args';
 import { createLoginItem } from './login-item-electron';
@@ -229,9 +229,9 @@ export function createDesktopShell(options: DesktopShellOptions): DesktopShell {
       );
       createTray();
       started.subscribe((name, payload) => {
-        if (name === 'settings.changed') applySettings(payload as AppSettings, false);
+        if (name === 'settings.changed') applySettings(payload, false);
         else if (name === 'engine.state') {
-          const modelName = (payload as EngineStatus).model?.name ?? null;
+          const modelName = payload.model?.name ?? null;
           if (modelName !== trayState.modelName) {
             trayState = { ...trayState, modelName };
             refreshTray();

@@ -8,14 +8,13 @@ import type { Page } from '@playwright/test';
 import type { EventPayload, ProcedureInput, ProcedureName, ProcedureOutput } from '../../src/shared/contract';
 import { accessibilityProblems, axeProblems, scanAccessibility } from './accessibility';
 import { expect, screenshot, test, type BurrowApp } from './fixtures';
+import { clientOf } from '../support/client';
 
 /** The quick window's size in the app (src/main/desktop.ts): screenshots show what users see. */
 const QUICK_WINDOW = { width: 680, height: 480 };
 
-async function call<K extends ProcedureName>(burrow: BurrowApp, name: K, input: ProcedureInput<K>): Promise<ProcedureOutput<K>> {
-  const result = await burrow.assistant.router.call(name, input);
-  if (!result.ok) throw new Error(`${name}: ${result.error.code}: ${result.error.message}`);
-  return result.value as ProcedureOutput<K>;
+function call<K extends ProcedureName>(burrow: BurrowApp, name: K, input: ProcedureInput<K>): Promise<ProcedureOutput<K>> {
+  return clientOf(burrow.assistant).call(name, input);
 }
 
 /** The host's file picker answers with the test model (fixtures.ts), so this loads it. */

@@ -6,11 +6,13 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { EventName, EventPayload, ProcedureInput, ProcedureName, ProcedureOutput } from '../../src/shared/contract';
+import type { Client } from '../../src/shared/client';
+import type { EventName, EventPayload } from '../../src/shared/contract';
 import { createAssistant, type Assistant } from '../../src/core/assistant';
 import { spawnNodeEngine } from '../../src/core/process/node-spawn';
 import type { EngineSettings } from '../../src/core/engine/types';
 import { tinyModelPath } from '../support/tiny-model';
+import { clientOf } from '../support/client';
 
 let dataDir: string;
 let assistant: Assistant;
@@ -22,11 +24,7 @@ function start(settings: EngineSettings = { maxTokens: 200, seed: 1 }): Assistan
   return created;
 }
 
-async function call<K extends ProcedureName>(name: K, input: ProcedureInput<K>): Promise<ProcedureOutput<K>> {
-  const result = await assistant.router.call(name, input);
-  if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`);
-  return result.value as ProcedureOutput<K>;
-}
+const call: Client['call'] = (name, input) => clientOf(assistant).call(name, input);
 
 function waitForEnd(generationId: string): Promise<EventPayload<'generation.end'>> {
   return new Promise((resolve) => {
@@ -119,7 +117,7 @@ describe('chat', () => {
     expect(busy).toMatchObject({ ok: false, error: { code: 'busy' } });
 
     await new Promise<void>((resolve) => {
-      const unsubscribe = assistant.subscribe((name) => {
+      const unsubscribe = assistant.subscribe((...[name]) => {
         if (name === 'generation.delta') {
           unsubscribe();
           resolve();

@@ -9,10 +9,12 @@ import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { Client } from '../../src/shared/client';
 import { createAssistant, type Assistant } from '../../src/core/assistant';
 import { spawnNodeEngine } from '../../src/core/process/node-spawn';
-import type { EventName, EventPayload, ProcedureInput, ProcedureName, ProcedureOutput } from '../../src/shared/contract';
+import type { EventName, EventPayload } from '../../src/shared/contract';
 import { streamingModelPath } from '../support/tiny-model';
+import { clientOf } from '../support/client';
 
 /** A fresh 8 MB tmpfs, or null where mounting is not allowed. */
 function mountTmpfs(): string | null {
@@ -78,11 +80,7 @@ describe('a full disk during a reply', () => {
       engineSettings: { maxTokens: 400, seed: 4 },
       pickModelFile: () => Promise.resolve(streamingModelPath()),
     });
-    const call = async <K extends ProcedureName>(name: K, input: ProcedureInput<K>): Promise<ProcedureOutput<K>> => {
-      const result = await assistant.router.call(name, input);
-      if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`);
-      return result.value as ProcedureOutput<K>;
-    };
+    const call: Client['call'] = (name, input) => clientOf(assistant).call(name, input);
     try {
       await call('models.openLocal', {});
       const { id } = await call('conversations.create', {});

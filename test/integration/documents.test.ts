@@ -7,13 +7,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { EventName, EventPayload, ProcedureInput, ProcedureName, ProcedureOutput } from '../../src/shared/contract';
+import type { Client } from '../../src/shared/client';
+import type { EventName, EventPayload, ProcedureOutput } from '../../src/shared/contract';
 import { createAssistant, type Assistant, type AssistantHost } from '../../src/core/assistant';
 import { spawnNodeEngine } from '../../src/core/process/node-spawn';
 import type { GenerateRequest, GenerateResult } from '../../src/core/engine/types';
 import { spawnNodeDocumentWorker } from '../../src/core/process/node-spawn';
 import { FIT_MARGIN } from '../../src/core/documents/summarizer';
 import { docx, pdf, sentences } from '../support/sample-documents';
+import { clientOf } from '../support/client';
 import { tinyModelPath } from '../support/tiny-model';
 
 const PAGES = 40;
@@ -48,11 +50,7 @@ function start(extra: Partial<AssistantHost> = {}): Assistant {
   return created;
 }
 
-async function call<K extends ProcedureName>(name: K, input: ProcedureInput<K>): Promise<ProcedureOutput<K>> {
-  const result = await assistant.router.call(name, input);
-  if (!result.ok) throw Object.assign(new Error(`${result.error.code}: ${result.error.message}`), { code: result.error.code });
-  return result.value as ProcedureOutput<K>;
-}
+const call: Client['call'] = (name, input) => clientOf(assistant).call(name, input);
 
 function waitFor<K extends EventName>(name: K, match: (payload: EventPayload<K>) => boolean): Promise<EventPayload<K>> {
   return new Promise((resolve) => {

@@ -9,8 +9,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAssistant, type Assistant } from '../../src/core/assistant';
 import { spawnNodeEngine } from '../../src/core/process/node-spawn';
 import type { EngineSettings } from '../../src/core/engine/types';
-import type { EventName, EventPayload, ProcedureInput, ProcedureName, ProcedureOutput } from '../../src/shared/contract';
+import type { EventName, EventPayload, ProcedureOutput } from '../../src/shared/contract';
 import { TINY_WORDS, tinyModelPath } from '../support/tiny-model';
+import { clientOf } from '../support/client';
 
 const dirs: string[] = [];
 const assistants: Assistant[] = [];
@@ -23,12 +24,6 @@ function start(settings: EngineSettings = { maxTokens: 40, seed: 1 }): Assistant
   assistant.subscribe((name, payload) => events.push({ name, payload }));
   assistants.push(assistant);
   return assistant;
-}
-
-async function call<K extends ProcedureName>(assistant: Assistant, name: K, input: ProcedureInput<K>): Promise<ProcedureOutput<K>> {
-  const result = await assistant.router.call(name, input);
-  if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`);
-  return result.value as ProcedureOutput<K>;
 }
 
 function waitForEnd(assistant: Assistant, generationId: string): Promise<EventPayload<'generation.end'>> {
@@ -72,70 +67,70 @@ afterEach(async () => {
 describe('branches with the real engine', () => {
   it('regenerate streams a new answer beside the old one; edit starts a new branch; both stay switchable', async () => {
     const assistant = start();
-    await call(assistant, 'models.openLocal', {});
-    const { id } = await call(assistant, 'conversations.create', {});
-    const first = await turn(assistant, call(assistant, 'chat.send', { conversationId: id, text: 'Where is the rabbit?' }));
-    const second = await turn(assistant, call(assistant, 'chat.send', { conversationId: id, text: 'And the burrow?' }));
+    await clientOf(assistant).call('models.openLocal', {});
+    const { id } = await clientOf(assistant).call('conversations.create', {});
+    const first = await turn(assistant, clientOf(assistant).call('chat.send', { conversationId: id, text: 'Where is the rabbit?' }));
+    const second = await turn(assistant, clientOf(assistant).call('chat.send', { conversationId: id, text: 'And the burrow?' }));
     expect(second.end.reason).toBe('done');
 
-    const again = await turn(assistant, call(assistant, 'chat.regenerate', { messageId: second.started.assistantMessage.id }));
+    const again = await turn(assistant, clientOf(assistant).call('chat.regenerate', { messageId: second.started.assistantMessage.id }));
     expect(again.end).toMatchObject({ reason: 'done', messageId: again.started.assistantMessage.id });
     expect(streamedText(again.started.generationId).length).toBeGreaterThan(0);
-    let view = await call(assistant, 'conversations.get', { id });
+    let view = await clientOf(assistant).call('conversations.get', { id });
     expect(view.messages.map((m) => m.id)).toEqual([first.started.userMessage.id, first.started.assistantMessage.id, second.started.userMessage.id, again.started.assistantMessage.id]);
     expect(view.messages[3]?.siblingIds).toEqual([second.started.assistantMessage.id, again.started.assistantMessage.id]);
     expect(view.messages[3]?.content.trim()).toBe(streamedText(again.started.generationId).trim());
 
-    const edited = await turn(assistant, call(assistant, 'chat.edit', { messageId: first.started.userMessage.id, text: 'Where is the warm field?' }));
+    const edited = await turn(assistant, clientOf(assistant).call('chat.edit', { messageId: first.started.userMessage.id, text: 'Where is the warm field?' }));
     expect(edited.end.reason).toBe('done');
-    view = await call(assistant, 'conversations.get', { id });
+    view = await clientOf(assistant).call('conversations.get', { id });
     expect(view.messages.map((m) => m.content.length > 0)).toEqual([true, true]);
     expect(view.messages[0]).toMatchObject({ content: 'Where is the warm field?', siblingIds: [first.started.userMessage.id, edited.started.userMessage.id] });
 
-    const back = await call(assistant, 'conversations.switchBranch', { messageId: first.started.userMessage.id });
+    const back = await clientOf(assistant).call('conversations.switchBranch', { messageId: first.started.userMessage.id });
     expect(back.messages.map((m) => m.id)).toEqual([first.started.userMessage.id, first.started.assistantMessage.id, second.started.userMessage.id, again.started.assistantMessage.id]);
-    expect((await call(assistant, 'conversations.get', { id })).messages).toEqual(back.messages);
+    expect((await clientOf(assistant).call('conversations.get', { id })).messages).toEqual(back.messages);
   });
 });
 
 describe('per-conversation settings and the context meter', () => {
   it('applies maxTokens and the system prompt per conversation, and the meter counts them', async () => {
     const assistant = start({ maxTokens: 60, seed: 2 });
-    const { id } = await call(assistant, 'conversations.create', {});
-    const beforeModel = await call(assistant, 'conversations.contextUsage', { id });
+    const { id } = await clientOf(assistant).call('conversations.create', {});
+    const beforeModel = await clientOf(assistant).call('conversations.contextUsage', { id });
     expect(beforeModel).toMatchObject({ usedTokens: null, contextSize: null, overflow: false, strategy: 'keep-system-and-newest' });
     expect(beforeModel.reason).toMatch(/No model is loaded/);
     expect(assistant.engine.status().state).toBe('idle');
 
-    await call(assistant, 'models.openLocal', {});
-    await call(assistant, 'conversations.setSettings', { id, maxTokens: 3 });
-    const short = await turn(assistant, call(assistant, 'chat.send', { conversationId: id, text: 'the rabbit' }));
+    await clientOf(assistant).call('models.openLocal', {});
+    await clientOf(assistant).call('conversations.setSettings', { id, maxTokens: 3 });
+    const short = await turn(assistant, clientOf(assistant).call('chat.send', { conversationId: id, text: 'the rabbit' }));
     expect(short.end.stats?.generatedTokens).toBeLessThanOrEqual(3);
     expect(short.end.stats?.truncatedMessages).toBe(0);
 
-    const plain = await call(assistant, 'conversations.contextUsage', { id });
+    const plain = await clientOf(assistant).call('conversations.contextUsage', { id });
     expect(plain).toMatchObject({ contextSize: assistant.engine.status().model?.contextSize, overflow: false, reason: null });
     expect(plain.usedTokens).toBeGreaterThan(0);
-    await call(assistant, 'conversations.setSettings', { id, systemPrompt: 'You are a quiet rabbit who lives in a deep burrow under the field.' });
-    const withPrompt = await call(assistant, 'conversations.contextUsage', { id });
+    await clientOf(assistant).call('conversations.setSettings', { id, systemPrompt: 'You are a quiet rabbit who lives in a deep burrow under the field.' });
+    const withPrompt = await clientOf(assistant).call('conversations.contextUsage', { id });
     expect(withPrompt.usedTokens).toBeGreaterThan((plain.usedTokens ?? 0) + 10);
-    const answered = await turn(assistant, call(assistant, 'chat.send', { conversationId: id, text: 'and then' }));
+    const answered = await turn(assistant, clientOf(assistant).call('chat.send', { conversationId: id, text: 'and then' }));
     expect(answered.end.reason).toBe('done');
-    expect((await call(assistant, 'conversations.setSettings', { id, maxTokens: null, systemPrompt: null })).maxTokens).toBeNull();
+    expect((await clientOf(assistant).call('conversations.setSettings', { id, maxTokens: null, systemPrompt: null })).maxTokens).toBeNull();
   });
 
   it('says when older messages no longer fit: the meter overflows and the answer reports what was left out', async () => {
     const assistant = start({ maxTokens: 24, seed: 3, contextSize: 256 });
-    await call(assistant, 'models.openLocal', {});
-    const { id } = await call(assistant, 'conversations.create', {});
+    await clientOf(assistant).call('models.openLocal', {});
+    const { id } = await clientOf(assistant).call('conversations.create', {});
     const long = TINY_WORDS.join(' ');
     let truncated = 0;
     let overflow = false;
     for (let i = 0; i < 12 && truncated === 0; i++) {
-      const { end } = await turn(assistant, call(assistant, 'chat.send', { conversationId: id, text: `${i} ${long}` }));
+      const { end } = await turn(assistant, clientOf(assistant).call('chat.send', { conversationId: id, text: `${i} ${long}` }));
       expect(end.reason).toBe('done');
       truncated = end.stats?.truncatedMessages ?? 0;
-      overflow ||= (await call(assistant, 'conversations.contextUsage', { id })).overflow;
+      overflow ||= (await clientOf(assistant).call('conversations.contextUsage', { id })).overflow;
     }
     expect(truncated).toBeGreaterThan(0);
     expect(overflow).toBe(true);
@@ -145,54 +140,54 @@ describe('per-conversation settings and the context meter', () => {
 describe('history procedures end to end', () => {
   it('search finds what was said, delete removes it, export/import carries everything to a fresh data folder', async () => {
     const assistant = start();
-    await call(assistant, 'models.openLocal', {});
-    const { id } = await call(assistant, 'conversations.create', {});
-    const sent = await turn(assistant, call(assistant, 'chat.send', { conversationId: id, text: 'Tell me about the zanzibar otter' }));
-    await turn(assistant, call(assistant, 'chat.regenerate', { messageId: sent.started.assistantMessage.id }));
-    await call(assistant, 'conversations.setPinned', { id, pinned: true });
-    await call(assistant, 'conversations.setSettings', { id, temperature: 0.4 });
+    await clientOf(assistant).call('models.openLocal', {});
+    const { id } = await clientOf(assistant).call('conversations.create', {});
+    const sent = await turn(assistant, clientOf(assistant).call('chat.send', { conversationId: id, text: 'Tell me about the zanzibar otter' }));
+    await turn(assistant, clientOf(assistant).call('chat.regenerate', { messageId: sent.started.assistantMessage.id }));
+    await clientOf(assistant).call('conversations.setPinned', { id, pinned: true });
+    await clientOf(assistant).call('conversations.setSettings', { id, temperature: 0.4 });
 
-    const found = await call(assistant, 'search.query', { query: 'zanzib' });
+    const found = await clientOf(assistant).call('search.query', { query: 'zanzib' });
     expect(found.groups).toMatchObject([{ conversationId: id, pinned: true, hits: [{ kind: 'message', messageId: sent.started.userMessage.id, role: 'user' }] }]);
     // The conversation was titled from the first question, so the title matches too.
     expect(found.groups[0]?.titleSegments.some((segment) => segment.match)).toBe(true);
 
-    const markdown = await call(assistant, 'conversations.export', { id, format: 'markdown' });
+    const markdown = await clientOf(assistant).call('conversations.export', { id, format: 'markdown' });
     expect(markdown.content).toContain('Tell me about the zanzibar otter');
-    const archive = await call(assistant, 'history.exportAll', {});
+    const archive = await clientOf(assistant).call('history.exportAll', {});
 
     const other = start();
-    const imported = await call(other, 'history.import', { content: archive.content, fileName: archive.fileName });
+    const imported = await clientOf(other).call('history.import', { content: archive.content, fileName: archive.fileName });
     expect(imported).toEqual({ format: 'burrow-archive', conversations: 1, messages: 3, skipped: 0 });
     expect(events.some((event) => event.name === 'history.changed')).toBe(true);
-    const [copy] = await call(other, 'conversations.list', {});
-    const original = await call(assistant, 'conversations.get', { id });
-    const copied = await call(other, 'conversations.get', { id: copy?.id ?? '' });
+    const [copy] = await clientOf(other).call('conversations.list', {});
+    const original = await clientOf(assistant).call('conversations.get', { id });
+    const copied = await clientOf(other).call('conversations.get', { id: copy?.id ?? '' });
     expect(copied.settings).toEqual(original.settings);
     expect(copied.conversation).toMatchObject({ title: original.conversation.title, pinned: true, messageCount: 3 });
     expect(copied.messages.map((m) => [m.role, m.content, m.siblingIds.length])).toEqual(original.messages.map((m) => [m.role, m.content, m.siblingIds.length]));
 
-    await call(assistant, 'conversations.delete', { id });
-    expect((await call(assistant, 'search.query', { query: 'zanzibar' })).groups).toEqual([]);
+    await clientOf(assistant).call('conversations.delete', { id });
+    expect((await clientOf(assistant).call('search.query', { query: 'zanzibar' })).groups).toEqual([]);
     expect(await assistant.router.call('conversations.get', { id })).toMatchObject({ ok: false, error: { code: 'not_found' } });
   });
 
   it('restores a backup through the router, telling the UI to reload', async () => {
     const assistant = start();
-    await call(assistant, 'conversations.create', { title: 'Before the backup' });
+    await clientOf(assistant).call('conversations.create', { title: 'Before the backup' });
     const name = await assistant.storage.makeDailyBackup();
     expect(name).not.toBeNull();
     // (Deleting is no way back to the backup: a deleted conversation leaves the backups too.)
-    await call(assistant, 'conversations.create', { title: 'After the backup' });
+    await clientOf(assistant).call('conversations.create', { title: 'After the backup' });
 
-    const backups = await call(assistant, 'history.backups', {});
+    const backups = await clientOf(assistant).call('history.backups', {});
     expect(backups.map((backup) => backup.name)).toEqual([name]);
-    const status = await call(assistant, 'history.restoreBackup', { name: name ?? '' });
+    const status = await clientOf(assistant).call('history.restoreBackup', { name: name ?? '' });
     expect(status.backups.map((backup) => backup.kind).sort()).toEqual(['before-restore', 'daily']);
-    expect((await call(assistant, 'conversations.list', {})).map((c) => c.title)).toEqual(['Before the backup']);
+    expect((await clientOf(assistant).call('conversations.list', {})).map((c) => c.title)).toEqual(['Before the backup']);
     expect(events.filter((event) => event.name === 'history.changed').map((event) => event.payload)).toEqual([{ reason: 'restore' }]);
     expect(events.some((event) => event.name === 'store.status')).toBe(true);
-    expect(await call(assistant, 'store.status', {})).toEqual(status);
+    expect(await clientOf(assistant).call('store.status', {})).toEqual(status);
     expect(await assistant.router.call('history.restoreBackup', { name: '../burrow.sqlite' })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
   });
 });

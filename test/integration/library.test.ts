@@ -9,6 +9,7 @@ import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, realp
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Client } from '../../src/shared/client';
 import { createAssistant, type Assistant } from '../../src/core/assistant';
 import { spawnNodeEngine } from '../../src/core/process/node-spawn';
 import { IMPORT_DIR } from '../../src/core/models/model-import';
@@ -16,6 +17,7 @@ import type { EventName, EventPayload, ProcedureInput, ProcedureName, ProcedureO
 import type { ErrorValue } from '../../src/shared/errors';
 import { MAX_IMPORT_CHUNK_BYTES } from '../../src/shared/limits';
 import { streamingModelPath, tinyModelPath } from '../support/tiny-model';
+import { clientOf } from '../support/client';
 
 let dataDir: string;
 let modelsDir: string;
@@ -39,11 +41,7 @@ function start(): Assistant {
   return created;
 }
 
-async function call<K extends ProcedureName>(name: K, input: ProcedureInput<K>): Promise<ProcedureOutput<K>> {
-  const result = await assistant.router.call(name, input);
-  if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`);
-  return result.value as ProcedureOutput<K>;
-}
+const call: Client['call'] = (name, input) => clientOf(assistant).call(name, input);
 
 async function refusal<K extends ProcedureName>(name: K, input: ProcedureInput<K>): Promise<ErrorValue> {
   const result = await assistant.router.call(name, input);

@@ -7,11 +7,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Client } from '../../src/shared/client';
 import { createAssistant, type Assistant, type AssistantHost } from '../../src/core/assistant';
 import { spawnNodeEngine } from '../../src/core/process/node-spawn';
 import { databasePath } from '../../src/core/store/database';
-import type { EventName, EventPayload, ProcedureInput, ProcedureName, ProcedureOutput } from '../../src/shared/contract';
+import type { EventName, EventPayload } from '../../src/shared/contract';
 import { tinyModelPath } from '../support/tiny-model';
+import { clientOf } from '../support/client';
 
 let dataDir: string;
 let assistant: Assistant;
@@ -23,11 +25,7 @@ function start(extra: Partial<AssistantHost> = {}): Assistant {
   return created;
 }
 
-async function call<K extends ProcedureName>(name: K, input: ProcedureInput<K>): Promise<ProcedureOutput<K>> {
-  const result = await assistant.router.call(name, input);
-  if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`);
-  return result.value as ProcedureOutput<K>;
-}
+const call: Client['call'] = (name, input) => clientOf(assistant).call(name, input);
 
 function ended(generationId: string): Promise<EventPayload<'generation.end'>> {
   return new Promise((resolve) => {

@@ -25,7 +25,8 @@ import { join } from 'node:path';
 import { createAssistant } from '../../src/core/assistant';
 import { spawnNodeEngine } from '../../src/core/process/node-spawn';
 import { findProjectRoot } from '../../src/core/process/project-root';
-import type { EventPayload, ProcedureInput, ProcedureName, ProcedureOutput } from '../../src/shared/contract';
+import { connectInProcess } from '../../src/shared/in-process-client';
+import type { ProcedureOutput } from '../../src/shared/contract';
 import { writeGgufFile } from '../support/gguf-writer';
 import { tinyModelSpec } from '../support/tiny-model';
 
@@ -104,18 +105,13 @@ async function main(): Promise<void> {
   });
   print({ phase: 'ready' });
   assistant.subscribe((name, payload) => {
-    const status = payload as EventPayload<'engine.state'>;
-    if (name === 'engine.state' && status.state === 'stopped' && status.error !== null) print({ engineStopped: status.error.message });
+    if (name === 'engine.state' && payload.state === 'stopped' && payload.error !== null) print({ engineStopped: payload.error.message });
   });
   const { conversations } = assistant;
   /** Conversations a lane is working on: the other lane leaves them alone. */
   const locked = new Set<string>();
 
-  const call = async <K extends ProcedureName>(name: K, input: ProcedureInput<K>): Promise<ProcedureOutput<K>> => {
-    const result = await assistant.router.call(name, input);
-    if (!result.ok) throw new Error(`${name}: ${result.error.code}: ${result.error.message}`);
-    return result.value as ProcedureOutput<K>;
-  };
+  const { call } = connectInProcess(assistant);
   const reportSaved = (messageId: string): void => {
     const message = conversations.getMessage(messageId);
     print({ saved: message.id, conversation: message.conversationId, length: message.content.length, status: message.status });
@@ -137,7 +133,7 @@ async function main(): Promise<void> {
           lastCheck = Date.now();
           reportSaved(messageId);
         }
-        if (name === 'generation.end' && (payload as EventPayload<'generation.end'>).generationId === generationId) resolve();
+        if (name === 'generation.end' && payload.generationId === generationId) resolve();
       });
     });
     try {

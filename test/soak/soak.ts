@@ -19,7 +19,8 @@ import { parseArgs } from 'node:util';
 import { rssOf } from '../../bench/lib/burrow-path';
 import { createAssistant, type Assistant } from '../../src/core/assistant';
 import { spawnNodeEngine } from '../../src/core/process/node-spawn';
-import type { EventName, EventPayload, ParsedInput, ProcedureName, ProcedureOutput } from '../../src/shared/contract';
+import type { EventName, EventPayload } from '../../src/shared/contract';
+import { connectInProcess } from '../../src/shared/in-process-client';
 import { pdf, sentences } from '../support/sample-documents';
 import { tinyModelPath } from '../support/tiny-model';
 import { importArchive } from '../kill/kill-child';
@@ -81,54 +82,30 @@ const assistant: Assistant = createAssistant({
   pickDocumentFile: () => Promise.resolve(documentPath),
 });
 
-type Waiter = { name: EventName; match: (payload: unknown) => boolean; resolve: (payload: unknown) => void };
-const waiters = new Set<Waiter>();
-assistant.subscribe((name, payload) => {
-  for (const waiter of waiters) {
-    if (waiter.name === name && waiter.match(payload)) {
-      waiters.delete(waiter);
-      waiter.resolve(payload);
-    }
-  }
-});
+const client = connectInProcess(assistant);
+const { call } = client;
 
-/**
- * Registers before the call that causes the event, so the event can never be missed; `stop`
- * forgets a waiter whose event will not come (the soak must not leak its own listeners).
- */
-function waitFor<K extends EventName>(name: K, match: (payload: EventPayload<K>) => boolean): { event: Promise<EventPayload<K>>; stop: () => void } {
-  let waiter: Waiter | undefined;
-  const event = new Promise<EventPayload<K>>((resolve) => {
-    waiter = { name, match: match as (payload: unknown) => boolean, resolve: resolve as (payload: unknown) => void };
-    waiters.add(waiter);
+/** Registers before the call that causes the event, so it can never be missed; resolves on the first match. */
+function waitFor<K extends EventName>(name: K, match: (payload: EventPayload<K>) => boolean): Promise<EventPayload<K>> {
+  return new Promise((resolve) => {
+    const stop = client.on(name, (payload) => {
+      if (!match(payload)) return;
+      stop();
+      resolve(payload);
+    });
   });
-  return { event, stop: () => waiter !== undefined && waiters.delete(waiter) };
-}
-
-async function call<K extends ProcedureName>(name: K, input: ParsedInput<K>): Promise<ProcedureOutput<K>> {
-  const result = await assistant.router.call(name, input);
-  if (!result.ok) throw new Error(`${name}: ${result.error.code}: ${result.error.message}`);
-  return result.value as ProcedureOutput<K>;
 }
 
 /** Sends and waits for the end; with `cancelAfterFirstDelta`, cancels as soon as text streams. */
 async function answer(conversationId: string, text: string, cancelAfterFirstDelta: boolean): Promise<void> {
-  let generationId = '';
-  const pending: Array<EventPayload<'generation.end'>> = [];
-  const ended = waitFor('generation.end', (payload) => {
-    if (generationId === '') pending.push(payload);
-    return payload.generationId === generationId;
+  const { generationId } = await call('chat.send', { conversationId, text });
+  let cancelling: Promise<unknown> | null = null;
+  const end = await client.followGeneration(generationId, {
+    onDelta: () => {
+      if (cancelAfterFirstDelta) cancelling ??= call('chat.cancel', { generationId });
+    },
   });
-  const firstDelta = cancelAfterFirstDelta ? waitFor('generation.delta', (payload) => payload.generationId === generationId) : undefined;
-  generationId = (await call('chat.send', { conversationId, text })).generationId;
-  const early = pending.find((payload) => payload.generationId === generationId);
-  if (early !== undefined) ended.stop();
-  if (firstDelta !== undefined && early === undefined) {
-    await Promise.race([firstDelta.event, ended.event]);
-    await call('chat.cancel', { generationId });
-  }
-  firstDelta?.stop();
-  const end = early ?? (await ended.event);
+  await cancelling;
   if (end.reason === 'error') throw new Error(`answer failed: ${end.error?.message ?? '?'}`);
 }
 
@@ -153,7 +130,7 @@ const allOperations: Array<[string, () => Promise<void>]> = [
     if (document === null) throw new Error('documents.pick returned no document');
     const done = waitFor('document.summary', (payload) => payload.documentId === document.id);
     await call('documents.summarize', { documentId: document.id, style: 'brief' });
-    const summary = await done.event;
+    const summary = await done;
     if (summary.status !== 'done') throw new Error(`summary ended ${summary.status}`);
     await call('documents.remove', { documentId: document.id });
   }],

@@ -75,7 +75,7 @@ export function createLibrary(options: LibraryOptions): Library {
     onError: (error) => console.error('[burrow] could not unload the idle model:', error),
   });
   idle.setMinutes(settings.get(IDLE_KEY, z.number().positive().max(MAX_IDLE_UNLOAD_MINUTES).nullable(), null));
-  const stopWatching = options.subscribe((name) => {
+  const stopWatching = options.subscribe((...[name]) => {
     if (name === 'engine.state' || name === 'generation.delta' || name === 'generation.end') idle.activity();
   });
 

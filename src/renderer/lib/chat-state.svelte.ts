@@ -1,7 +1,8 @@
 import type { ChatStarted, Conversation, ConversationSettings, ConversationView, EventPayload, GenerationStats, Message, MessageStatus } from '../../shared/contract';
 import type { Result } from '../../shared/errors';
-import { invoke, on } from './bridge';
-import { DeltaBuffer } from './delta-buffer';
+import type { Client } from '../../shared/client';
+import { getClient } from './bridge';
+import { DeltaBuffer } from '../../shared/delta-buffer';
 import type { Toasts } from './toasts.svelte';
 
 /**
@@ -47,6 +48,7 @@ export class ChatState {
   #refreshing: Promise<void> | null = null;
   #refreshAgain = false;
   #toasts: Toasts;
+  #client: Client;
 
   /** Pinned first, then newest first (the sidebar's order, and ⌘1–9's). */
   readonly conversations = $derived([...this.#conversations].sort((a, b) => Number(b.pinned) - Number(a.pinned) || b.updatedAt - a.updatedAt));
@@ -55,8 +57,9 @@ export class ChatState {
   /** True while any answer in the open conversation is still being written. */
   readonly answering = $derived(this.activeGenerationId !== null || this.#messages.some((m) => m.status === 'streaming'));
 
-  constructor(toasts: Toasts) {
+  constructor(toasts: Toasts, client: Client = getClient()) {
     this.#toasts = toasts;
+    this.#client = client;
   }
 
   get listLoaded(): boolean {
@@ -100,10 +103,10 @@ export class ChatState {
   /** Subscribes to events once, loads the list and opens the newest conversation. */
   connect(): () => void {
     const offs = [
-      on('generation.delta', (event) => this.#onDelta(event)),
-      on('generation.end', (event) => this.#onEnd(event)),
-      on('conversations.changed', (event) => void this.#onChanged(event.id)),
-      on('history.changed', () => void this.#onHistoryChanged()),
+      this.#client.on('generation.delta', (event) => this.#onDelta(event)),
+      this.#client.on('generation.end', (event) => this.#onEnd(event)),
+      this.#client.on('conversations.changed', (event) => void this.#onChanged(event.id)),
+      this.#client.on('history.changed', () => void this.#onHistoryChanged()),
     ];
     void this.#refreshList().then(() => {
       const newest = this.conversations[0];
@@ -120,7 +123,7 @@ export class ChatState {
       this.#messages = [];
       this.#messagesLoaded = false;
     }
-    const result = await invoke('conversations.get', { id });
+    const result = await this.#client.invoke('conversations.get', { id });
     if (request !== this.#openRequest) return;
     if (!result.ok) {
       this.#toasts.error(result.error);
@@ -131,7 +134,7 @@ export class ChatState {
   }
 
   async create(): Promise<void> {
-    const result = await invoke('conversations.create', {});
+    const result = await this.#client.invoke('conversations.create', {});
     if (!result.ok) return this.#toasts.error(result.error);
     this.#upsertConversation(result.value);
     await this.open(result.value.id);
@@ -141,16 +144,16 @@ export class ChatState {
     const trimmed = title.trim();
     const current = this.#conversations.find((c) => c.id === id);
     if (!trimmed || trimmed === current?.title) return;
-    const result = await invoke('conversations.rename', { id, title: trimmed });
+    const result = await this.#client.invoke('conversations.rename', { id, title: trimmed });
     if (result.ok) this.#upsertConversation(result.value);
     else this.#toasts.error(result.error);
   }
 
   async remove(id: string): Promise<void> {
     const generationId = this.#active[id];
-    if (generationId) await invoke('chat.cancel', { generationId });
+    if (generationId) await this.#client.invoke('chat.cancel', { generationId });
     const order = this.conversations.map((c) => c.id);
-    const result = await invoke('conversations.delete', { id });
+    const result = await this.#client.invoke('conversations.delete', { id });
     if (!result.ok) return this.#toasts.error(result.error);
     this.#conversations = this.#conversations.filter((c) => c.id !== id);
     if (this.#openId !== id) return;
@@ -166,7 +169,7 @@ export class ChatState {
     if (conversationId === null || this.#sending || !text.trim()) return false;
     this.#highlightId = null;
     this.#sending = true;
-    const result = await invoke('chat.send', { conversationId, text });
+    const result = await this.#client.invoke('chat.send', { conversationId, text });
     this.#sending = false;
     if (!result.ok) {
       this.#toasts.error(result.error);
@@ -187,7 +190,7 @@ export class ChatState {
   async cancel(): Promise<void> {
     const generationId = this.activeGenerationId;
     if (generationId === null) return;
-    const result = await invoke('chat.cancel', { generationId });
+    const result = await this.#client.invoke('chat.cancel', { generationId });
     if (!result.ok) this.#toasts.error(result.error);
   }
 
@@ -203,7 +206,7 @@ export class ChatState {
       this.#messages = [];
       this.#messagesLoaded = false;
     }
-    const result = await invoke('conversations.switchBranch', { messageId });
+    const result = await this.#client.invoke('conversations.switchBranch', { messageId });
     if (request !== this.#openRequest) return;
     if (!result.ok) {
       this.#toasts.error(result.error);
@@ -219,7 +222,7 @@ export class ChatState {
     const conversationId = this.#openId;
     if (conversationId === null || this.answering) return;
     const request = ++this.#openRequest;
-    const result = await invoke('conversations.switchBranch', { messageId });
+    const result = await this.#client.invoke('conversations.switchBranch', { messageId });
     if (request !== this.#openRequest) return;
     if (!result.ok) return this.#toasts.error(result.error);
     this.#showView(result.value);
@@ -228,25 +231,25 @@ export class ChatState {
   /** Resends an edited question as a new branch. Resolves false when it was not sent. */
   async edit(messageId: string, text: string): Promise<boolean> {
     if (this.#openId === null || this.#sending || this.answering || !text.trim()) return false;
-    return this.#start(messageId, () => invoke('chat.edit', { messageId, text }));
+    return this.#start(messageId, () => this.#client.invoke('chat.edit', { messageId, text }));
   }
 
   /** Writes another answer beside this one. */
   async regenerate(messageId: string): Promise<boolean> {
     if (this.#openId === null || this.#sending || this.answering) return false;
-    return this.#start(messageId, () => invoke('chat.regenerate', { messageId }));
+    return this.#start(messageId, () => this.#client.invoke('chat.regenerate', { messageId }));
   }
 
   /** Saves an answer the disk refused earlier. */
   async retrySave(messageId: string): Promise<void> {
-    const result = await invoke('chat.retrySave', { messageId });
+    const result = await this.#client.invoke('chat.retrySave', { messageId });
     if (!result.ok) return this.#toasts.error(result.error);
     delete this.#unsaved[messageId];
     this.#upsertMessage(result.value);
   }
 
   async setPinned(id: string, pinned: boolean): Promise<void> {
-    const result = await invoke('conversations.setPinned', { id, pinned });
+    const result = await this.#client.invoke('conversations.setPinned', { id, pinned });
     if (result.ok) this.#upsertConversation(result.value);
     else this.#toasts.error(result.error);
   }
@@ -284,7 +287,7 @@ export class ChatState {
   async saveSettings(patch: ConversationSettings): Promise<boolean> {
     const id = this.#openId;
     if (id === null) return false;
-    const result = await invoke('conversations.setSettings', { id, ...patch });
+    const result = await this.#client.invoke('conversations.setSettings', { id, ...patch });
     if (!result.ok) {
       this.#toasts.error(result.error);
       return false;
@@ -399,7 +402,7 @@ export class ChatState {
     this.#refreshing = (async () => {
       do {
         this.#refreshAgain = false;
-        const result = await invoke('conversations.list', {});
+        const result = await this.#client.invoke('conversations.list', {});
         if (result.ok) this.#conversations = result.value;
         else this.#toasts.error(result.error);
       } while (this.#refreshAgain);

@@ -1,7 +1,7 @@
-import type { ChatStarted, EventPayload, GenerationStats } from '../../shared/contract';
+import type { ChatStarted, GenerationStats } from '../../shared/contract';
 import { clipboardActions, clipboardPrompt, type ClipboardAction } from '../../shared/app-settings';
-import { invoke, on } from './bridge';
-import { DeltaBuffer } from './delta-buffer';
+import type { Client, GenerationEnd } from '../../shared/client';
+import { getClient } from './bridge';
 import type { SettingsState } from './settings.svelte';
 
 /**
@@ -15,9 +15,6 @@ export interface Attachment {
   text: string;
   preview: string;
 }
-
-/** Deltas of generations this window has not been told about yet (they can beat quick.ask's answer). */
-const EARLY_LIMIT = 8;
 
 /**
  * The quick window's one conversation: the latest question and its streaming answer, the
@@ -36,13 +33,12 @@ export class QuickState {
   #notice = $state<string | null>(null);
   /** false once dismissed in a host that cannot hide windows: the page shows its closed state. */
   #open = $state(true);
-  #buffer = new DeltaBuffer();
-  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- bookkeeping, never rendered
-  #early = new Map<string, { deltas: Array<EventPayload<'generation.delta'>>; end: EventPayload<'generation.end'> | null }>();
   #settings: SettingsState;
+  #client: Client;
 
-  constructor(settings: SettingsState) {
+  constructor(settings: SettingsState, client: Client = getClient()) {
     this.#settings = settings;
+    this.#client = client;
   }
 
   get conversationId(): string | null {
@@ -78,11 +74,6 @@ export class QuickState {
   }
   get actions(): ClipboardAction[] {
     return clipboardActions(this.#settings.current);
-  }
-
-  connect(): () => void {
-    const offs = [on('generation.delta', (delta) => this.#onDelta(delta)), on('generation.end', (end) => this.#onEnd(end))];
-    return () => offs.forEach((off) => off());
   }
 
   /** Asks `text` (with the clipboard attachment, if any, as its instruction). Resolves false when it was not sent. */
@@ -126,7 +117,7 @@ export class QuickState {
 
   async cancel(): Promise<void> {
     const generationId = this.#generationId;
-    if (generationId !== null && this.#phase === 'streaming') await invoke('chat.cancel', { generationId });
+    if (generationId !== null && this.#phase === 'streaming') await this.#client.invoke('chat.cancel', { generationId });
   }
 
   /**
@@ -134,7 +125,7 @@ export class QuickState {
    * the window where it can; here the next question starts a new conversation.
    */
   async dismiss(): Promise<void> {
-    const result = await invoke('quick.dismiss', { conversationId: this.#conversationId });
+    const result = await this.#client.invoke('quick.dismiss', { conversationId: this.#conversationId });
     this.#reset();
     if (result.ok && !result.value.hidden) this.#open = false;
   }
@@ -151,7 +142,7 @@ export class QuickState {
     }
     const conversationId = this.#conversationId;
     if (conversationId === null) return;
-    const result = await invoke('window.show', { conversationId });
+    const result = await this.#client.invoke('window.show', { conversationId });
     if (!result.ok) {
       this.#error = result.error;
       return;
@@ -174,7 +165,7 @@ export class QuickState {
     this.#answer = '';
     this.#error = null;
     this.#stats = null;
-    const result = await invoke('quick.ask', { conversationId: this.#conversationId, text });
+    const result = await this.#client.invoke('quick.ask', { conversationId: this.#conversationId, text });
     if (!result.ok) {
       this.#phase = 'error';
       this.#error = result.error;
@@ -186,42 +177,25 @@ export class QuickState {
   }
 
   #start(started: ChatStarted): void {
+    const { generationId } = started;
     this.#conversationId = started.userMessage.conversationId;
-    this.#generationId = started.generationId;
-    this.#buffer = new DeltaBuffer();
+    this.#generationId = generationId;
     this.#phase = 'streaming';
-    const early = this.#early.get(started.generationId);
-    this.#early.clear();
-    for (const delta of early?.deltas ?? []) this.#onDelta(delta);
-    if (early?.end) this.#onEnd(early.end);
+    void this.#client
+      .followGeneration(generationId, {
+        onDelta: (_delta, text) => {
+          if (this.#generationId === generationId) this.#answer = text;
+        },
+      })
+      .then((end) => {
+        if (this.#generationId === generationId) this.#onEnd(end);
+      });
   }
 
-  #onDelta(delta: EventPayload<'generation.delta'>): void {
-    if (delta.generationId !== this.#generationId) {
-      if (this.#phase === 'sending') this.#remember(delta.generationId).deltas.push(delta);
-      return;
-    }
-    if (this.#buffer.push(delta.seq, delta.text)) this.#answer = this.#buffer.text;
-  }
-
-  #onEnd(end: EventPayload<'generation.end'>): void {
-    if (end.generationId !== this.#generationId) {
-      if (this.#phase === 'sending') this.#remember(end.generationId).end = end;
-      return;
-    }
+  #onEnd(end: GenerationEnd): void {
     this.#phase = end.reason === 'done' ? 'done' : end.reason === 'cancelled' ? 'cancelled' : 'error';
     this.#error = end.error ?? null;
     this.#stats = end.stats ?? null;
-  }
-
-  #remember(generationId: string): { deltas: Array<EventPayload<'generation.delta'>>; end: EventPayload<'generation.end'> | null } {
-    let entry = this.#early.get(generationId);
-    if (entry === undefined) {
-      if (this.#early.size >= EARLY_LIMIT) this.#early.clear();
-      entry = { deltas: [], end: null };
-      this.#early.set(generationId, entry);
-    }
-    return entry;
   }
 
   #reset(): void {
