@@ -57,30 +57,26 @@ export interface DesktopShell {
 export function createDesktopShell(options: DesktopShellOptions): DesktopShell {
   let assistant: Assistant | null = null;
   let mainWindow: BrowserWindow | undefined;
-  let tray: Tray | null = null;
   let quitting = false;
-  let trayState = { modelName: null as string | null, quickShortcut: null as string | null, offlineMode: false };
   const isMac = process.platform === 'darwin';
 
-  const quick = new QuickWindowController({
-    create: () => quickWindowOf(createQuickBrowserWindow(options.preload, () => quitting)),
-    screen: {
-      cursor: () => screen.getCursorScreenPoint(),
-      workAreaNear: (point) => screen.getDisplayNearestPoint(point).workArea,
-    },
-  });
-  const shortcuts = new ShortcutManager({
-    shortcuts: { register: (accelerator, callback) => globalShortcut.register(accelerator, callback), unregister: (accelerator) => globalShortcut.unregister(accelerator) },
-    onPress: () => quick.toggle(),
-    onStatus: (status) => {
-      assistant?.preferences.setShortcutStatus(status);
-      trayState = { ...trayState, quickShortcut: status.state === 'registered' ? status.accelerator : null };
-      refreshTray();
-    },
-    isMac,
-    fallbackHint: isMac ? 'Until then, open the quick prompt from the menu bar icon.' : 'Until then, open the quick prompt from the tray icon, or run `burrow --quick`.',
+  const quick = createQuickWindow(options.preload, () => quitting);
+  const shortcuts = createShortcuts(isMac, () => quick.toggle(), (status) => {
+    assistant?.preferences.setShortcutStatus(status);
+    tray.update({ quickShortcut: status.state === 'registered' ? status.accelerator : null });
   });
   const loginItem = createLoginItem();
+  const tray = new TrayIcon({
+    openBurrow: () => showMainWindow(null),
+    quickPrompt: () => quick.show(),
+    newChat: () => {
+      showMainWindow(null);
+      command({ command: 'new-chat' });
+    },
+    unloadModel: () => void assistant?.router.call('models.unload', {}),
+    toggleOfflineMode: () => void assistant?.router.call('settings.set', { patch: { offlineMode: !tray.state.offlineMode } }),
+    quit: () => app.quit(),
+  });
 
   function command(command: UiCommand): void {
     assistant?.preferences.command(command);
@@ -88,116 +84,33 @@ export function createDesktopShell(options: DesktopShellOptions): DesktopShell {
 
   function showMainWindow(conversationId: string | null): void {
     quick.hide();
-    if (mainWindow !== undefined && !mainWindow.isDestroyed()) {
-      if (mainWindow.isMinimized()) mainWindow.restore();
-      mainWindow.show();
-      mainWindow.focus();
-      return;
-    }
-    openMainWindow({ conversationId, show: true });
+    if (mainWindow !== undefined && !mainWindow.isDestroyed()) bringToFront(mainWindow);
+    else openMainWindow({ conversationId, show: true });
   }
 
   function openMainWindow({ conversationId, show }: { conversationId: string | null; show: boolean }): void {
     if (assistant === null) return;
-    const preferences = assistant.preferences;
-    const bounds = restoreBounds(
-      preferences.windowBounds(),
-      screen.getAllDisplays().map((display) => display.workArea),
-      MAIN_WINDOW_MINIMUM,
-    );
-    const window = createMainWindow(options.preload, { bounds, conversationId: conversationId ?? preferences.openConversation(), show });
-    const stopTracking = trackWindowState(window, (saved) => preferences.saveWindowBounds(saved));
-    window.on('closed', () => {
-      stopTracking();
+    const window = createTrackedMainWindow(options.preload, assistant.preferences, { conversationId, show }, () => {
       if (mainWindow === window) {
         mainWindow = undefined;
         options.onMainWindow(undefined);
       }
       // With a tray icon Burrow stays ready for the shortcut; without one, closing the window quits.
-      if (tray === null && !isMac && !quitting) app.quit();
+      if (!tray.shown && !isMac && !quitting) app.quit();
     });
     mainWindow = window;
     options.onMainWindow(window);
   }
 
-  function refreshTray(): void {
-    if (tray === null || tray.isDestroyed()) return;
-    const template = trayMenuTemplate(trayState, {
-      openBurrow: () => showMainWindow(null),
-      quickPrompt: () => quick.show(),
-      newChat: () => {
-        showMainWindow(null);
-        command({ command: 'new-chat' });
-      },
-      unloadModel: () => void assistant?.router.call('models.unload', {}),
-      toggleOfflineMode: () => void assistant?.router.call('settings.set', { patch: { offlineMode: !trayState.offlineMode } }),
-      quit: () => app.quit(),
-    });
-    tray.setContextMenu(Menu.buildFromTemplate(toElectron(template)));
-    tray.setToolTip(trayTooltip(trayState.modelName, trayState.offlineMode));
-  }
-
-  function createTray(): void {
-    try {
-      const resources = app.isPackaged ? process.resourcesPath : join(app.getAppPath(), 'resources');
-      const darkPanel = process.platform === 'win32' ? nativeTheme.shouldUseDarkColorsForSystemIntegratedUI : process.platform === 'linux' ? true : nativeTheme.shouldUseDarkColors;
-      const image = nativeImage.createFromPath(join(resources, 'tray', trayIconFile(process.platform, darkPanel)));
-      if (isMac) image.setTemplateImage(true);
-      tray = new Tray(image);
-      // Windows: a click opens Burrow, the menu is on the right button. macOS and Linux show the menu.
-      if (process.platform === 'win32') tray.on('click', () => showMainWindow(null));
-      refreshTray();
-    } catch (error) {
-      console.warn('[burrow] no tray icon on this desktop:', error);
-      tray = null;
-    }
-  }
-
   function applySettings(settings: AppSettings, atStart: boolean): void {
     shortcuts.apply(settings);
     nativeTheme.themeSource = settings.theme;
-    if (settings.offlineMode !== trayState.offlineMode) {
-      trayState = { ...trayState, offlineMode: settings.offlineMode };
-      refreshTray();
-    }
-    // At start only a "yes" is written again (the program may have moved since); a "no" stays as it is.
-    if (loginItem.supported && (!atStart || settings.launchAtLogin)) {
-      try {
-        loginItem.set(settings.launchAtLogin);
-      } catch (error) {
-        console.error('[burrow] could not change launch at login:', error);
-      }
-    }
+    tray.update({ offlineMode: settings.offlineMode });
+    applyLaunchAtLogin(loginItem, settings, atStart);
   }
-
-  function handle(request: LaunchRequest): void {
-    if (request.quick) quick.show();
-    else if (!request.background) showMainWindow(null);
-  }
-
-  /**
-   * For test/e2e/electron.desktop.spec.ts only (BURROW_E2E_HOOKS=1): what Electron's API cannot
-   * read back (the tray's menu), and the shortcut's action without a keyboard the OS would see.
-   */
-  function exposeTestHooks(): void {
-    Object.assign(globalThis, {
-      __burrowDesktop: {
-        toggleQuick: () => quick.toggle(),
-        quickVisible: () => quick.visible,
-        trayMenu: () => (tray === null ? null : trayMenuTemplate(trayState, NO_TRAY_ACTIONS).flatMap((item) => (item.label === undefined ? [] : [item.label]))),
-        shortcutRegistered: (accelerator: string) => globalShortcut.isRegistered(accelerator),
-      },
-    });
-  }
-
-  const host: DesktopHost = {
-    showMainWindow,
-    hideQuickWindow: () => quick.hide(),
-    canLaunchAtLogin: loginItem.supported,
-  };
 
   return {
-    host,
+    host: { showMainWindow, hideQuickWindow: () => quick.hide(), canLaunchAtLogin: loginItem.supported } satisfies DesktopHost,
     showMainWindow,
     start(started) {
       assistant = started;
@@ -205,57 +118,173 @@ export function createDesktopShell(options: DesktopShellOptions): DesktopShell {
       // The quick window is made now, hidden, so that the shortcut shows it at once.
       quick.prepare();
       if (!launch.quick && !launch.background) openMainWindow({ conversationId: null, show: true });
-      Menu.setApplicationMenu(
-        Menu.buildFromTemplate(
-          toElectron(
-            applicationMenuTemplate(
-              { platform: process.platform, isDev: !app.isPackaged, appName: 'Burrow' },
-              {
-                newChat: () => {
-                  showMainWindow(null);
-                  command({ command: 'new-chat' });
-                },
-                quickPrompt: () => quick.show(),
-                find: () => command({ command: 'search' }),
-                settings: () => {
-                  showMainWindow(null);
-                  command({ command: 'settings' });
-                },
-                keyboardShortcuts: () => command({ command: 'shortcuts' }),
-              },
-            ),
-          ),
-        ),
-      );
-      createTray();
+      installApplicationMenu({ showMainWindow: () => showMainWindow(null), showQuick: () => quick.show(), command });
+      tray.create();
       started.subscribe((name, payload) => {
         if (name === 'settings.changed') applySettings(payload, false);
-        else if (name === 'engine.state') {
-          const modelName = payload.model?.name ?? null;
-          if (modelName !== trayState.modelName) {
-            trayState = { ...trayState, modelName };
-            refreshTray();
-          }
-        }
+        else if (name === 'engine.state') tray.update({ modelName: payload.model?.name ?? null });
       });
       applySettings(started.preferences.settings(), true);
       if (launch.quick) quick.show();
-      if (process.env.BURROW_E2E_HOOKS === '1') exposeTestHooks();
+      if (process.env.BURROW_E2E_HOOKS === '1') exposeTestHooks(quick, tray);
 
       app.on('before-quit', () => {
         if (quitting) return;
         quitting = true;
         // Released first: the key is the user's again even if closing the database takes a moment.
-        shortcuts.dispose();
-        quick.dispose();
-        tray?.destroy();
-        tray = null;
+        for (const part of [shortcuts, quick, tray]) part.dispose();
       });
     },
     secondInstance(argv, additionalData) {
-      handle(launchRequestFrom(argv, additionalData));
+      const request = launchRequestFrom(argv, additionalData);
+      if (request.quick) quick.show();
+      else if (!request.background) showMainWindow(null);
     },
   };
+}
+
+function createQuickWindow(preload: string, quitting: () => boolean): QuickWindowController {
+  return new QuickWindowController({
+    create: () => quickWindowOf(createQuickBrowserWindow(preload, quitting)),
+    screen: {
+      cursor: () => screen.getCursorScreenPoint(),
+      workAreaNear: (point) => screen.getDisplayNearestPoint(point).workArea,
+    },
+  });
+}
+
+function createShortcuts(isMac: boolean, onPress: () => void, onStatus: ConstructorParameters<typeof ShortcutManager>[0]['onStatus']): ShortcutManager {
+  return new ShortcutManager({
+    shortcuts: { register: (accelerator, callback) => globalShortcut.register(accelerator, callback), unregister: (accelerator) => globalShortcut.unregister(accelerator) },
+    onPress,
+    onStatus,
+    isMac,
+    fallbackHint: isMac ? 'Until then, open the quick prompt from the menu bar icon.' : 'Until then, open the quick prompt from the tray icon, or run `burrow --quick`.',
+  });
+}
+
+/** The main window where it was left, its size and place saved as they change. */
+function createTrackedMainWindow(preload: string, preferences: Assistant['preferences'], open: { conversationId: string | null; show: boolean }, onClosed: () => void): BrowserWindow {
+  const bounds = restoreBounds(
+    preferences.windowBounds(),
+    screen.getAllDisplays().map((display) => display.workArea),
+    MAIN_WINDOW_MINIMUM,
+  );
+  const window = createMainWindow(preload, { bounds, conversationId: open.conversationId ?? preferences.openConversation(), show: open.show });
+  const stopTracking = trackWindowState(window, (saved) => preferences.saveWindowBounds(saved));
+  window.on('closed', () => {
+    stopTracking();
+    onClosed();
+  });
+  return window;
+}
+
+function bringToFront(window: BrowserWindow): void {
+  if (window.isMinimized()) window.restore();
+  window.show();
+  window.focus();
+}
+
+/** At start only a "yes" is written again (the program may have moved since); a "no" stays as it is. */
+function applyLaunchAtLogin(loginItem: ReturnType<typeof createLoginItem>, settings: AppSettings, atStart: boolean): void {
+  if (!loginItem.supported || (atStart && !settings.launchAtLogin)) return;
+  try {
+    loginItem.set(settings.launchAtLogin);
+  } catch (error) {
+    console.error('[burrow] could not change launch at login:', error);
+  }
+}
+
+type TrayState = { modelName: string | null; quickShortcut: string | null; offlineMode: boolean };
+type TrayActions = Parameters<typeof trayMenuTemplate>[1];
+
+/** The tray (menu bar) icon and its menu, rebuilt when what it shows changes; none where the desktop has no tray. */
+class TrayIcon {
+  state: TrayState = { modelName: null, quickShortcut: null, offlineMode: false };
+  #tray: Tray | null = null;
+  readonly #actions: TrayActions;
+
+  constructor(actions: TrayActions) {
+    this.#actions = actions;
+  }
+
+  get shown(): boolean {
+    return this.#tray !== null;
+  }
+
+  create(): void {
+    try {
+      const resources = app.isPackaged ? process.resourcesPath : join(app.getAppPath(), 'resources');
+      const darkPanel = process.platform === 'win32' ? nativeTheme.shouldUseDarkColorsForSystemIntegratedUI : process.platform === 'linux' ? true : nativeTheme.shouldUseDarkColors;
+      const image = nativeImage.createFromPath(join(resources, 'tray', trayIconFile(process.platform, darkPanel)));
+      if (process.platform === 'darwin') image.setTemplateImage(true);
+      this.#tray = new Tray(image);
+      // Windows: a click opens Burrow, the menu is on the right button. macOS and Linux show the menu.
+      if (process.platform === 'win32') this.#tray.on('click', () => this.#actions.openBurrow());
+      this.#refresh();
+    } catch (error) {
+      console.warn('[burrow] no tray icon on this desktop:', error);
+      this.#tray = null;
+    }
+  }
+
+  update(change: Partial<TrayState>): void {
+    const next = { ...this.state, ...change };
+    if (next.modelName === this.state.modelName && next.quickShortcut === this.state.quickShortcut && next.offlineMode === this.state.offlineMode) return;
+    this.state = next;
+    this.#refresh();
+  }
+
+  /** The menu's labels, for the Electron e2e test (Electron cannot read a tray menu back). */
+  labels(): string[] | null {
+    return this.#tray === null ? null : trayMenuTemplate(this.state, NO_TRAY_ACTIONS).flatMap((item) => (item.label === undefined ? [] : [item.label]));
+  }
+
+  dispose(): void {
+    this.#tray?.destroy();
+    this.#tray = null;
+  }
+
+  #refresh(): void {
+    if (this.#tray === null || this.#tray.isDestroyed()) return;
+    this.#tray.setContextMenu(Menu.buildFromTemplate(toElectron(trayMenuTemplate(this.state, this.#actions))));
+    this.#tray.setToolTip(trayTooltip(this.state.modelName, this.state.offlineMode));
+  }
+}
+
+function installApplicationMenu(actions: { showMainWindow: () => void; showQuick: () => void; command: (command: UiCommand) => void }): void {
+  const template = applicationMenuTemplate(
+    { platform: process.platform, isDev: !app.isPackaged, appName: 'Burrow' },
+    {
+      newChat: () => {
+        actions.showMainWindow();
+        actions.command({ command: 'new-chat' });
+      },
+      quickPrompt: actions.showQuick,
+      find: () => actions.command({ command: 'search' }),
+      settings: () => {
+        actions.showMainWindow();
+        actions.command({ command: 'settings' });
+      },
+      keyboardShortcuts: () => actions.command({ command: 'shortcuts' }),
+    },
+  );
+  Menu.setApplicationMenu(Menu.buildFromTemplate(toElectron(template)));
+}
+
+/**
+ * For test/e2e/electron.desktop.spec.ts only (BURROW_E2E_HOOKS=1): what Electron's API cannot
+ * read back (the tray's menu), and the shortcut's action without a keyboard the OS would see.
+ */
+function exposeTestHooks(quick: QuickWindowController, tray: TrayIcon): void {
+  Object.assign(globalThis, {
+    __burrowDesktop: {
+      toggleQuick: () => quick.toggle(),
+      quickVisible: () => quick.visible,
+      trayMenu: () => tray.labels(),
+      shortcutRegistered: (accelerator: string) => globalShortcut.isRegistered(accelerator),
+    },
+  });
 }
 
 function toElectron(template: MenuItem[]): MenuItemConstructorOptions[] {
