@@ -13,10 +13,7 @@ import { parseArgs } from 'node:util';
 import { ExportFormat, MAX_IMPORT_CHARS, type SearchResults, type TextSegment } from '../shared/contract';
 import type { Client } from '../shared/client';
 import { BurrowError } from '../shared/errors';
-import { createAssistant } from '../core/assistant';
-import { connectInProcess } from '../shared/in-process-client';
-import { spawnNodeEngine } from '../core/process/node-spawn';
-import { resolveDataDir } from '../core/store/paths';
+import { startCliCore } from './core';
 
 export const HISTORY_USAGE = `  burrow search "words" [--limit N] [--json]         search every conversation ("quotes" for phrases)
   burrow export [--out FILE]                         everything as a Burrow archive (JSON)
@@ -71,13 +68,7 @@ export async function runHistoryCommand(command: HistoryCommand, argv: string[],
   const limit = values.limit === undefined ? undefined : Number.parseInt(values.limit, 10);
   if (limit !== undefined && !(limit >= 1)) return usage('--limit is a positive number');
 
-  const assistant = createAssistant({
-    dataDir: resolveDataDir(),
-    spawnEngine: spawnNodeEngine(),
-    autoLoadLastModel: false,
-    pickModelFile: () => Promise.reject(new BurrowError('refused', 'The command line cannot open a file dialog.')),
-  });
-  const client = connectInProcess(assistant);
+  const { assistant, client } = startCliCore();
   try {
     switch (command) {
       case 'search':

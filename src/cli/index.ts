@@ -9,11 +9,8 @@
  * with a non-zero exit code.
  */
 import { parseArgs } from 'node:util';
-import { BurrowError } from '../shared/errors';
-import { createAssistant } from '../core/assistant';
-import { connectInProcess } from '../shared/in-process-client';
-import { spawnNodeEngine } from '../core/process/node-spawn';
 import { resolveDataDir } from '../core/store/paths';
+import { startCliCore } from './core';
 import { askOnce, chatLoop, listConversations, type CliContext } from './commands';
 import { HISTORY_USAGE, isHistoryCommand, runHistoryCommand } from './history-commands';
 import { modelsPull } from './models-pull';
@@ -76,15 +73,8 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
 
-  const assistant = createAssistant({
-    dataDir: resolveDataDir(),
-    spawnEngine: spawnNodeEngine(),
-    autoLoadLastModel: false,
-    ...(values.threads !== undefined ? { engineSettings: { threads: Math.max(1, Number.parseInt(values.threads, 10) || 1) } } : {}),
-    grantedModels: values.model ? [values.model] : [],
-    pickModelFile: () => Promise.reject(new BurrowError('refused', 'Pass the model with --model FILE.gguf.')),
-  });
-  const context: CliContext = { client: connectInProcess(assistant), json: values.json, model: values.model, stdout: process.stdout, stderr: process.stderr, outputClosed: outputClosed.signal };
+  const { assistant, client } = startCliCore({ model: values.model, threads: values.threads, takesModel: true });
+  const context: CliContext = { client, json: values.json, model: values.model, stdout: process.stdout, stderr: process.stderr, outputClosed: outputClosed.signal };
   try {
     if (command === 'list') return listConversations(context);
     if (command === 'ask') {

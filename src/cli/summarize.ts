@@ -11,10 +11,8 @@ import { parseArgs } from 'node:util';
 import type { EventPayload, ProcedureInput, SummaryStyle } from '../shared/contract';
 import type { Client, EventArgs } from '../shared/client';
 import { BurrowError } from '../shared/errors';
-import { createAssistant, type Assistant } from '../core/assistant';
-import { spawnNodeEngine } from '../core/process/node-spawn';
-import { connectInProcess } from '../shared/in-process-client';
-import { resolveDataDir } from '../core/store/paths';
+import type { Assistant } from '../core/assistant';
+import { startCliCore } from './core';
 
 const USAGE = `Usage: burrow summarize FILE [--style key-points|brief|outline] [--focus TEXT] [--model FILE.gguf] [--json]
 
@@ -61,15 +59,7 @@ export async function summarizeCommand(argv: string[], io: SummarizeIo = { stdou
     return 2;
   }
 
-  const assistant = createAssistant({
-    dataDir: resolveDataDir(),
-    spawnEngine: spawnNodeEngine(),
-    autoLoadLastModel: false,
-    ...(values.threads !== undefined ? { engineSettings: { threads: Math.max(1, Number.parseInt(values.threads, 10) || 1) } } : {}),
-    grantedModels: values.model ? [values.model] : [],
-    pickModelFile: () => Promise.reject(new BurrowError('refused', 'Pass the model with --model FILE.gguf.')),
-  });
-  const client = connectInProcess(assistant);
+  const { assistant, client } = startCliCore({ model: values.model, threads: values.threads, takesModel: true });
   const abort = new AbortController();
   const onSigint = (): void => abort.abort();
   process.once('SIGINT', onSigint);
