@@ -167,24 +167,7 @@ export class ChatState {
   async send(text: string): Promise<boolean> {
     const conversationId = this.#openId;
     if (conversationId === null || this.#sending || !text.trim()) return false;
-    this.#highlightId = null;
-    this.#sending = true;
-    const result = await this.#client.invoke('chat.send', { conversationId, text });
-    this.#sending = false;
-    if (!result.ok) {
-      this.#toasts.error(result.error);
-      return false;
-    }
-    const { generationId, userMessage, assistantMessage } = result.value;
-    const generation = this.#generation(generationId);
-    generation.conversationId = conversationId;
-    generation.messageId = assistantMessage.id;
-    if (generation.final === null) this.#active[conversationId] = generationId;
-    if (this.#openId === conversationId) {
-      this.#upsertMessage(userMessage);
-      this.#upsertMessage(this.#withLocalProgress(assistantMessage));
-    }
-    return true;
+    return this.#start(null, () => this.#client.invoke('chat.send', { conversationId, text }));
   }
 
   async cancel(): Promise<void> {
@@ -256,9 +239,10 @@ export class ChatState {
 
   /**
    * Starts an edit or a regenerate: the messages from `replacedId` on leave the screen (they stay
-   * reachable through the switcher), and the new question and answer take their place.
+   * reachable through the switcher), and the new question and answer take their place. A plain
+   * send passes no `replacedId`: nothing leaves the screen.
    */
-  async #start(replacedId: string, call: () => Promise<Result<ChatStarted>>): Promise<boolean> {
+  async #start(replacedId: string | null, call: () => Promise<Result<ChatStarted>>): Promise<boolean> {
     const conversationId = this.#openId;
     if (conversationId === null) return false;
     this.#highlightId = null;
