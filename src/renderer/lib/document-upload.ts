@@ -56,7 +56,7 @@ export async function handOverFile(file: File, options: UploadOptions = {}): Pro
 }
 
 /** The blob's bytes as base64, encoded natively (a data: URL) rather than in JavaScript. */
-function readBase64(blob: Blob): Promise<string> {
+export function readBase64(blob: Blob): Promise<string> {
   return new Promise((resolve, reject) => {
     const reader = new FileReader();
     reader.onload = () => {

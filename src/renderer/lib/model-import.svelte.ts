@@ -1,6 +1,7 @@
 import type { LibraryModel } from '../../shared/contract';
 import { MAX_IMPORT_CHUNK_BYTES } from '../../shared/limits';
 import { invoke } from './bridge';
+import { readBase64 } from './document-upload';
 
 export interface ImportProgress {
   fileName: string;
@@ -79,17 +80,4 @@ export class ModelImporter {
     this.#current = { fileName: this.#current?.fileName ?? '', sizeBytes: this.#current?.sizeBytes ?? 0, sentBytes: this.#current?.sentBytes ?? 0, phase: 'failed', error: message };
     return null;
   }
-}
-
-/** The blob's bytes as base64, encoded natively (a data: URL) rather than in JavaScript. */
-function readBase64(blob: Blob): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const reader = new FileReader();
-    reader.onload = () => {
-      const url = String(reader.result);
-      resolve(url.slice(url.indexOf(',') + 1));
-    };
-    reader.onerror = () => reject(reader.error ?? new Error('the file could not be read'));
-    reader.readAsDataURL(blob);
-  });
 }
