@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 import type { ConversationSettings, MessageRole, MessageStatus } from '../../shared/contract';
 import { BurrowError } from '../../shared/errors';
+import type { ConversationRow as StoredConversationRow, MessageRow as StoredMessageRow } from './conversation-sql';
 import { writing } from './storage-errors';
 import { SqlStore, type DatabaseHandle } from './handle';
 
@@ -29,28 +30,9 @@ export interface ConversationRecord {
   messages: MessageRecord[];
 }
 
-interface ConversationRow {
-  id: string;
-  title: string;
-  created_at: number;
-  updated_at: number;
-  pinned: number;
-  active_leaf_id: string | null;
-  system_prompt: string | null;
-  temperature: number | null;
-  top_p: number | null;
-  max_tokens: number | null;
-}
-
-interface MessageRow {
-  id: string;
-  parent_id: string | null;
-  role: MessageRole;
-  content: string;
-  status: MessageStatus;
-  error: string | null;
-  created_at: number;
-}
+/** The rows an export reads: a conversation without its count, a message without its conversation. */
+type ConversationRow = Omit<StoredConversationRow, 'message_count'>;
+type MessageRow = Omit<StoredMessageRow, 'conversation_id'>;
 
 const CONVERSATION_COLUMNS = 'id, title, created_at, updated_at, pinned, active_leaf_id, system_prompt, temperature, top_p, max_tokens';
 
