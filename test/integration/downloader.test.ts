@@ -224,7 +224,10 @@ describe('ModelDownloader', () => {
     expect(failed).toMatchObject({ state: 'failed', canResume: true });
     expect(failed.bytesDone).toBeGreaterThan(half() * 0.9);
     expect(failed.bytesDone).toBeLessThanOrEqual(half());
-    expect(failed.error?.message).toMatch(/^The download stopped at (49|50) %: the connection failed .*3 times in a row.*press Resume/);
+    // The percentage of what was kept: how much of the half sent before each drop reaches the file depends on the machine's load.
+    const keptPercent = Math.floor((failed.bytesDone / model.length) * 100);
+    expect(keptPercent).toBeGreaterThanOrEqual(45);
+    expect(failed.error?.message).toMatch(new RegExp(`^The download stopped at ${keptPercent} %: the connection failed .*3 times in a row.*press Resume`));
     expect(partialFiles()).toContain('tiny-pinned.gguf.part');
     expect(modelFiles()).toEqual([]);
 
