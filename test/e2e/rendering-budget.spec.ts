@@ -24,7 +24,8 @@ const SHAPES: Record<string, { answer: string; visible: string }> = {
 /**
  * Not met yet: 200 KB of richly formatted Markdown (10 000 links; headings, lists and links)
  * renders in frames of 50–120 ms on this 2-core machine — the browser's style and layout of
- * tens of thousands of elements, not the parser. Kept as expected failures so a fix shows.
+ * tens of thousands of elements, not the parser. Kept as expected failures so a fix shows:
+ * every opening of both must be clean for it to count as fixed (on an idle machine some are).
  */
 const KNOWN_SLOW = new Set(['10 000 links', 'ordinary long answer']);
 
@@ -33,7 +34,8 @@ for (const [title, shapes] of [
   ['KNOWN FAILING: 200 KB of rich Markdown (10 000 links, long formatted answers) renders without a main-thread task over 50 ms', Object.entries(SHAPES).filter(([name]) => KNOWN_SLOW.has(name))],
 ] as const) {
   test(title, async ({ page, burrow }) => {
-    test.fail(title.startsWith('KNOWN FAILING'), 'frames of 50–120 ms while tens of thousands of elements are laid out; see issue 13');
+    const knownSlow = title.startsWith('KNOWN FAILING');
+    test.fail(knownSlow, 'frames of 50–120 ms while tens of thousands of elements are laid out; see issue 13');
     test.setTimeout(240_000);
     for (const [name, { answer }] of shapes) {
       expect(answer.length, name).toBeLessThanOrEqual(LIMIT + 10);
@@ -90,9 +92,12 @@ for (const [title, shapes] of [
             [since, until],
           );
           attempts.push(longTasks);
-          if (longTasks.length === 0) break;
+          if (longTasks.length === 0 && !knownSlow) break;
         }
-        expect(attempts.at(-1), `tasks over 50 ms while opening "${name}", each attempt: ${JSON.stringify(attempts)}`).toEqual([]);
+        // The known-slow shapes are near the limit: one clean opening in three happens on an idle
+        // machine. Only all three clean counts as fixed, so the expected failure does not flip by luck.
+        const measured = knownSlow ? attempts.flat() : attempts.at(-1);
+        expect(measured, `tasks over 50 ms while opening "${name}", each attempt: ${JSON.stringify(attempts)}`).toEqual([]);
         const answer = page.locator('[data-testid="message"][data-role="assistant"]');
         await expect(answer).toContainText(visible);
         if (name === '10 000 links') await expect(answer.locator('a[href^="https://x.io/"]')).toHaveCount(10_000);
