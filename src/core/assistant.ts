@@ -8,6 +8,7 @@ import type { CatalogEntry } from '../shared/contract';
 import { createRouter, type Handlers, type Router } from '../shared/router';
 import { ChatService } from './chat/chat-service';
 import { EngineHost, type EngineHostOptions } from './engine/engine-host';
+import { debugEngineLog } from './engine/engine-log';
 import { engineSettingsFromEnv } from './engine/settings-env';
 import type { EngineSettings, SpawnEngine } from './engine/types';
 import { EventHub, type EventListener } from './events/event-hub';
@@ -116,7 +117,7 @@ function createServices(host: AssistantHost): Services {
     spawn: host.spawnEngine,
     settings: { stateDir: stateDir(host.dataDir), ...engineSettingsFromEnv(), ...host.engineSettings },
     onStatus: (status) => hub.emit('engine.state', status),
-    onLog: host.onEngineLog,
+    onLog: host.onEngineLog ?? debugEngineLog(),
   });
 
   // Answers that were streaming when Burrow last stopped are kept and marked.
