@@ -23,6 +23,9 @@ import { createDocuments, type Documents } from './documents/create-documents';
 import { chatHandlers } from './handlers/chat';
 import { conversationsHandlers, type ConversationsProcedure } from './handlers/conversations';
 import { documentsHandlers } from './handlers/documents';
+import { generateHandlers } from './handlers/generate';
+import { apiHandlers } from './handlers/api';
+import { remoteHandlers } from './handlers/remote';
 import { historyHandlers } from './handlers/history';
 import { libraryHandlers } from './handlers/library';
 import { modelsHandlers } from './handlers/models';
@@ -189,6 +192,9 @@ function createHandlers(host: AssistantHost, services: Services, preferences: Pr
     ...modelsHandlers(services.downloads, engine),
     ...libraryHandlers({ library, engine, pickModelFile: host.pickModelFile, revealFile: host.revealFile }),
     ...documentsHandlers(services.documents),
+    ...generateHandlers(),
+    ...apiHandlers(),
+    ...remoteHandlers(),
   } satisfies Handlers;
 }
 

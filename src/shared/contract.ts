@@ -9,11 +9,13 @@ import type { EventName, EventPayload } from './event-table';
 import type { ProcedureInput, ProcedureName, ProcedureOutput } from './procedure-table';
 
 export { MAX_MESSAGE_CHARS, MAX_PATH_CHARS, MAX_SEARCH_QUERY_CHARS, MAX_SUMMARY_FOCUS_CHARS, MAX_SYSTEM_PROMPT_CHARS, MAX_TITLE_CHARS } from './limits';
+export * from './schemas/api';
 export * from './schemas/common';
 export * from './schemas/conversations';
 export * from './schemas/documents';
 export * from './schemas/downloads';
 export * from './schemas/engine';
+export * from './schemas/generate';
 export * from './schemas/history';
 export * from './schemas/models';
 export * from './schemas/settings';

@@ -7,6 +7,8 @@ import { ErrorValueSchema, Id } from './schemas/common';
 import { DocumentProgress, SummaryCoverage } from './schemas/documents';
 import { DownloadStatus, NetworkAttempt } from './schemas/downloads';
 import { EngineStatus, GenerationEndReason, GenerationStats } from './schemas/engine';
+import { ApiRequestEntry, ApiStatus, RemoteEngineStatus } from './schemas/api';
+import { FinishReason, ToolCall } from './schemas/generate';
 import { StoreStatus } from './schemas/history';
 import { AppSettings, SettingsStatus, UiCommand } from './schemas/settings';
 
@@ -16,11 +18,16 @@ export const events = {
   /** Always sent exactly once per generation, after its last delta. */
   'generation.end': z.strictObject({
     generationId: Id,
-    conversationId: Id,
-    messageId: Id,
+    /** null for a generation that belongs to no conversation (generate.chat / generate.text). */
+    conversationId: Id.nullable(),
+    messageId: Id.nullable(),
     reason: GenerationEndReason,
     error: ErrorValueSchema.optional(),
     stats: GenerationStats.optional(),
+    /** How the answer ended, as OpenAI reports it (generate.chat / generate.text; also set for chat answers). */
+    finishReason: FinishReason.optional(),
+    /** Functions the model called (generate.chat with tools); finishReason is then 'tool_calls'. */
+    toolCalls: z.array(ToolCall).optional(),
   }),
   'engine.state': EngineStatus,
   /** A conversation was created, renamed, deleted or got new messages. */
@@ -54,6 +61,12 @@ export const events = {
   'settings.status': SettingsStatus,
   /** A command for the main window's UI from the app menu, the tray or the quick window. */
   'ui.command': UiCommand,
+  /** The local API server's status changed (turned on or off, a key rotated, a port taken). */
+  'api.state': ApiStatus,
+  /** A request the local API server answered (the request log's newest entry). */
+  'api.request': ApiRequestEntry,
+  /** The remote engine's settings or health changed (the banner and Settings → Engine follow it). */
+  'remote.state': RemoteEngineStatus,
 } as const satisfies Record<string, z.ZodType>;
 
 export type Events = typeof events;

@@ -12,6 +12,8 @@ import { ChunkId, DocumentInfo, DocumentPassage, DocumentView, MAX_DOCUMENT_DECL
 import { EngineStatus } from './schemas/engine';
 import { BackupInfo, BackupName, ImportResult, MAX_IMPORT_CHARS, MAX_SEARCH_LIMIT, SearchResults, StoreStatus } from './schemas/history';
 import { ConversationModel, HardwareReport, ImportId, LibraryModel, MemoryEstimate, ModelLibrary, ModelOverrides, ModelPath } from './schemas/models';
+import { ApiConfigPatch, ApiRequestEntry, ApiStatus, RemoteEnginePatch, RemoteEngineStatus, RemoteKey, RemoteUrl } from './schemas/api';
+import { DirectMessage, DirectOptions, DirectStarted, EmbedInput, EmbedResult, MAX_GENERATE_CHARS } from './schemas/generate';
 import { AppSettings, DataFolder, QuickDismissed, SettingsPatch, SettingsStatus } from './schemas/settings';
 
 export const procedures = {
@@ -264,6 +266,42 @@ export const procedures = {
   'window.show': { input: z.strictObject({ conversationId: Id.nullable() }), output: z.strictObject({ shown: z.boolean() }) },
   /** The conversation on screen in the main window, opened again at the next launch. */
   'window.setOpenConversation': { input: z.strictObject({ conversationId: Id.nullable() }), output: z.strictObject({ conversationId: Id.nullable() }) },
+  /**
+   * An answer to a whole message list that belongs to no conversation (the local API's chat
+   * completions). Streams like chat.send, with null conversationId and messageId; saved to the
+   * history as a new conversation only when `saveAs` is given.
+   */
+  'generate.chat': {
+    input: z.strictObject({
+      messages: z.array(DirectMessage).min(1).max(1000),
+      options: DirectOptions.default({}),
+      saveAs: z.strictObject({ title: Title }).optional(),
+    }),
+    output: DirectStarted,
+  },
+  /** Raw text continued by the model, no chat template (the local API's completions). Streams like generate.chat. */
+  'generate.text': {
+    input: z.strictObject({ prompt: z.string().max(MAX_GENERATE_CHARS), options: DirectOptions.omit({ tools: true, toolChoice: true }).default({}) }),
+    output: DirectStarted,
+  },
+  /** Stops a generate.chat / generate.text answer; its generation.end carries 'cancelled'. */
+  'generate.cancel': { input: z.strictObject({ generationId: Id }), output: z.strictObject({ cancelled: z.boolean() }) },
+  /** Embedding vectors for each text, from the loaded model or a library model file. */
+  'generate.embed': { input: EmbedInput, output: EmbedResult },
+  /** The local API server: its switch, address, key and state. */
+  'api.status': { input: Empty, output: ApiStatus },
+  /** Changes the server's settings; turning it on starts it (a taken port: state 'error' with freePort). */
+  'api.configure': { input: ApiConfigPatch, output: ApiStatus },
+  /** A new key; the old one stops working at once. */
+  'api.rotateKey': { input: Empty, output: ApiStatus },
+  /** The request log, newest last (kept in memory, the last 500). */
+  'api.requests': { input: Empty, output: z.array(ApiRequestEntry) },
+  /** Settings → Engine → "Use a server". */
+  'remote.status': { input: Empty, output: RemoteEngineStatus },
+  /** Changes the remote engine's settings; enabling it sends chats, summaries and the quick prompt there. */
+  'remote.configure': { input: RemoteEnginePatch, output: RemoteEngineStatus },
+  /** Asks a server for its models (through the egress gate), without saving anything: the Test button. */
+  'remote.test': { input: z.strictObject({ url: RemoteUrl, apiKey: RemoteKey.optional() }), output: z.strictObject({ models: z.array(z.string()) }) },
 } as const satisfies Record<string, { input: z.ZodType; output: z.ZodType }>;
 
 export type Procedures = typeof procedures;

@@ -325,6 +325,11 @@ export class ChatState {
   }
 
   #onEnd(event: EventPayload<'generation.end'>): void {
+    // A generation of no conversation (the local API's) has nothing on screen.
+    if (event.conversationId === null || event.messageId === null) {
+      this.#generations.delete(event.generationId);
+      return;
+    }
     const generation = this.#generation(event.generationId);
     generation.conversationId = event.conversationId;
     generation.messageId = event.messageId;

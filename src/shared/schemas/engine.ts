@@ -41,5 +41,7 @@ export const GenerationStats = z.strictObject({
    * newest messages are kept). 0 when everything fitted.
    */
   truncatedMessages: z.number().int().nonnegative(),
+  /** Every token of the prompt as the model saw it, reused KV cache included (the API's usage.prompt_tokens). */
+  promptTokens: z.number().int().nonnegative().optional(),
 });
 export type GenerationStats = z.infer<typeof GenerationStats>;
