@@ -25,7 +25,7 @@ import { conversationsHandlers, type ConversationsProcedure } from './handlers/c
 import { documentsHandlers } from './handlers/documents';
 import { generateHandlers } from './handlers/generate';
 import { apiHandlers } from './handlers/api';
-import { remoteHandlers } from './handlers/remote';
+import { createRemoteControl, type RemoteControl } from './handlers/remote';
 import { historyHandlers } from './handlers/history';
 import { libraryHandlers } from './handlers/library';
 import { modelsHandlers } from './handlers/models';
@@ -108,6 +108,8 @@ interface Services {
   documents: Documents;
   chat: ChatService;
   search: SearchIndex;
+  /** Settings → "Use a server": while on, answers come from that server instead of the local model. */
+  remote: RemoteControl;
 }
 
 function createServices(host: AssistantHost): Services {
@@ -155,7 +157,7 @@ function createServices(host: AssistantHost): Services {
     conversations,
     engine,
     emit: hub.emit,
-    ensureModel: (conversationId) => library.ensureModelFor(conversationId),
+    ensureModel: (conversationId) => (engine.remote !== null ? Promise.resolve() : library.ensureModelFor(conversationId)),
     spawnWorker: host.spawnDocumentWorker,
     pickFile: host.pickDocumentFile,
     caps: host.documentCaps,
@@ -166,11 +168,12 @@ function createServices(host: AssistantHost): Services {
     engine,
     emit: hub.emit,
     prepareTurn: (turn) => documents.service.prepareTurn(turn),
-    hasModel: () => engine.status().model !== null || models.defaultModel() !== null,
-    ensureModel: (conversationId) => library.ensureModelFor(conversationId),
+    hasModel: () => engine.remote !== null || engine.status().model !== null || models.defaultModel() !== null,
+    ensureModel: (conversationId) => (engine.remote !== null ? Promise.resolve() : library.ensureModelFor(conversationId)),
   });
   const search = new SearchIndex(storage.handle);
-  return { storage, models, hub, engine, library, downloads, documents, chat, search };
+  const remote = createRemoteControl({ settings, gate: downloads.gate, engine, emit: hub.emit });
+  return { storage, models, hub, engine, library, downloads, documents, chat, search, remote };
 }
 
 function createHandlers(host: AssistantHost, services: Services, preferences: Preferences, conversations: ConversationsHandlers): Handlers {
@@ -194,7 +197,7 @@ function createHandlers(host: AssistantHost, services: Services, preferences: Pr
     ...documentsHandlers(services.documents),
     ...generateHandlers(),
     ...apiHandlers(),
-    ...remoteHandlers(),
+    ...services.remote.handlers,
   } satisfies Handlers;
 }
 
@@ -202,12 +205,13 @@ function createHandlers(host: AssistantHost, services: Services, preferences: Pr
  * Offline mode (settings, tray): the gate refuses everything, and running downloads pause.
  * A host that starts Burrow offline (tests, `--offline`) cannot be switched back on by the setting.
  */
-function followOfflineMode(host: AssistantHost, { hub, downloads }: Services, preferences: Preferences): void {
+function followOfflineMode(host: AssistantHost, { hub, downloads, remote }: Services, preferences: Preferences): void {
   const { gate, downloader } = downloads;
   const hostOffline = host.egress?.offline ?? false;
   const applyOfflineMode = (offlineMode: boolean): void => {
     gate.offline = hostOffline || offlineMode;
     if (gate.offline) downloader.pauseAll().catch((error: unknown) => console.error('[burrow] could not pause downloads:', error));
+    remote.announce();
   };
   applyOfflineMode(preferences.settings().offlineMode);
   hub.subscribe((name, payload) => {

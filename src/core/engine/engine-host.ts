@@ -11,6 +11,7 @@ import { noModelError } from './no-model';
 import { cancelledBeforeStart, type LogLevel } from './protocol';
 import { answerDefaults, loadTimeSettingsDiffer, mergeEngineSettings, splitEngineSettings } from './runtime-settings';
 import { SerialQueue } from '../process/serial-queue';
+import type { RemoteEngine } from './remote-engine';
 import type { EngineSettings, GenerateRequest, GenerateResult, MeasureRequest, MeasureResult, SpawnEngine, StatusListener } from './types';
 
 export interface EngineHostOptions {
@@ -38,13 +39,26 @@ export class EngineHost {
   #answerSettings: EngineSettings = {};
   /** A load-time setting changed while answers were being written: reload once they are done. */
   #reloadPending = false;
+  /** Answers come from a server instead (Settings → Use a server); the local model stays as it is. */
+  #remote: RemoteEngine | null = null;
 
   constructor(options: EngineHostOptions) {
     this.#options = options;
   }
 
   status(): EngineStatus {
+    if (this.#remote !== null) return this.#remote.status();
     return structuredClone(this.#status);
+  }
+
+  /** Sends answers to a remote server (null: back to the local model). Reported as a status change. */
+  useRemote(remote: RemoteEngine | null): void {
+    this.#remote = remote;
+    this.#options.onStatus?.(this.status());
+  }
+
+  get remote(): RemoteEngine | null {
+    return this.#remote;
   }
 
   get pid(): number | undefined {
@@ -63,6 +77,7 @@ export class EngineHost {
   async generate(request: GenerateRequest): Promise<GenerateResult> {
     this.#assertOpen();
     if (request.signal.aborted) return cancelledBeforeStart();
+    if (this.#remote !== null) return this.#remote.generate({ ...request, options: { ...answerDefaults(this.#answerSettings), ...request.options } });
     const connection = await this.#lifecycle.run(() => this.#ensureModel());
     if (request.signal.aborted) return cancelledBeforeStart();
     this.#generating++;
@@ -118,6 +133,13 @@ export class EngineHost {
    */
   async measure(request: MeasureRequest): Promise<MeasureResult | null> {
     this.#assertOpen();
+    const remote = this.#remote;
+    if (remote === null) return this.#measureLocal(request);
+    const systemPrompt = request.systemPrompt ?? this.#answerSettings.systemPrompt;
+    return remote.measure({ ...request, ...(systemPrompt === undefined ? {} : { systemPrompt }) }, await this.#measureLocal(request));
+  }
+
+  async #measureLocal(request: MeasureRequest): Promise<MeasureResult | null> {
     const connection = this.#connection;
     if (connection?.alive !== true || connection.model === null || this.#status.state === 'loading') return null;
     try {
@@ -136,6 +158,11 @@ export class EngineHost {
    */
   async countTokens(texts: string[]): Promise<number[] | null> {
     this.#assertOpen();
+    if (this.#remote !== null) return this.#remote.countTokens(texts, await this.#countLocal(texts));
+    return this.#countLocal(texts);
+  }
+
+  async #countLocal(texts: string[]): Promise<number[] | null> {
     const connection = this.#connection;
     if (connection?.alive !== true || connection.model === null || this.#status.state === 'loading') return null;
     try {

@@ -45,6 +45,12 @@ export interface EgressRequestOptions {
    * for this request and its redirects even when it is not on the allow-list. Still HTTPS only.
    */
   userTypedUrl?: boolean;
+  /**
+   * The server the user chose in Settings → "Use a server": its host is allowed, and over
+   * plain http:// too (a GPU box on the local network rarely has a certificate), because the
+   * user typed it. Only that host: a redirect elsewhere meets the usual policy.
+   */
+  userServer?: boolean;
 }
 
 export interface EgressResponse {
@@ -91,10 +97,11 @@ export class EgressGate {
   }
 
   /** The policy alone, without logging or sending anything. */
-  check(url: URL, options: { userHost?: string } = {}): EgressVerdict {
+  check(url: URL, options: { userHost?: string; userHttp?: boolean } = {}): EgressVerdict {
     if (this.offline) return { allowed: false, because: 'Offline mode is on.' };
     const host = normalizeHost(url.hostname);
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(host))) {
+    const httpAllowed = isLoopback(host) || (options.userHttp === true && host === options.userHost);
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && httpAllowed)) {
       return { allowed: false, because: 'Burrow only downloads over HTTPS.' };
     }
     if (url.username !== '' || url.password !== '') {
@@ -111,10 +118,12 @@ export class EgressGate {
    */
   async request(url: string | URL, init: RequestInit, reason: string, options: EgressRequestOptions = {}): Promise<EgressResponse> {
     let current = parseUrl(url, reason);
-    const userHost = options.userTypedUrl === true ? normalizeHost(current.hostname) : undefined;
+    const userChosen = options.userTypedUrl === true || options.userServer === true;
+    const userHost = userChosen ? normalizeHost(current.hostname) : undefined;
+    const userHttp = options.userServer === true;
     const redirects: Headers[] = [];
     for (let hop = 0; ; hop++) {
-      const verdict = this.check(current, userHost === undefined ? {} : { userHost });
+      const verdict = this.check(current, userHost === undefined ? {} : { userHost, userHttp });
       this.#record(current, hop === 0 ? reason : `${reason} (redirect)`, verdict);
       if (!verdict.allowed) throw new BurrowError('refused', `Burrow did not contact ${current.host}: ${verdict.because}`);
 
