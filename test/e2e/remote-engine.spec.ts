@@ -8,6 +8,7 @@ import type { Page } from '@playwright/test';
 import type { ProcedureInput, ProcedureName, ProcedureOutput } from '../../src/shared/contract';
 import { clientOf } from '../support/client';
 import { startOpenAiServer, type OpenAiServer } from '../support/openai-server';
+import { scanAccessibility } from './accessibility';
 import { expect, screenshot, test, type BurrowApp } from './fixtures';
 
 const KEY = 'sk-e2e-remote';
@@ -58,6 +59,7 @@ test.describe('use a server', () => {
     // The key never comes back to the page.
     await expect(page.getByTestId('remote-key')).toHaveValue('');
     expect(await page.content()).not.toContain(KEY);
+    expect(await scanAccessibility(page), 'settings with the banner').toEqual([]);
     await screenshot(page, 'remote-settings-1200');
     await page.setViewportSize({ width: 640, height: 860 });
     await screenshot(page, 'remote-settings-640');
@@ -75,6 +77,7 @@ test.describe('use a server', () => {
     await expect(answer).toHaveAttribute('data-status', 'complete', { timeout: 15_000 });
     await expect(answer).toContainText('The loopback server heard: Where do badgers live?. That is all it knows.');
     await expect(banner).toBeVisible();
+    expect(await scanAccessibility(page), 'chat with the banner').toEqual([]);
     await screenshot(page, 'remote-chat-1200');
     await page.setViewportSize({ width: 640, height: 860 });
     await screenshot(page, 'remote-chat-640');
@@ -100,6 +103,7 @@ test.describe('use a server', () => {
     await expect(blocked).toHaveAttribute('data-status', 'error');
     await expect(blocked).toContainText(`Offline mode is on, so nothing was sent to ${host}`);
     expect(server.requests.length).toBe(sent);
+    expect(await scanAccessibility(page), 'the banner saying offline mode blocks the server').toEqual([]);
     await screenshot(page, 'remote-offline-1200');
 
     // Off again: the banner goes.

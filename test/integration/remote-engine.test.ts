@@ -8,18 +8,19 @@
  * With BURROW_LLAMA_SERVER=path, the same streaming runs against a real llama-server.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAssistant, type Assistant } from '../../src/core/assistant';
 import { EgressGate } from '../../src/core/net/egress';
-import { spawnNodeEngine } from '../../src/core/process/node-spawn';
+import { spawnNodeDocumentWorker, spawnNodeEngine } from '../../src/core/process/node-spawn';
 import type { Client } from '../../src/shared/client';
 import type { EventName, EventPayload, Message } from '../../src/shared/contract';
 import { clientOf } from '../support/client';
 import { startOpenAiServer, type OpenAiServer } from '../support/openai-server';
+import { pdf, sentences } from '../support/sample-documents';
 import { tinyModelPath } from '../support/tiny-model';
 
 const KEY = 'sk-loopback-secret-123';
@@ -29,7 +30,7 @@ let server: OpenAiServer;
 let events: Array<{ name: EventName; payload: unknown }>;
 
 function start(): Assistant {
-  const created = createAssistant({ dataDir, spawnEngine: spawnNodeEngine(), engineSettings: { maxTokens: 64, seed: 1 }, pickModelFile: () => Promise.resolve(null), autoLoadLastModel: false });
+  const created = createAssistant({ dataDir, spawnEngine: spawnNodeEngine(), spawnDocumentWorker: spawnNodeDocumentWorker({ fromSource: true }), engineSettings: { maxTokens: 64, seed: 1 }, pickModelFile: () => Promise.resolve(null), autoLoadLastModel: false });
   created.subscribe((name, payload) => events.push({ name, payload }));
   return created;
 }
@@ -168,6 +169,29 @@ describe('answers from the server', () => {
     const usage = await call('conversations.contextUsage', { id: started.userMessage.conversationId });
     expect(usage.contextSize).toBe(8192);
     expect(usage.usedTokens).toBeGreaterThan(0);
+    // No tokenizer of the server's model here: the meter says its count is approximate.
+    expect(usage.reason).toMatch(/^Approximate/);
+  });
+
+  it('summarises a document on the server, with no model on this computer', async () => {
+    await turnOn();
+    const path = join(dataDir, 'report.pdf');
+    writeFileSync(path, pdf(Array.from({ length: 3 }, (_, page) => sentences(`page ${page + 1}`, 12, page + 1)), { title: 'Report' }));
+    const added = await call('documents.add', { path: assistant.grantDocument(path) });
+    const started = await call('documents.summarize', { documentId: added.id, style: 'brief' });
+    const end = await new Promise<EventPayload<'document.summary'>>((resolve) => {
+      const check = (): void => {
+        const found = events.find((event) => event.name === 'document.summary' && (event.payload as EventPayload<'document.summary'>).summaryId === started.summaryId);
+        if (found) resolve(found.payload as EventPayload<'document.summary'>);
+      };
+      assistant.subscribe(check);
+      check();
+    });
+    expect(end).toMatchObject({ status: 'done', coverage: { complete: true } });
+    const summaryCalls = server.requests.filter((request) => request.path === '/v1/chat/completions');
+    expect(summaryCalls.length).toBeGreaterThan(0);
+    expect((summaryCalls[0]?.body as { messages: { role: string }[] }).messages[0]?.role).toBe('system');
+    expect(assistant.engine.pid).toBeUndefined();
   });
 
   it('cancel aborts the request to the server and keeps what was written', async () => {

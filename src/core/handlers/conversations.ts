@@ -61,7 +61,8 @@ export function conversationsHandlers(options: ConversationsOptions): Pick<Handl
         contextSize: measured.contextSize,
         overflow: measured.tokens > measured.contextSize,
         strategy: 'keep-system-and-newest',
-        reason: null,
+        // A server's tokenizer is not at hand: its count is an approximation (RemoteEngine.measure).
+        reason: engine.remote !== null ? 'Approximate: counted on this computer, not by the server' : null,
       };
     },
     'conversations.export': ({ id, format }) => exportConversation(archive.read(id), conversations.get(id).messages, format, options.now()),

@@ -89,7 +89,7 @@ export const ContextUsage = z.strictObject({
   /** The branch no longer fits: older messages will be left out (see strategy). */
   overflow: z.boolean(),
   strategy: ContextStrategy,
-  /** Why the numbers are null ("No model is loaded…"), else null. */
+  /** Why the numbers are null ("No model is loaded…"), or why they are approximate (a server answers), else null. */
   reason: z.string().nullable(),
 });
 export type ContextUsage = z.infer<typeof ContextUsage>;
