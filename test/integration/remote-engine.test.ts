@@ -8,7 +8,7 @@
  * With BURROW_LLAMA_SERVER=path, the same streaming runs against a real llama-server.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,7 +30,7 @@ let server: OpenAiServer;
 let events: Array<{ name: EventName; payload: unknown }>;
 
 function start(): Assistant {
-  const created = createAssistant({ dataDir, spawnEngine: spawnNodeEngine(), spawnDocumentWorker: spawnNodeDocumentWorker({ fromSource: true }), engineSettings: { maxTokens: 64, seed: 1 }, pickModelFile: () => Promise.resolve(null), autoLoadLastModel: false });
+  const created = createAssistant({ dataDir, spawnEngine: spawnNodeEngine(), spawnDocumentWorker: spawnNodeDocumentWorker({ fromSource: true }), engineSettings: { maxTokens: 64, seed: 1 }, pickModelFile: () => Promise.resolve(tinyModelPath()), autoLoadLastModel: false });
   created.subscribe((name, payload) => events.push({ name, payload }));
   return created;
 }
@@ -230,6 +230,28 @@ describe('answers from the server', () => {
     await call('settings.set', { patch: { offlineMode: false } });
     expect((await call('remote.status', {})).error).toBeNull();
     expect((await ask('and now?')).end.reason).toBe('done');
+  });
+});
+
+describe('the model on this computer while a server answers', () => {
+  it('stays loaded, and generateLocal (the local API) answers from it without sending anything', async () => {
+    await call('models.openLocal', {});
+    const modelPath = realpathSync(tinyModelPath());
+    await turnOn();
+    expect(assistant.engine.status().model?.backend).toBe('remote');
+    expect(assistant.engine.localStatus()).toMatchObject({ state: 'ready', model: { path: modelPath } });
+    const before = server.requests.length;
+    const result = await assistant.engine.generateLocal({ sessionKey: 'api', history: [], prompt: 'hello', options: { maxTokens: 8 }, signal: new AbortController().signal, onText: () => undefined });
+    expect(result.reason).toBe('done');
+    expect(result.stats.generatedTokens).toBeGreaterThan(0);
+    expect(server.requests.length).toBe(before);
+    // The context meter counts with the local tokenizer, against the server's context.
+    const conversation = await call('conversations.create', {});
+    expect(await call('conversations.contextUsage', { id: conversation.id })).toMatchObject({ contextSize: 8192, reason: expect.stringMatching(/^Approximate/) });
+
+    await call('remote.configure', { enabled: false });
+    expect(assistant.engine.status().model?.path).toBe(modelPath);
+    expect(events.filter((event) => event.name === 'engine.state').at(-1)?.payload).toMatchObject({ model: { path: modelPath } });
   });
 });
 

@@ -46,8 +46,14 @@ export class EngineHost {
     this.#options = options;
   }
 
+  /** While a server answers (useRemote), its status: the model named is the server's. */
   status(): EngineStatus {
     if (this.#remote !== null) return this.#remote.status();
+    return this.localStatus();
+  }
+
+  /** The engine on this computer, whatever Use a server says (what the local API serves). */
+  localStatus(): EngineStatus {
     return structuredClone(this.#status);
   }
 
@@ -74,10 +80,17 @@ export class EngineHost {
     });
   }
 
+  /** An answer from the server while Settings → Use a server is on, else from the model on this computer. */
   async generate(request: GenerateRequest): Promise<GenerateResult> {
     this.#assertOpen();
-    if (request.signal.aborted) return cancelledBeforeStart();
     if (this.#remote !== null) return this.#remote.generate({ ...request, options: { ...answerDefaults(this.#answerSettings), ...request.options } });
+    return this.generateLocal(request);
+  }
+
+  /** Always the model on this computer, whatever Use a server says (the local API: it sends nothing out). */
+  async generateLocal(request: GenerateRequest): Promise<GenerateResult> {
+    this.#assertOpen();
+    if (request.signal.aborted) return cancelledBeforeStart();
     const connection = await this.#lifecycle.run(() => this.#ensureModel());
     if (request.signal.aborted) return cancelledBeforeStart();
     this.#generating++;
