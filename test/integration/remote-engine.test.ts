@@ -8,13 +8,14 @@
  * With BURROW_LLAMA_SERVER=path, the same streaming runs against a real llama-server.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAssistant, type Assistant } from '../../src/core/assistant';
 import { EgressGate } from '../../src/core/net/egress';
+import { findProjectRoot } from '../../src/core/process/project-root';
 import { spawnNodeDocumentWorker, spawnNodeEngine } from '../../src/core/process/node-spawn';
 import type { Client } from '../../src/shared/client';
 import type { EventName, EventPayload, Message } from '../../src/shared/contract';
@@ -350,6 +351,53 @@ describe('against a real llama-server', () => {
       expect((await call('network.log', {})).some((entry) => entry.reason === 'remote engine: chat' && entry.url === `${base}/chat/completions`)).toBe(true);
     },
     90_000,
+  );
+});
+
+const SERVE_SOURCE = join(findProjectRoot(), 'src', 'cli', 'serve.ts');
+
+describe('against burrow serve', () => {
+  let child: ChildProcess | undefined;
+  let serveDir: string | undefined;
+  afterEach(() => {
+    child?.kill();
+    if (serveDir !== undefined) rmSync(serveDir, { recursive: true, force: true });
+  });
+
+  it.skipIf(!existsSync(SERVE_SOURCE))(
+    'streams an answer from Burrow’s own server on loopback, through the gate (skipped: `burrow serve` is not in this checkout yet)',
+    async () => {
+      serveDir = mkdtempSync(join(tmpdir(), 'burrow-serve-remote-'));
+      const port = await freePort();
+      const key = 'sk-remote-engine-test';
+      const started = spawn(process.execPath, ['--import', 'tsx', join(findProjectRoot(), 'src', 'cli', 'index.ts'), 'serve', '--port', String(port), '--model', tinyModelPath(), '--api-key', key], {
+        cwd: findProjectRoot(),
+        env: { ...process.env, BURROW_DATA_DIR: serveDir },
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+      child = started;
+      const firstLine = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        started.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+          out += chunk;
+          if (out.includes('\n')) resolve(out.slice(0, out.indexOf('\n')));
+        });
+        started.on('close', (code) => reject(new Error(`burrow serve ended (${code}) before its first line`)));
+      });
+      const base = /(http:\/\/127\.0\.0\.1:\d+\/v1)/.exec(firstLine)?.[1];
+      expect(base).toBe(`http://127.0.0.1:${port}/v1`);
+      const { models } = await call('remote.test', { url: base as string, apiKey: key });
+      await call('remote.configure', { url: base as string, apiKey: key, model: models[0] as string, enabled: true });
+      const { end, answer, streamed } = await ask('Hello');
+      expect(end.reason).toBe('done');
+      expect(answer.status).toBe('complete');
+      expect(streamed).toBe(answer.content);
+      const log = await call('network.log', {});
+      expect(log.filter((entry) => entry.reason === 'remote engine: chat').map((entry) => entry.url)).toEqual([`${base as string}/chat/completions`]);
+      await call('settings.set', { patch: { offlineMode: true } });
+      expect((await ask('again?')).end.error?.message).toMatch(/^Offline mode is on, so nothing was sent/);
+    },
+    120_000,
   );
 });
 
