@@ -61,8 +61,8 @@ const STATUS_OF: Record<ErrorCode, [number, ApiErrorType]> = {
 };
 
 /** A core error (from the contract's client) as the API answers it. */
-export function fromCoreError(error: ErrorValue): ApiError {
-  const [status, type] = STATUS_OF[error.code];
+export function fromCoreError(error: ErrorValue | { code: string; message: string }): ApiError {
+  const [status, type] = STATUS_OF[error.code as ErrorCode] ?? STATUS_OF.internal;
   const headers: Record<string, string> = status === 429 ? { 'Retry-After': String(RETRY_AFTER_SECONDS) } : {};
   return new ApiError(status, type, error.message, { code: status === 429 ? 'rate_limit_exceeded' : error.code, headers });
 }

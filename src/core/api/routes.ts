@@ -3,11 +3,16 @@ import { ApiError } from './api-errors';
 import type { Exchange } from './exchange';
 import type { RouteContext } from './server';
 import { servedModel } from './served-model';
+import { chatCompletions, completions } from './completions';
+import { embeddings } from './embeddings';
 
 type Route = (exchange: Exchange, context: RouteContext) => Promise<void>;
 
 const routes: Record<string, Partial<Record<string, Route>>> = {
   '/v1/models': { GET: listModels },
+  '/v1/chat/completions': { POST: chatCompletions },
+  '/v1/completions': { POST: completions },
+  '/v1/embeddings': { POST: embeddings },
 };
 
 export async function route(exchange: Exchange, context: RouteContext): Promise<void> {
