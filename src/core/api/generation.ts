@@ -55,6 +55,8 @@ function endError(end: GenerationEnd): ApiError {
 export async function runGeneration(exchange: Exchange, context: RouteContext, request: GenerationRequest): Promise<void> {
   const { client } = context;
   admitOrRefuse(exchange, context);
+  // Gone while its body was read or its model looked up: nothing to start.
+  if (exchange.signal.aborted) return;
   const { generationId } = await request.start();
   const shape = request.shape(generationId);
   const cancel = (): void => {

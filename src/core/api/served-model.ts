@@ -25,12 +25,18 @@ function fromLibrary(model: LibraryModel): ServedModel {
   return { id: model.fileName, path: model.path, created: Math.floor(model.modifiedAt / 1000) };
 }
 
-export async function servedModel(client: Client): Promise<ServedModel | null> {
-  const [engine, library] = await Promise.all([client.call('engine.status', {}), client.call('models.list', {})]);
-  const loaded = engine.model;
+/**
+ * The model the API answers with. A request needs only its name, which the engine's status
+ * gives at once; /v1/models (`details`) also reads the library for the file's date.
+ */
+export async function servedModel(client: Client, details = true): Promise<ServedModel | null> {
+  const loaded = (await client.call('engine.status', {})).model;
+  if (loaded !== null && !details) return { id: basename(loaded.path), path: loaded.path, created: 0 };
+  const library = await client.call('models.list', {});
   if (loaded !== null) {
     const known = library.models.find((model) => model.path === loaded.path);
-    return known ? fromLibrary(known) : { id: basename(loaded.path), path: loaded.path, created: Math.floor(Date.now() / 1000) };
+    // Named as requests name it (the engine's path), dated from the library.
+    return { id: basename(loaded.path), path: loaded.path, created: known ? fromLibrary(known).created : Math.floor(Date.now() / 1000) };
   }
   const chosen = library.models.find((model) => model.isDefault && model.facts !== null);
   return chosen ? fromLibrary(chosen) : null;
@@ -46,6 +52,8 @@ function unknownModel(name: string, served: ServedModel): ApiError {
 
 /** The served model, when `name` means it; otherwise a 404 naming the one available. */
 export async function resolveModel(client: Client, name: string): Promise<ServedModel> {
+  const quick = await servedModel(client, false);
+  if (quick !== null && (name === MODEL_ALIAS || name === quick.id)) return quick;
   const served = await servedModel(client);
   if (served === null) throw noModel();
   if (name !== MODEL_ALIAS && name !== served.id) throw unknownModel(name, served);
