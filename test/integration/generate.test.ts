@@ -246,6 +246,19 @@ describe('generate.chat', () => {
   });
 });
 
+describe('chat answers carry the same counts', () => {
+  it('a conversation’s answer reports finishReason and promptTokens', async () => {
+    start();
+    await openModel();
+    const conversation = await client.call('conversations.create', {});
+    const started = await client.call('chat.send', { conversationId: conversation.id, text: 'Tell me about moss' });
+    const end = await client.followGeneration(started.generationId);
+    // The engine settings' maxTokens (40) runs out on the gibberish model, which rarely says its end token.
+    expect(end.finishReason).toBe(end.stats?.generatedTokens === 40 ? 'length' : 'stop');
+    expect(end.stats?.promptTokens).toBe(await templatedTokens([{ type: 'user', text: 'Tell me about moss' }, { type: 'model', response: [] }]));
+  });
+});
+
 describe('generate.text', () => {
   beforeEach(async () => {
     start();

@@ -252,7 +252,7 @@ export class EngineConnection {
       case 'done':
         if (pending.kind !== 'generate') return;
         this.#pending.delete(id);
-        pending.resolve({ text: message.text, reason: message.reason, stats: message.stats });
+        pending.resolve({ text: message.text, reason: message.reason, stats: message.stats, ...(message.finishReason === undefined ? {} : { finishReason: message.finishReason }) });
         return;
       case 'measured':
         if (pending.kind !== 'measure') return;

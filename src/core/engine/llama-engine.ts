@@ -141,6 +141,8 @@ export class LlamaEngine {
     let streamed = '';
     let text: string;
     let truncatedMessages = 0;
+    let finishReason: 'stop' | 'length' = 'stop';
+    let promptTokens: number | undefined;
     try {
       const result = await entry.session.promptWithMeta(request.prompt, {
         signal,
@@ -160,6 +162,8 @@ export class LlamaEngine {
       });
       text = result.responseText;
       entry.dirty = true;
+      if (result.stopReason === 'maxTokens') finishReason = 'length';
+      promptTokens = this.#promptTokens(loaded, request, options.systemPrompt ?? settings.systemPrompt);
       // node-llama-cpp's context shift drops the oldest turns (keeping the first system message)
       // when the history outgrows the context; it is reported, never silent.
       truncatedMessages = countTruncated(entry.session.getChatHistory(), entry.session.getLastEvaluationContextWindow());
@@ -187,8 +191,16 @@ export class LlamaEngine {
         generatedTokens,
         durationMs: performance.now() - started,
         truncatedMessages,
+        ...(promptTokens === undefined ? {} : { promptTokens }),
       },
+      finishReason,
     };
+  }
+
+  /** Every token of the turn's prompt as the model saw it (cached ones included): the template with the answer's opening. */
+  #promptTokens(loaded: Loaded, request: Turn, systemPrompt: string | undefined): number {
+    const chatHistory = [...toChatHistory([...request.history, { role: 'user', text: request.prompt }], systemPrompt), { type: 'model' as const, response: [] }];
+    return loaded.chatWrapper.generateContextState({ chatHistory }).contextText.tokenize(loaded.model.tokenizer).length;
   }
 
   /**

@@ -77,6 +77,8 @@ export const TurnResultSchema = z.strictObject({
   text: z.string(),
   reason: z.enum(['done', 'cancelled']),
   stats: GenerationStats,
+  /** 'length' when maxTokens ran out, else 'stop' (left out by an engine that does not say). */
+  finishReason: FinishReason.optional(),
 });
 
 /** What a direct answer (no conversation: the local API) answers: a message list, or raw text to continue. */
