@@ -23,7 +23,7 @@ import type { DirectMessage, DirectOptions, FinishReason, ToolCall } from '../..
 import type { DirectInput, DirectResult } from './types';
 import { BurrowError } from '../../shared/errors';
 import { toDirectHistory } from './direct-history';
-import { validateDirect } from './direct-validate';
+import { toolParameters, validateDirect } from './direct-validate';
 
 export type { DirectInput, DirectResult };
 
@@ -208,7 +208,7 @@ async function functionsFor(deps: DirectDeps, options: DirectOptions): Promise<C
   if (!validateDirect({ kind: 'text', prompt: '' }, options).offersTools) return undefined;
   const functions: Record<string, { description?: string; params?: GbnfJsonSchema }> = {};
   for (const tool of options.tools ?? []) {
-    const params = tool.parameters as GbnfJsonSchema | undefined;
+    const params = toolParameters(tool.parameters) as GbnfJsonSchema | undefined;
     if (params !== undefined) {
       try {
         await deps.llama.createGrammarForJsonSchema(params as never);

@@ -32,8 +32,14 @@ export function validateDirect(input: DirectInput, options: DirectOptions): { of
   for (const tool of tools) {
     if (names.has(tool.name)) throw invalid(`Two tools are named "${tool.name}".`);
     names.add(tool.name);
-    const problem = tool.parameters === undefined ? null : unsupportedSchema(tool.parameters, `the parameters of "${tool.name}"`);
+    const params = toolParameters(tool.parameters);
+    const problem = params === undefined ? null : unsupportedSchema(params, `the parameters of "${tool.name}"`);
     if (problem !== null) throw invalid(`Burrow cannot use the tool "${tool.name}": ${problem}.`);
   }
   return { offersTools };
+}
+
+/** A tool's parameters schema; an empty one (`{}`, as some clients send for "no parameters") is none. */
+export function toolParameters(parameters: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  return parameters === undefined || Object.keys(parameters).length === 0 ? undefined : parameters;
 }

@@ -75,6 +75,8 @@ describe('validateDirect', () => {
     expect(validateDirect({ kind: 'text', prompt: '' }, { tools }).offersTools).toBe(true);
     expect(validateDirect({ kind: 'text', prompt: '' }, { tools, toolChoice: 'none' }).offersTools).toBe(false);
     expect(validateDirect({ kind: 'text', prompt: '' }, {}).offersTools).toBe(false);
+    // An empty parameters schema means a function without parameters.
+    expect(validateDirect({ kind: 'text', prompt: '' }, { tools: [{ name: 'now', parameters: {} }] }).offersTools).toBe(true);
   });
   it('refuses a forced call, tools with a JSON format, and a duplicate or unusable tool', () => {
     expect(invalidMessage(() => validateDirect({ kind: 'text', prompt: '' }, { tools, toolChoice: 'required' }))).toMatch(/cannot force/);
