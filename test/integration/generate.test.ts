@@ -15,6 +15,7 @@ import type { DirectMessage, DirectOptions, EventPayload } from '../../src/share
 import { createAssistant, type Assistant } from '../../src/core/assistant';
 import { spawnNodeEngine } from '../../src/core/process/node-spawn';
 import { stateDir } from '../../src/core/store/paths';
+import type { EngineSettings } from '../../src/core/engine/types';
 import { streamingModelPath, tinyModelPath } from '../support/tiny-model';
 import { clientOf } from '../support/client';
 
@@ -22,8 +23,8 @@ let dataDir: string;
 let assistant: Assistant;
 let client: Client;
 
-function start(modelPath = tinyModelPath()): void {
-  assistant = createAssistant({ dataDir, spawnEngine: spawnNodeEngine(), engineSettings: { maxTokens: 40, seed: 1 }, pickModelFile: () => Promise.resolve(modelPath) });
+function start(modelPath = tinyModelPath(), settings: EngineSettings = {}): void {
+  assistant = createAssistant({ dataDir, spawnEngine: spawnNodeEngine(), engineSettings: { maxTokens: 40, seed: 1, ...settings }, pickModelFile: () => Promise.resolve(modelPath) });
   client = clientOf(assistant);
 }
 
@@ -256,6 +257,20 @@ describe('chat answers carry the same counts', () => {
     // The engine settings' maxTokens (40) runs out on the gibberish model, which rarely says its end token.
     expect(end.finishReason).toBe(end.stats?.generatedTokens === 40 ? 'length' : 'stop');
     expect(end.stats?.promptTokens).toBe(await templatedTokens([{ type: 'user', text: 'Tell me about moss' }, { type: 'model', response: [] }]));
+  });
+});
+
+describe('one context sequence shared', () => {
+  it('API answers and a conversation take turns on a context with a single sequence', async () => {
+    start(tinyModelPath(), { maxSessions: 1 });
+    await openModel();
+    expect((await chat([user('First')], { maxTokens: 3 })).end.reason).toBe('done');
+    const conversation = await client.call('conversations.create', {});
+    const started = await client.call('chat.send', { conversationId: conversation.id, text: 'Between' });
+    expect((await client.followGeneration(started.generationId)).reason).toBe('done');
+    expect((await chat([user('Again')], { maxTokens: 3 })).end.reason).toBe('done');
+    const again = await client.call('chat.send', { conversationId: conversation.id, text: 'And again' });
+    expect((await client.followGeneration(again.generationId)).reason).toBe('done');
   });
 });
 
