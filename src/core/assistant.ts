@@ -7,6 +7,7 @@ import { makePrivateDir } from './store/private-files';
 import type { CatalogEntry } from '../shared/contract';
 import { createRouter, type Handlers, type Router } from '../shared/router';
 import { ChatService } from './chat/chat-service';
+import { DirectGenerations } from './chat/direct-generations';
 import { EngineHost, type EngineHostOptions } from './engine/engine-host';
 import { debugEngineLog } from './engine/engine-log';
 import { engineSettingsFromEnv } from './engine/settings-env';
@@ -107,6 +108,8 @@ interface Services {
   downloads: ModelDownloads;
   documents: Documents;
   chat: ChatService;
+  /** Answers that belong to no conversation (generate.*: the local API). */
+  direct: DirectGenerations;
   search: SearchIndex;
 }
 
@@ -133,7 +136,7 @@ function createServices(host: AssistantHost): Services {
     subscribe: (listener) => hub.subscribe(listener),
     catalog: () => downloads.downloader.catalog(),
     revealFile: host.revealFile,
-    runningAnswers: () => chat.runningCount,
+    runningAnswers: () => chat.runningCount + direct.runningCount,
   });
   const downloads = createModelDownloads({
     modelsDir: modelsDir(host.dataDir),
@@ -169,8 +172,16 @@ function createServices(host: AssistantHost): Services {
     hasModel: () => engine.status().model !== null || models.defaultModel() !== null,
     ensureModel: (conversationId) => library.ensureModelFor(conversationId),
   });
+  const direct = new DirectGenerations({
+    engine,
+    conversations,
+    emit: hub.emit,
+    hasModel: () => engine.status().model !== null || models.defaultModel() !== null,
+    ensureModel: () => library.ensureModelFor(null),
+    authorizeModel: (path) => models.authorize(path),
+  });
   const search = new SearchIndex(storage.handle);
-  return { storage, models, hub, engine, library, downloads, documents, chat, search };
+  return { storage, models, hub, engine, library, downloads, documents, chat, direct, search };
 }
 
 function createHandlers(host: AssistantHost, services: Services, preferences: Preferences, conversations: ConversationsHandlers): Handlers {
@@ -192,7 +203,7 @@ function createHandlers(host: AssistantHost, services: Services, preferences: Pr
     ...modelsHandlers(services.downloads, engine),
     ...libraryHandlers({ library, engine, pickModelFile: host.pickModelFile, revealFile: host.revealFile }),
     ...documentsHandlers(services.documents),
-    ...generateHandlers(),
+    ...generateHandlers(services.direct),
     ...apiHandlers(),
     ...remoteHandlers(),
   } satisfies Handlers;
@@ -272,6 +283,7 @@ export function createAssistant(host: AssistantHost): Assistant {
       disposed ??= (async () => {
         stopBackups();
         await chat.stopAll();
+        await services.direct.stopAll();
         await documents.dispose();
         await downloader.dispose();
         await library.dispose();
