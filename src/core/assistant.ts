@@ -8,6 +8,7 @@ import type { CatalogEntry } from '../shared/contract';
 import type { Client } from '../shared/client';
 import { createRouter, type Handlers, type Router } from '../shared/router';
 import { ChatService } from './chat/chat-service';
+import { DirectGenerations } from './chat/direct-generations';
 import { EngineHost, type EngineHostOptions } from './engine/engine-host';
 import { debugEngineLog } from './engine/engine-log';
 import { engineSettingsFromEnv } from './engine/settings-env';
@@ -116,6 +117,8 @@ interface Services {
   downloads: ModelDownloads;
   documents: Documents;
   chat: ChatService;
+  /** Answers that belong to no conversation (generate.*: the local API). */
+  direct: DirectGenerations;
   search: SearchIndex;
   api: ApiService;
 }
@@ -143,7 +146,7 @@ function createServices(host: AssistantHost, routerOf: () => Router): Services {
     subscribe: (listener) => hub.subscribe(listener),
     catalog: () => downloads.downloader.catalog(),
     revealFile: host.revealFile,
-    runningAnswers: () => chat.runningCount,
+    runningAnswers: () => chat.runningCount + direct.runningCount,
   });
   const downloads = createModelDownloads({
     modelsDir: modelsDir(host.dataDir),
@@ -179,6 +182,14 @@ function createServices(host: AssistantHost, routerOf: () => Router): Services {
     hasModel: () => engine.status().model !== null || models.defaultModel() !== null,
     ensureModel: (conversationId) => library.ensureModelFor(conversationId),
   });
+  const direct = new DirectGenerations({
+    engine,
+    conversations,
+    emit: hub.emit,
+    hasModel: () => engine.status().model !== null || models.defaultModel() !== null,
+    ensureModel: () => library.ensureModelFor(null),
+    authorizeModel: (path) => models.authorize(path),
+  });
   const search = new SearchIndex(storage.handle);
   let apiClient: Client | undefined;
   const api = new ApiService({
@@ -188,7 +199,7 @@ function createServices(host: AssistantHost, routerOf: () => Router): Services {
     client: () => (apiClient ??= connectInProcess({ router: routerOf(), subscribe: (listener) => hub.subscribe(listener) })),
     maxInFlight: host.apiMaxInFlight,
   });
-  return { storage, models, hub, engine, library, downloads, documents, chat, search, api };
+  return { storage, models, hub, engine, library, downloads, documents, chat, direct, search, api };
 }
 
 function createHandlers(host: AssistantHost, services: Services, preferences: Preferences, conversations: ConversationsHandlers): Handlers {
@@ -210,7 +221,7 @@ function createHandlers(host: AssistantHost, services: Services, preferences: Pr
     ...modelsHandlers(services.downloads, engine),
     ...libraryHandlers({ library, engine, pickModelFile: host.pickModelFile, revealFile: host.revealFile }),
     ...documentsHandlers(services.documents),
-    ...generateHandlers(),
+    ...generateHandlers(services.direct),
     ...apiHandlers(services.api),
     ...remoteHandlers(),
   } satisfies Handlers;
@@ -301,6 +312,7 @@ export function createAssistant(host: AssistantHost): Assistant {
         // First: no new API request may start an answer while the rest shuts down.
         await services.api.dispose();
         await chat.stopAll();
+        await services.direct.stopAll();
         await documents.dispose();
         await downloader.dispose();
         await library.dispose();
