@@ -5,6 +5,7 @@
  */
 import { makePrivateDir } from './store/private-files';
 import type { CatalogEntry } from '../shared/contract';
+import type { Client } from '../shared/client';
 import { createRouter, type Handlers, type Router } from '../shared/router';
 import { ChatService } from './chat/chat-service';
 import { EngineHost, type EngineHostOptions } from './engine/engine-host';
@@ -37,6 +38,8 @@ import type { ExtractionCaps } from './documents/types';
 import type { ConversationStore } from './store/conversations';
 import { Storage } from './store/storage';
 import { createPreferences, type DesktopHost, type Preferences } from './settings/preferences';
+import { ApiService } from './api/api-service';
+import { connectInProcess } from '../shared/in-process-client';
 
 export interface AssistantHost {
   dataDir: string;
@@ -69,6 +72,10 @@ export interface AssistantHost {
   documentCaps?: Partial<ExtractionCaps>;
   /** The desktop app's windows and login items; absent in the browser host and the CLI. */
   desktop?: DesktopHost;
+  /** Start the local API server at start when the user left it on. Default true; the CLI passes false (`burrow serve` starts it itself). */
+  startApiServer?: boolean;
+  /** Model-running API requests at once before the server answers 429 (tests lower it). */
+  apiMaxInFlight?: number;
 }
 
 export interface Assistant {
@@ -86,6 +93,8 @@ export interface Assistant {
   readonly documents: Documents;
   /** Settings, quick-window conversations, window state: also what the desktop shell reads and reports. */
   readonly preferences: Preferences;
+  /** The local OpenAI-compatible API server (off by default). */
+  readonly api: ApiService;
   /**
    * Records a document the user handed over (dropped on a window, chosen in a dialog, named on the
    * command line), so documents.add may read it. Returns its real path. Hosts only: never from IPC.
@@ -108,9 +117,10 @@ interface Services {
   documents: Documents;
   chat: ChatService;
   search: SearchIndex;
+  api: ApiService;
 }
 
-function createServices(host: AssistantHost): Services {
+function createServices(host: AssistantHost, routerOf: () => Router): Services {
   // Quarantines a damaged file and starts fresh (see store.status); refuses a newer one.
   const storage = Storage.open(host.dataDir, host.sqliteNativeBinding ? { nativeBinding: host.sqliteNativeBinding } : {});
   const { conversations, settings } = storage;
@@ -170,7 +180,15 @@ function createServices(host: AssistantHost): Services {
     ensureModel: (conversationId) => library.ensureModelFor(conversationId),
   });
   const search = new SearchIndex(storage.handle);
-  return { storage, models, hub, engine, library, downloads, documents, chat, search };
+  let apiClient: Client | undefined;
+  const api = new ApiService({
+    settings,
+    emit: hub.emit,
+    // The server is one more face of this core: it talks to it through the contract's client.
+    client: () => (apiClient ??= connectInProcess({ router: routerOf(), subscribe: (listener) => hub.subscribe(listener) })),
+    maxInFlight: host.apiMaxInFlight,
+  });
+  return { storage, models, hub, engine, library, downloads, documents, chat, search, api };
 }
 
 function createHandlers(host: AssistantHost, services: Services, preferences: Preferences, conversations: ConversationsHandlers): Handlers {
@@ -193,7 +211,7 @@ function createHandlers(host: AssistantHost, services: Services, preferences: Pr
     ...libraryHandlers({ library, engine, pickModelFile: host.pickModelFile, revealFile: host.revealFile }),
     ...documentsHandlers(services.documents),
     ...generateHandlers(),
-    ...apiHandlers(),
+    ...apiHandlers(services.api),
     ...remoteHandlers(),
   } satisfies Handlers;
 }
@@ -218,7 +236,12 @@ function followOfflineMode(host: AssistantHost, { hub, downloads }: Services, pr
 export function createAssistant(host: AssistantHost): Assistant {
   makePrivateDir(host.dataDir);
   makePrivateDir(modelsDir(host.dataDir));
-  const services = createServices(host);
+  // The API server reaches this core through its router, which exists once the handlers do.
+  const built: { router?: Router } = {};
+  const services = createServices(host, () => {
+    if (built.router === undefined) throw new Error('The router is not ready yet.');
+    return built.router;
+  });
   const { storage, models, hub, engine, library, chat, documents } = services;
   const { downloader, gate } = services.downloads;
   const stopBackups = scheduleBackups(storage, hub.emit);
@@ -243,6 +266,9 @@ export function createAssistant(host: AssistantHost): Assistant {
     onInternalError: (error) => console.error('[burrow] internal error:', error),
   });
 
+  built.router = router;
+  if (host.startApiServer ?? true) services.api.startFromSettings().catch((error: unknown) => console.error('[burrow] the local API could not start:', error));
+
   if (host.autoLoadLastModel ?? true) {
     const last = models.defaultModel();
     if (last !== null) {
@@ -266,11 +292,14 @@ export function createAssistant(host: AssistantHost): Assistant {
     egress: gate,
     documents,
     preferences,
+    api: services.api,
     grantDocument: (path) => documents.access.grant(path),
     subscribe: (listener) => hub.subscribe(listener),
     dispose() {
       disposed ??= (async () => {
         stopBackups();
+        // First: no new API request may start an answer while the rest shuts down.
+        await services.api.dispose();
         await chat.stopAll();
         await documents.dispose();
         await downloader.dispose();
