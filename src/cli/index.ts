@@ -4,6 +4,7 @@
  *   burrow ask [--model FILE] [--json] "prompt"    stream one answer to stdout
  *   burrow chat [--model FILE] [--json]            interactive loop (/exit to quit)
  *   burrow list [--json]                           conversations, newest first
+ *   burrow serve [--port N] [--host ADDR]          the local OpenAI-compatible API
  *
  * Same core and data folder as the app (BURROW_DATA_DIR overrides). Errors go to stderr
  * with a non-zero exit code.
@@ -16,6 +17,7 @@ import { HISTORY_USAGE, isHistoryCommand, runHistoryCommand } from './history-co
 import { modelsPull } from './models-pull';
 import { summarizeCommand } from './summarize';
 import { modelsValidate } from './models-validate';
+import { SERVE_USAGE, serveCommand } from './serve';
 
 const USAGE = `Usage:
   burrow ask [--model FILE.gguf] [--json] "prompt"   stream one answer
@@ -25,6 +27,7 @@ const USAGE = `Usage:
   burrow summarize FILE [--style key-points|brief|outline] [--focus TEXT] [--model FILE.gguf] [--json]
                                                      summarise a whole document, with references
   burrow models validate FILE.gguf [--json]          check a model file without loading it
+${SERVE_USAGE}
 ${HISTORY_USAGE}
 
 Options:
@@ -49,6 +52,7 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'models' && argv[1] === 'pull') return modelsPull(argv.slice(2));
   if (argv[0] === 'summarize') return summarizeCommand(argv.slice(1));
+  if (argv[0] === 'serve') return serveCommand(argv.slice(1));
   if (isHistoryCommand(argv[0])) return runHistoryCommand(argv[0], argv.slice(1));
   let parsed;
   try {

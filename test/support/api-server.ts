@@ -28,7 +28,7 @@ export interface ApiHarness {
   close(): Promise<void>;
 }
 
-export async function startApiHarness(options: { host?: Partial<AssistantHost>; loadModel?: boolean; origins?: string[] } = {}): Promise<ApiHarness> {
+export async function startApiHarness(options: { host?: Partial<AssistantHost>; loadModel?: boolean; modelPath?: string; origins?: string[] } = {}): Promise<ApiHarness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'burrow-api-'));
   const events: ApiHarness['events'] = [];
   const assistant = createAssistant({
@@ -41,7 +41,7 @@ export async function startApiHarness(options: { host?: Partial<AssistantHost>; 
   });
   assistant.subscribe((name, payload) => events.push({ name, payload }));
   const client = clientOf(assistant);
-  if (options.loadModel ?? true) await client.call('models.load', { path: tinyModelPath() });
+  if (options.loadModel ?? true) await client.call('models.load', { path: options.modelPath ?? tinyModelPath() });
   const port = await freeLoopbackPort();
   const status = await client.call('api.configure', { enabled: true, port, origins: options.origins ?? [] });
   if (status.state !== 'on' || status.url === null) throw new Error(`The API server did not start: ${JSON.stringify(status)}`);
