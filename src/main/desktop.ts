@@ -17,7 +17,7 @@ import type { MenuItem } from './menu-item';
 import { createQuickBrowserWindow, quickWindowOf } from './quick-browser-window';
 import { QuickWindowController } from './quick-window';
 import { ShortcutManager } from './shortcuts';
-import { trayIconFile, trayMenuTemplate, trayTooltip } from './tray-menu';
+import { apiUrlOf, trayIconFile, trayMenuTemplate, trayTooltip } from './tray-menu';
 import { restoreBounds, trackWindowState } from './window-state';
 import { createMainWindow, MAIN_WINDOW_MINIMUM } from './windows';
 
@@ -200,11 +200,6 @@ function applyLaunchAtLogin(loginItem: ReturnType<typeof createLoginItem>, setti
 }
 
 type TrayState = { modelName: string | null; quickShortcut: string | null; offlineMode: boolean; apiUrl: string | null };
-
-/** The tray shows the local API while it is on (its URL), and nothing otherwise. */
-function apiUrlOf(status: ApiStatus): string | null {
-  return status.state === 'on' ? status.url : null;
-}
 
 type TrayActions = Parameters<typeof trayMenuTemplate>[1];
 

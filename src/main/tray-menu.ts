@@ -3,6 +3,7 @@
  * Tray from them. Where global shortcuts fail (some Wayland sessions), this menu is the way to
  * the quick prompt.
  */
+import type { ApiStatus } from '../shared/contract';
 import { separator, type MenuItem } from './menu-item';
 
 export interface TrayActions {
@@ -51,6 +52,11 @@ export function trayMenuTemplate(state: TrayState, actions: TrayActions): MenuIt
     separator,
     { id: 'quit', label: 'Quit Burrow', click: actions.quit },
   ];
+}
+
+/** What the tray shows of the local API (core's api.state): its URL while it is on, else nothing (null). */
+export function apiUrlOf(status: Pick<ApiStatus, 'state' | 'url'>): string | null {
+  return status.state === 'on' ? status.url : null;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { applicationMenuTemplate, type AppMenuActions } from '../../../src/main/app-menu';
 import type { MenuItem } from '../../../src/main/menu-item';
-import { trayIconFile, trayMenuTemplate, trayTooltip, type TrayActions } from '../../../src/main/tray-menu';
+import { apiUrlOf, trayIconFile, trayMenuTemplate, trayTooltip, type TrayActions } from '../../../src/main/tray-menu';
 
 function trayActions(): TrayActions {
   return { openBurrow: vi.fn(), quickPrompt: vi.fn(), newChat: vi.fn(), unloadModel: vi.fn(), toggleOfflineMode: vi.fn(), openApiSettings: vi.fn(), quit: vi.fn() };
@@ -47,6 +47,9 @@ describe('tray menu', () => {
     const off = trayMenuTemplate({ modelName: null, quickShortcut: null, offlineMode: false, apiUrl: null }, actions);
     expect(off.map((item) => item.id)).not.toContain('api');
     expect(off.map((item) => item.label).join(' ')).not.toMatch(/API/);
+    // From the core's api.state: only a server that is on shows; starting, failed or off shows nothing.
+    expect(apiUrlOf({ state: 'on', url: 'http://127.0.0.1:1337/v1' })).toBe('http://127.0.0.1:1337/v1');
+    for (const state of ['off', 'starting', 'error'] as const) expect(apiUrlOf({ state, url: null })).toBeNull();
   });
 
   it('Unload is disabled when no model is loaded; no shortcut is shown when none is registered', () => {
