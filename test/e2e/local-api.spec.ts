@@ -109,6 +109,12 @@ test('the local API: on at a free port, the key copied, a request answered and l
 
   expect(await scanAccessibility(page), 'settings with the local API on').toEqual([]);
 
+  // Opened again, the panel reads the log from the core: the same three, newest first.
+  await openApiSettings(page, burrow);
+  await expect(page.getByTestId('api-request')).toHaveCount(3);
+  await expect(page.getByTestId('api-request').last()).toHaveAttribute('data-status', '200');
+  await expect(page.getByTestId('api-request').nth(1)).toHaveAttribute('data-status', '401');
+
   // Off: the URL goes, nothing answers any more.
   await page.getByTestId('setting-api-enabled').click();
   await expect(page.getByTestId('api-connection')).toHaveCount(0);
