@@ -19,8 +19,18 @@ function printJson(context: CliContext, event: string, payload: unknown): void {
   context.stdout.write(`${JSON.stringify({ event, ...(payload as object) })}\n`);
 }
 
+/** What a terminal user can do when Burrow has no model to answer with. */
+export const NO_MODEL_HELP =
+  'No model to answer with. Pass one with --model PATH.gguf, see the models on this computer with `burrow models list`, or download one with `burrow models pull ID` (`burrow models catalog` lists them).';
+
 async function prepareModel(context: CliContext): Promise<void> {
-  if (context.model === undefined) return; // the last used model loads on the first message
+  if (context.model === undefined) {
+    // The default (last used) model loads on the first message; without one, say what to do
+    // before a conversation is created for nothing.
+    const { models } = await context.client.call('models.list', {});
+    if (!models.some((model) => model.isLoaded || (model.isDefault && model.problem === null))) throw new BurrowError('no_model', NO_MODEL_HELP);
+    return;
+  }
   const status = await context.client.call('models.load', { path: context.model });
   if (context.json) printJson(context, 'engine.state', status);
 }
@@ -45,6 +55,7 @@ async function streamAnswer(context: CliContext, conversationId: string, text: s
     end = { generationId: 'none', conversationId, messageId: 'none', reason: 'error', error: { code: error instanceof BurrowError ? error.code : 'internal', message: (error as Error).message } };
   }
   if (!context.json) context.stdout.write('\n');
+  if (end.reason === 'error' && end.error?.code === 'no_model') throw new BurrowError('no_model', NO_MODEL_HELP);
   if (end.reason === 'error') throw new BurrowError((end.error?.code ?? 'engine_error') as BurrowError['code'], end.error?.message ?? 'The answer failed.');
   return end;
 }
@@ -116,9 +127,10 @@ export async function listConversations(context: CliContext): Promise<number> {
     context.stdout.write(`${JSON.stringify(conversations)}\n`);
   } else {
     for (const conversation of conversations) {
-      context.stdout.write(`${new Date(conversation.updatedAt).toISOString().slice(0, 16).replace('T', ' ')}  ${conversation.title}  (${conversation.messageCount} messages)\n`);
+      context.stdout.write(`${new Date(conversation.updatedAt).toISOString().slice(0, 16).replace('T', ' ')}  ${conversation.id}  ${conversation.title}  (${conversation.messageCount} messages)\n`);
     }
     if (conversations.length === 0) context.stdout.write('No conversations yet.\n');
+    else context.stdout.write('\nExport one with: burrow export --conversation ID\n');
   }
   return 0;
 }

@@ -24,6 +24,8 @@ export function startCliCore(options: CliCoreOptions = {}): { assistant: Assista
     dataDir: resolveDataDir(),
     spawnEngine: spawnNodeEngine(),
     autoLoadLastModel: false,
+    // `burrow serve` starts the API server itself; other commands never do.
+    startApiServer: false,
     ...(options.threads !== undefined ? { engineSettings: { threads: Math.max(1, Number.parseInt(options.threads, 10) || 1) } } : {}),
     grantedModels: options.model ? [options.model] : [],
     pickModelFile: () =>

@@ -7,7 +7,7 @@
  *
  * Exit 0 on success, 1 when the core refused, 2 for a usage error.
  */
-import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ExportFormat, MAX_IMPORT_CHARS, type SearchResults, type TextSegment } from '../shared/contract';
@@ -119,7 +119,10 @@ async function exportHistory(client: Client, io: HistoryIo, options: { out: stri
   const file =
     options.conversation === undefined
       ? await client.call('history.exportAll', {})
-      : await client.call('conversations.export', { id: options.conversation, format: options.format });
+      : await client.call('conversations.export', { id: options.conversation, format: options.format }).catch((error: unknown) => {
+          if (error instanceof BurrowError && error.code === 'not_found') throw new BurrowError('not_found', `No conversation with id ${options.conversation ?? ''}. \`burrow list\` shows the ids.`);
+          throw error;
+        });
   if (options.out === undefined) {
     io.stdout.write(file.content);
     return 0;
@@ -139,6 +142,7 @@ async function exportHistory(client: Client, io: HistoryIo, options: { out: stri
 }
 
 async function importFile(client: Client, io: HistoryIo, path: string, json: boolean): Promise<number> {
+  if (!existsSync(path)) throw new BurrowError('not_found', `No such file: ${path}`);
   const size = statSync(path).size;
   // A UTF-8 byte is at most one character, so this bound is never stricter than the contract's.
   if (size > MAX_IMPORT_CHARS * 4) throw new BurrowError('invalid_input', `${basename(path)} is too large to import (more than 100 MB of text).`);
@@ -150,7 +154,8 @@ async function importFile(client: Client, io: HistoryIo, path: string, json: boo
   }
   const source = result.format === 'chatgpt' ? 'a ChatGPT export' : 'a Burrow archive';
   const skipped = result.skipped > 0 ? ` ${result.skipped} conversation${result.skipped === 1 ? ' was' : 's were'} skipped (nothing Burrow can show).` : '';
-  io.stdout.write(`Imported ${result.conversations} conversation${result.conversations === 1 ? '' : 's'} (${result.messages} messages) from ${source}.${skipped}\n`);
+  const duplicates = result.duplicates > 0 ? ` ${result.duplicates} conversation${result.duplicates === 1 ? ' was' : 's were'} already in your history and not added again.` : '';
+  io.stdout.write(`Imported ${result.conversations} conversation${result.conversations === 1 ? '' : 's'} (${result.messages} messages) from ${source}.${duplicates}${skipped}\n`);
   return 0;
 }
 

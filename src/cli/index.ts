@@ -4,11 +4,15 @@
  *   burrow ask [--model FILE] [--json] "prompt"    stream one answer to stdout
  *   burrow chat [--model FILE] [--json]            interactive loop (/exit to quit)
  *   burrow list [--json]                           conversations, newest first
+ *   burrow serve [--port N] [--host ADDR]          the local OpenAI-compatible API
  *
  * Same core and data folder as the app (BURROW_DATA_DIR overrides). Errors go to stderr
  * with a non-zero exit code.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { findProjectRoot } from '../core/process/project-root';
 import { resolveDataDir } from '../core/store/paths';
 import { startCliCore } from './core';
 import { askOnce, chatLoop, listConversations, type CliContext } from './commands';
@@ -16,6 +20,8 @@ import { HISTORY_USAGE, isHistoryCommand, runHistoryCommand } from './history-co
 import { modelsPull } from './models-pull';
 import { summarizeCommand } from './summarize';
 import { modelsValidate } from './models-validate';
+import { modelsCatalog, modelsList } from './models-list';
+import { SERVE_USAGE, serveCommand } from './serve';
 
 const USAGE = `Usage:
   burrow ask [--model FILE.gguf] [--json] "prompt"   stream one answer
@@ -25,6 +31,9 @@ const USAGE = `Usage:
   burrow summarize FILE [--style key-points|brief|outline] [--focus TEXT] [--model FILE.gguf] [--json]
                                                      summarise a whole document, with references
   burrow models validate FILE.gguf [--json]          check a model file without loading it
+  burrow models list [--json]                        the models on this computer
+  burrow models catalog [--json]                     the models Burrow can download, by id
+${SERVE_USAGE}
 ${HISTORY_USAGE}
 
 Options:
@@ -32,6 +41,7 @@ Options:
   --threads N    CPU threads for the model (default: the cores Burrow may use; 1 for tiny models)
   --json         print one JSON event per line instead of text
   -h, --help     show this help
+  -v, --version  print Burrow's version
 
 Data folder: ${resolveDataDir()}  (set BURROW_DATA_DIR to use another)`;
 
@@ -46,9 +56,27 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   else process.stderr.write(`burrow: cannot write the output: ${error.message}\n`);
 });
 
+function version(): string {
+  return (JSON.parse(readFileSync(join(findProjectRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+}
+
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === '--version' || argv[0] === '-v' || argv[0] === 'version') {
+    process.stdout.write(`burrow ${version()}\n`);
+    return 0;
+  }
+  if (argv[0] === 'models' && (argv[1] === 'list' || argv[1] === 'catalog')) {
+    const { assistant, client } = startCliCore();
+    const io = { json: argv.slice(2).includes('--json'), stdout: process.stdout };
+    try {
+      return argv[1] === 'list' ? await modelsList(client, io) : await modelsCatalog(client, io);
+    } finally {
+      await assistant.dispose();
+    }
+  }
   if (argv[0] === 'models' && argv[1] === 'pull') return modelsPull(argv.slice(2));
   if (argv[0] === 'summarize') return summarizeCommand(argv.slice(1));
+  if (argv[0] === 'serve') return serveCommand(argv.slice(1));
   if (isHistoryCommand(argv[0])) return runHistoryCommand(argv[0], argv.slice(1));
   let parsed;
   try {

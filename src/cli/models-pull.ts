@@ -10,7 +10,7 @@ import type { DownloadStatus } from '../shared/contract';
 import { BurrowError } from '../shared/errors';
 import { createAssistant } from '../core/assistant';
 import { spawnNodeEngine } from '../core/process/node-spawn';
-import { formatBytes } from '../core/models/download-transfer';
+import { formatBytes } from '../shared/format-bytes';
 import { resolveDataDir } from '../core/store/paths';
 
 const USAGE = `Usage: burrow models pull ID|URL [--sha256 HEX] [--json]
@@ -158,15 +158,12 @@ export function progressBar(status: DownloadStatus): string {
   const percent = status.percent ?? 0;
   const filled = Math.round((percent / 100) * BAR_WIDTH);
   const bar = `[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}]`;
-  const amount = status.totalBytes === null ? megabytes(status.bytesDone) : `${megabytes(status.bytesDone)}/${megabytes(status.totalBytes)}`;
-  const speed = status.bytesPerSecond === null ? '' : `  ${(status.bytesPerSecond / 1e6).toFixed(1)} MB/s`;
+  const amount = status.totalBytes === null ? formatBytes(status.bytesDone) : `${formatBytes(status.bytesDone)} of ${formatBytes(status.totalBytes)}`;
+  const speed = status.bytesPerSecond === null ? '' : `  ${formatBytes(status.bytesPerSecond)}/s`;
   const left = status.secondsLeft === null ? '' : `  ${duration(status.secondsLeft)} left`;
-  return `${bar} ${percent.toFixed(1).padStart(5)} %  ${amount} MB${speed}${left}`;
+  return `${bar} ${percent.toFixed(1).padStart(5)} %  ${amount}${speed}${left}`;
 }
 
-function megabytes(bytes: number): string {
-  return (bytes / 1e6).toFixed(1);
-}
 
 function duration(seconds: number): string {
   const whole = Math.ceil(seconds);

@@ -6,6 +6,7 @@
  */
 import { resolve } from 'node:path';
 import type { ErrorCode } from '../shared/errors';
+import { formatBytes } from '../shared/format-bytes';
 import { printable } from '../core/gguf/gguf-parse';
 import { validateGguf, type GgufFacts } from '../core/gguf/gguf-validator';
 
@@ -49,7 +50,7 @@ function describeFacts(facts: GgufFacts): string {
     ['Quantisation', facts.quantization],
     ['Context length', facts.contextLength === null ? 'not stated' : `${facts.contextLength.toLocaleString('en-US')} tokens`],
     ['Layers', facts.layerCount === null ? 'not stated' : String(facts.layerCount)],
-    ['Size', shortBytes(facts.fileSize)],
+    ['Size', formatBytes(facts.fileSize)],
     ['Chat template', facts.hasChatTemplate ? 'yes' : 'no'],
   ];
   return rows.map(([label, value]) => `  ${label.padEnd(15)} ${value}`).join('\n');
@@ -64,12 +65,6 @@ export function shortCount(n: number): string {
 }
 
 /** Decimal units, as download pages write them ("about 670 MB"). */
-export function shortBytes(bytes: number): string {
-  for (const [scale, unit] of [[1e9, 'GB'], [1e6, 'MB'], [1e3, 'KB']] as const) {
-    if (bytes >= scale) return `${(bytes / scale).toFixed(1)} ${unit}`;
-  }
-  return `${bytes} bytes`;
-}
 
 function unreadable(path: string, error: unknown): { code: ErrorCode; message: string } {
   const code = (error as NodeJS.ErrnoException | null)?.code;

@@ -5,8 +5,10 @@
  */
 import { makePrivateDir } from './store/private-files';
 import type { CatalogEntry } from '../shared/contract';
+import type { Client } from '../shared/client';
 import { createRouter, type Handlers, type Router } from '../shared/router';
 import { ChatService } from './chat/chat-service';
+import { DirectGenerations } from './chat/direct-generations';
 import { EngineHost, type EngineHostOptions } from './engine/engine-host';
 import { debugEngineLog } from './engine/engine-log';
 import { engineSettingsFromEnv } from './engine/settings-env';
@@ -37,6 +39,8 @@ import type { ExtractionCaps } from './documents/types';
 import type { ConversationStore } from './store/conversations';
 import { Storage } from './store/storage';
 import { createPreferences, type DesktopHost, type Preferences } from './settings/preferences';
+import { ApiService } from './api/api-service';
+import { connectInProcess } from '../shared/in-process-client';
 
 export interface AssistantHost {
   dataDir: string;
@@ -69,6 +73,10 @@ export interface AssistantHost {
   documentCaps?: Partial<ExtractionCaps>;
   /** The desktop app's windows and login items; absent in the browser host and the CLI. */
   desktop?: DesktopHost;
+  /** Start the local API server at start when the user left it on. Default true; the CLI passes false (`burrow serve` starts it itself). */
+  startApiServer?: boolean;
+  /** Model-running API requests at once before the server answers 429 (tests lower it). */
+  apiMaxInFlight?: number;
 }
 
 export interface Assistant {
@@ -86,6 +94,8 @@ export interface Assistant {
   readonly documents: Documents;
   /** Settings, quick-window conversations, window state: also what the desktop shell reads and reports. */
   readonly preferences: Preferences;
+  /** The local OpenAI-compatible API server (off by default). */
+  readonly api: ApiService;
   /**
    * Records a document the user handed over (dropped on a window, chosen in a dialog, named on the
    * command line), so documents.add may read it. Returns its real path. Hosts only: never from IPC.
@@ -107,12 +117,15 @@ interface Services {
   downloads: ModelDownloads;
   documents: Documents;
   chat: ChatService;
+  /** Answers that belong to no conversation (generate.*: the local API). */
+  direct: DirectGenerations;
   search: SearchIndex;
+  api: ApiService;
   /** Settings → "Use a server": while on, answers come from that server instead of the local model. */
   remote: RemoteControl;
 }
 
-function createServices(host: AssistantHost): Services {
+function createServices(host: AssistantHost, routerOf: () => Router): Services {
   // Quarantines a damaged file and starts fresh (see store.status); refuses a newer one.
   const storage = Storage.open(host.dataDir, host.sqliteNativeBinding ? { nativeBinding: host.sqliteNativeBinding } : {});
   const { conversations, settings } = storage;
@@ -135,7 +148,7 @@ function createServices(host: AssistantHost): Services {
     subscribe: (listener) => hub.subscribe(listener),
     catalog: () => downloads.downloader.catalog(),
     revealFile: host.revealFile,
-    runningAnswers: () => chat.runningCount,
+    runningAnswers: () => chat.runningCount + direct.runningCount,
   });
   const downloads = createModelDownloads({
     modelsDir: modelsDir(host.dataDir),
@@ -171,9 +184,26 @@ function createServices(host: AssistantHost): Services {
     hasModel: () => engine.remote !== null || engine.status().model !== null || models.defaultModel() !== null,
     ensureModel: (conversationId) => (engine.remote !== null ? Promise.resolve() : library.ensureModelFor(conversationId)),
   });
+  const direct = new DirectGenerations({
+    engine,
+    conversations,
+    emit: hub.emit,
+    // The local API answers from this computer only, whatever Use a server says.
+    hasModel: () => engine.localStatus().model !== null || models.defaultModel() !== null,
+    ensureModel: () => library.ensureModelFor(null),
+    authorizeModel: (path) => models.authorize(path),
+  });
   const search = new SearchIndex(storage.handle);
   const remote = createRemoteControl({ settings, gate: downloads.gate, engine, emit: hub.emit });
-  return { storage, models, hub, engine, library, downloads, documents, chat, search, remote };
+  let apiClient: Client | undefined;
+  const api = new ApiService({
+    settings,
+    emit: hub.emit,
+    // The server is one more face of this core: it talks to it through the contract's client.
+    client: () => (apiClient ??= connectInProcess({ router: routerOf(), subscribe: (listener) => hub.subscribe(listener) })),
+    maxInFlight: host.apiMaxInFlight,
+  });
+  return { storage, models, hub, engine, library, downloads, documents, chat, direct, search, api, remote };
 }
 
 function createHandlers(host: AssistantHost, services: Services, preferences: Preferences, conversations: ConversationsHandlers): Handlers {
@@ -195,8 +225,8 @@ function createHandlers(host: AssistantHost, services: Services, preferences: Pr
     ...modelsHandlers(services.downloads, engine),
     ...libraryHandlers({ library, engine, pickModelFile: host.pickModelFile, revealFile: host.revealFile }),
     ...documentsHandlers(services.documents),
-    ...generateHandlers(),
-    ...apiHandlers(),
+    ...generateHandlers(services.direct),
+    ...apiHandlers(services.api),
     ...services.remote.handlers,
   } satisfies Handlers;
 }
@@ -222,7 +252,12 @@ function followOfflineMode(host: AssistantHost, { hub, downloads, remote }: Serv
 export function createAssistant(host: AssistantHost): Assistant {
   makePrivateDir(host.dataDir);
   makePrivateDir(modelsDir(host.dataDir));
-  const services = createServices(host);
+  // The API server reaches this core through its router, which exists once the handlers do.
+  const built: { router?: Router } = {};
+  const services = createServices(host, () => {
+    if (built.router === undefined) throw new Error('The router is not ready yet.');
+    return built.router;
+  });
   const { storage, models, hub, engine, library, chat, documents } = services;
   const { downloader, gate } = services.downloads;
   const stopBackups = scheduleBackups(storage, hub.emit);
@@ -247,6 +282,9 @@ export function createAssistant(host: AssistantHost): Assistant {
     onInternalError: (error) => console.error('[burrow] internal error:', error),
   });
 
+  built.router = router;
+  if (host.startApiServer ?? true) services.api.startFromSettings().catch((error: unknown) => console.error('[burrow] the local API could not start:', error));
+
   if (host.autoLoadLastModel ?? true) {
     const last = models.defaultModel();
     if (last !== null) {
@@ -270,12 +308,16 @@ export function createAssistant(host: AssistantHost): Assistant {
     egress: gate,
     documents,
     preferences,
+    api: services.api,
     grantDocument: (path) => documents.access.grant(path),
     subscribe: (listener) => hub.subscribe(listener),
     dispose() {
       disposed ??= (async () => {
         stopBackups();
+        // First: no new API request may start an answer while the rest shuts down.
+        await services.api.dispose();
         await chat.stopAll();
+        await services.direct.stopAll();
         await documents.dispose();
         await downloader.dispose();
         await library.dispose();

@@ -9,7 +9,7 @@ import { app, globalShortcut, Menu, nativeImage, nativeTheme, screen, Tray, type
 import { join } from 'node:path';
 import type { Assistant } from '../core/assistant';
 import type { DesktopHost } from '../core/settings/preferences';
-import type { AppSettings, UiCommand } from '../shared/contract';
+import type { ApiStatus, AppSettings, UiCommand } from '../shared/contract';
 import { applicationMenuTemplate } from './app-menu';
 import { launchRequestFrom, parseLaunchArgs, type LaunchRequest } from './launch-args';
 import { createLoginItem } from './login-item-electron';
@@ -17,11 +17,11 @@ import type { MenuItem } from './menu-item';
 import { createQuickBrowserWindow, quickWindowOf } from './quick-browser-window';
 import { QuickWindowController } from './quick-window';
 import { ShortcutManager } from './shortcuts';
-import { trayIconFile, trayMenuTemplate, trayTooltip } from './tray-menu';
+import { apiUrlOf, trayIconFile, trayMenuTemplate, trayTooltip } from './tray-menu';
 import { restoreBounds, trackWindowState } from './window-state';
 import { createMainWindow, MAIN_WINDOW_MINIMUM } from './windows';
 
-const NO_TRAY_ACTIONS = { openBurrow: () => undefined, quickPrompt: () => undefined, newChat: () => undefined, unloadModel: () => undefined, toggleOfflineMode: () => undefined, quit: () => undefined };
+const NO_TRAY_ACTIONS = { openBurrow: () => undefined, quickPrompt: () => undefined, newChat: () => undefined, unloadModel: () => undefined, toggleOfflineMode: () => undefined, openApiSettings: () => undefined, quit: () => undefined };
 
 /**
  * Before the app is ready: on Wayland, global shortcuts go through the desktop portal
@@ -69,17 +69,21 @@ export function createDesktopShell(options: DesktopShellOptions): DesktopShell {
   const tray = new TrayIcon({
     openBurrow: () => showMainWindow(null),
     quickPrompt: () => quick.show(),
-    newChat: () => {
-      showMainWindow(null);
-      command({ command: 'new-chat' });
-    },
+    newChat: () => showWith('new-chat'),
     unloadModel: () => void assistant?.router.call('models.unload', {}),
     toggleOfflineMode: () => void assistant?.router.call('settings.set', { patch: { offlineMode: !tray.state.offlineMode } }),
+    openApiSettings: () => showWith('settings'),
     quit: () => app.quit(),
   });
 
   function command(command: UiCommand): void {
     assistant?.preferences.command(command);
+  }
+
+  /** The main window, showing what the command asks for (a new chat, the settings). */
+  function showWith(name: UiCommand['command']): void {
+    showMainWindow(null);
+    command({ command: name });
   }
 
   function showMainWindow(conversationId: string | null): void {
@@ -122,8 +126,8 @@ export function createDesktopShell(options: DesktopShellOptions): DesktopShell {
       tray.create();
       started.subscribe((name, payload) => {
         if (name === 'settings.changed') applySettings(payload, false);
-        else if (name === 'engine.state') tray.update({ modelName: payload.model?.name ?? null });
       });
+      tray.follow(started);
       applySettings(started.preferences.settings(), true);
       if (launch.quick) quick.show();
       if (process.env.BURROW_E2E_HOOKS === '1') exposeTestHooks(quick, tray);
@@ -195,12 +199,13 @@ function applyLaunchAtLogin(loginItem: ReturnType<typeof createLoginItem>, setti
   }
 }
 
-type TrayState = { modelName: string | null; quickShortcut: string | null; offlineMode: boolean };
+type TrayState = { modelName: string | null; quickShortcut: string | null; offlineMode: boolean; apiUrl: string | null };
+
 type TrayActions = Parameters<typeof trayMenuTemplate>[1];
 
 /** The tray (menu bar) icon and its menu, rebuilt when what it shows changes; none where the desktop has no tray. */
 class TrayIcon {
-  state: TrayState = { modelName: null, quickShortcut: null, offlineMode: false };
+  state: TrayState = { modelName: null, quickShortcut: null, offlineMode: false, apiUrl: null };
   #tray: Tray | null = null;
   readonly #actions: TrayActions;
 
@@ -230,9 +235,18 @@ class TrayIcon {
 
   update(change: Partial<TrayState>): void {
     const next = { ...this.state, ...change };
-    if (next.modelName === this.state.modelName && next.quickShortcut === this.state.quickShortcut && next.offlineMode === this.state.offlineMode) return;
+    if ((Object.keys(next) as Array<keyof TrayState>).every((key) => next[key] === this.state[key])) return;
     this.state = next;
     this.#refresh();
+  }
+
+  /** What the tray shows of the core: the loaded model, and the local API's URL while it is on. */
+  follow(assistant: Assistant): void {
+    assistant.subscribe((name, payload) => {
+      if (name === 'engine.state') this.update({ modelName: payload.model?.name ?? null });
+      else if (name === 'api.state') this.update({ apiUrl: apiUrlOf(payload) });
+    });
+    void assistant.router.call('api.status', {}).then((result) => result.ok && this.update({ apiUrl: apiUrlOf(result.value as ApiStatus) }));
   }
 
   /** The menu's labels, for the Electron e2e test (Electron cannot read a tray menu back). */

@@ -3,6 +3,7 @@
  * Tray from them. Where global shortcuts fail (some Wayland sessions), this menu is the way to
  * the quick prompt.
  */
+import type { ApiStatus } from '../shared/contract';
 import { separator, type MenuItem } from './menu-item';
 
 export interface TrayActions {
@@ -12,6 +13,8 @@ export interface TrayActions {
   unloadModel(): void;
   /** Turns offline mode (not even downloads leave the machine) on or off. */
   toggleOfflineMode(): void;
+  /** Opens Settings, where the local API is (its entry shows while the server is on). */
+  openApiSettings(): void;
   quit(): void;
 }
 
@@ -22,6 +25,8 @@ export interface TrayState {
   quickShortcut: string | null;
   /** Offline mode is on (shown as a checked entry). */
   offlineMode: boolean;
+  /** The local API server's base URL while it is on (core's api.state), else null: no entry. */
+  apiUrl: string | null;
 }
 
 export function trayMenuTemplate(state: TrayState, actions: TrayActions): MenuItem[] {
@@ -43,9 +48,15 @@ export function trayMenuTemplate(state: TrayState, actions: TrayActions): MenuIt
       click: actions.unloadModel,
     },
     { id: 'offline', label: 'Offline mode (no downloads)', type: 'checkbox', checked: state.offlineMode, click: actions.toggleOfflineMode },
+    ...(state.apiUrl !== null ? [{ id: 'api', label: `Local API on — ${state.apiUrl}`, click: actions.openApiSettings }] : []),
     separator,
     { id: 'quit', label: 'Quit Burrow', click: actions.quit },
   ];
+}
+
+/** What the tray shows of the local API (core's api.state): its URL while it is on, else nothing (null). */
+export function apiUrlOf(status: Pick<ApiStatus, 'state' | 'url'>): string | null {
+  return status.state === 'on' ? status.url : null;
 }
 
 /**

@@ -145,7 +145,7 @@ test.describe('first run', () => {
       const firstRun = page.getByTestId('first-run');
       await expect(firstRun).toBeVisible();
       await expect(firstRun).toContainText(/nothing you write leaves this computer/i);
-      await expect(firstRun.getByTestId('download-button').first()).toHaveText(/Download TinyLlama 1\.1B Chat \(Q4_K_M, about 670 MB\)/);
+      await expect(firstRun.getByTestId('download-button').first()).toHaveText(/Download TinyLlama 1\.1B Chat \(Q4_K_M, about 669 MB\)/);
       const entries = firstRun.getByTestId('catalog-entry');
       await expect(entries).toHaveCount(3);
       for (const entry of loadCatalog()) {

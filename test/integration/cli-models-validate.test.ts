@@ -36,7 +36,7 @@ describe('burrow models validate', () => {
     expect(result.stdout).toMatch(/Quantisation\s+F32/);
     expect(result.stdout).toMatch(/Context length\s+2,048 tokens/);
     expect(result.stdout).toMatch(/Layers\s+2/);
-    expect(result.stdout).toMatch(/Size\s+\d+\.\d KB/);
+    expect(result.stdout).toMatch(/Size\s+\d+(\.\d)? kB/);
     expect(result.stdout).toMatch(/Chat template\s+yes/);
   });
 

@@ -1,6 +1,6 @@
 /** The `burrow` CLI as a user runs it: a real process, the real core, the suite's own tiny model. */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -103,4 +103,43 @@ describe('burrow CLI with its output closed early', () => {
       storage.close();
     }
   }, 60_000);
+});
+
+describe('burrow CLI for a newcomer', () => {
+  it('a first run without a model says how to get one, and leaves no empty conversation behind', async () => {
+    const asked = await burrow(['ask', 'hello']);
+    expect(asked.code).not.toBe(0);
+    expect(asked.stderr).toContain('Pass one with --model PATH.gguf');
+    expect(asked.stderr).toContain('burrow models pull ID');
+    expect(asked.stderr).not.toMatch(/Open a \.gguf model file/);
+    expect((await burrow(['list'])).stdout).toBe('No conversations yet.\n');
+
+    const library = await burrow(['models', 'list']);
+    expect(library.code).toBe(0);
+    expect(library.stdout).toContain('No models on this computer yet');
+    const catalog = await burrow(['models', 'catalog', '--json']);
+    const entries = JSON.parse(catalog.stdout) as Array<{ id: string }>;
+    expect(entries.length).toBeGreaterThan(0);
+    expect((await burrow(['models', 'catalog'])).stdout).toContain(entries[0]?.id ?? '?');
+  });
+
+  it('list shows the ids export takes; unknown ids, missing files and --version answer plainly', async () => {
+    await burrow(['ask', '--model', tinyModelPath(), 'Where is the rabbit?']);
+    const [conversation] = JSON.parse((await burrow(['list', '--json'])).stdout) as Array<{ id: string }>;
+    const listed = await burrow(['list']);
+    expect(listed.stdout).toContain(conversation?.id ?? '?');
+    expect((await burrow(['export', '--conversation', conversation?.id ?? '?'])).stdout).toContain('Where is the rabbit?');
+
+    const unknown = await burrow(['export', '--conversation', 'no-such-id']);
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toContain('No conversation with id no-such-id');
+    const missing = await burrow(['import', join(dataDir, 'missing.json')]);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toContain(`No such file: ${join(dataDir, 'missing.json')}`);
+    expect(missing.stderr).not.toContain('ENOENT');
+
+    const version = await burrow(['--version']);
+    const { version: expected } = JSON.parse(readFileSync(join(findProjectRoot(), 'package.json'), 'utf8')) as { version: string };
+    expect(version.stdout).toBe(`burrow ${expected}\n`);
+  });
 });

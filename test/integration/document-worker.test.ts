@@ -171,7 +171,7 @@ describe('hostile documents in the extraction process', () => {
     const { result, lagMs } = await watched(join(dir, 'huge.txt'));
     if (result instanceof Error) throw result;
     expect(result.units[0]?.text).toBe('The start of a very long file. It goes on.');
-    expect(result.notices).toEqual(['Only the first 19 MB of this 2.0 GB file were read.']);
+    expect(result.notices).toEqual(['Only the first 20 MB of this 2.1 GB file were read.']);
     expect(lagMs).toBeLessThan(100);
   });
 

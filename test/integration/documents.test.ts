@@ -289,7 +289,7 @@ describe('documents', { timeout: 300_000 }, () => {
     await call('documents.uploadChunk', { uploadId: huge.uploadId, offset: 0, dataBase64: Buffer.alloc(4004, 0x61).toString('base64') });
     const text = await call('documents.uploadFinish', { uploadId: huge.uploadId });
     expect(text.conversationId).toBe(info.conversationId);
-    expect(text.notices).toEqual(['Only the first 4 KB of this 2.0 GB file were read.', 'Only the first 1 000 characters were read.']);
+    expect(text.notices).toEqual(['Only the first 4.0 kB of this 2.1 GB file were read.', 'Only the first 1 000 characters were read.']);
     expect((await call('documents.list', { conversationId: info.conversationId })).map((d) => d.fileName)).toEqual(['plan.docx', 'log.txt']);
 
     await expect(call('documents.uploadBegin', { fileName: 'big.pdf', sizeBytes: 300 * 1024 ** 2 })).rejects.toThrow(/too large/);

@@ -158,8 +158,14 @@ describe('history procedures end to end', () => {
 
     const other = start();
     const imported = await clientOf(other).call('history.import', { content: archive.content, fileName: archive.fileName });
-    expect(imported).toEqual({ format: 'burrow-archive', conversations: 1, messages: 3, skipped: 0 });
+    expect(imported).toEqual({ format: 'burrow-archive', conversations: 1, messages: 3, skipped: 0, duplicates: 0 });
     expect(events.some((event) => event.name === 'history.changed')).toBe(true);
+    // The same file again adds nothing, and says so; a changed copy of the conversation is new.
+    expect(await clientOf(other).call('history.import', { content: archive.content, fileName: archive.fileName })).toEqual({ format: 'burrow-archive', conversations: 0, messages: 0, skipped: 0, duplicates: 1 });
+    const edited = archive.content.replace('Tell me about the zanzibar otter', 'Tell me about the zanzibar otters');
+    expect(await clientOf(other).call('history.import', { content: edited, fileName: archive.fileName })).toMatchObject({ conversations: 1, duplicates: 0 });
+    expect(await clientOf(other).call('conversations.list', {})).toHaveLength(2);
+    await clientOf(other).call('conversations.delete', { id: (await clientOf(other).call('conversations.list', {}))[0]?.id ?? '' });
     const [copy] = await clientOf(other).call('conversations.list', {});
     const original = await clientOf(assistant).call('conversations.get', { id });
     const copied = await clientOf(other).call('conversations.get', { id: copy?.id ?? '' });

@@ -335,7 +335,7 @@ describe('against a real llama-server', () => {
   });
 
   it.skipIf(LLAMA_SERVER === undefined || LLAMA_SERVER === '')(
-    'streams an answer from llama-server on the tiny model (skipped: set BURROW_LLAMA_SERVER=path to a llama-server binary to run it)',
+    'streams an answer from llama-server on the tiny model (runs only with BURROW_LLAMA_SERVER=path to a llama-server binary; skipped otherwise)',
     async () => {
       const port = await freePort();
       child = spawn(LLAMA_SERVER as string, ['-m', tinyModelPath(), '--host', '127.0.0.1', '--port', String(port), '-c', '512', '-n', '32'], { stdio: 'ignore' });
@@ -347,6 +347,7 @@ describe('against a real llama-server', () => {
       const { end, answer, streamed } = await ask('Hello');
       expect(end.reason).toBe('done');
       expect(answer.status).toBe('complete');
+      expect(answer.content.length).toBeGreaterThan(0);
       expect(streamed).toBe(answer.content);
       expect((await call('network.log', {})).some((entry) => entry.reason === 'remote engine: chat' && entry.url === `${base}/chat/completions`)).toBe(true);
     },
@@ -365,7 +366,7 @@ describe('against burrow serve', () => {
   });
 
   it.skipIf(!existsSync(SERVE_SOURCE))(
-    'streams an answer from Burrow’s own server on loopback, through the gate (skipped: `burrow serve` is not in this checkout yet)',
+    'streams an answer from `burrow serve` on loopback, through the gate, and offline mode blocks it (skipped where src/cli/serve.ts is absent)',
     async () => {
       serveDir = mkdtempSync(join(tmpdir(), 'burrow-serve-remote-'));
       const port = await freePort();
@@ -389,7 +390,7 @@ describe('against burrow serve', () => {
       const { models } = await call('remote.test', { url: base as string, apiKey: key });
       await call('remote.configure', { url: base as string, apiKey: key, model: models[0] as string, enabled: true });
       const { end, answer, streamed } = await ask('Hello');
-      expect(end.reason).toBe('done');
+      expect({ reason: end.reason, error: end.error }).toEqual({ reason: 'done', error: undefined });
       expect(answer.status).toBe('complete');
       expect(streamed).toBe(answer.content);
       const log = await call('network.log', {});

@@ -6,7 +6,7 @@
  * anything: the text is held here until `retrySave` succeeds.
  */
 import { randomUUID } from 'node:crypto';
-import type { ChatStarted, GenerationEndReason, GenerationStats, Message, MessageStatus } from '../../shared/contract';
+import type { ChatStarted, FinishReason, GenerationEndReason, GenerationStats, Message, MessageStatus } from '../../shared/contract';
 import { END_STATUS } from '../../shared/message-status';
 import { noModelError } from '../engine/no-model';
 import { BurrowError, toErrorValue, type ErrorValue } from '../../shared/errors';
@@ -229,6 +229,7 @@ export class ChatService {
     let reason: GenerationEndReason = 'done';
     let error: ErrorValue | undefined;
     let stats: GenerationStats | undefined;
+    let finishReason: FinishReason | undefined;
     try {
       await this.#options.ensureModel(conversationId);
       if (job.controller.signal.aborted) {
@@ -255,6 +256,7 @@ export class ChatService {
           unsent += prepared.footer;
         }
         stats = result.stats;
+        finishReason = result.finishReason;
       }
     } catch (caught) {
       reason = 'error';
@@ -273,7 +275,7 @@ export class ChatService {
           : toErrorValue(saveError);
       }
       this.#running.delete(generationId);
-      emit('generation.end', { generationId, conversationId, messageId, reason, ...(error ? { error } : {}), ...(stats ? { stats } : {}) });
+      emit('generation.end', { generationId, conversationId, messageId, reason, ...(error ? { error } : {}), ...(stats ? { stats } : {}), ...(finishReason ? { finishReason } : {}) });
       emit('conversations.changed', { id: conversationId });
     }
   }

@@ -7,6 +7,7 @@
 import type { DocumentInfo, DocumentPassage, DocumentView, SummaryStyle } from '../../shared/contract';
 import { MAX_PASSAGE_CHARS } from '../../shared/contract';
 import { BurrowError, toErrorValue } from '../../shared/errors';
+import { formatBytes } from '../../shared/format-bytes';
 import type { PreparableTurn, PreparedTurn } from '../chat/chat-service';
 import { noModelError } from '../engine/no-model';
 import type { EmitEvent } from '../events/event-hub';
@@ -81,7 +82,7 @@ export class DocumentService {
     const upload = this.#o.uploads.finish(uploadId);
     try {
       const sent = upload.identity.size;
-      const extraNotices = sent < upload.declaredBytes ? [`Only the first ${megabytes(sent)} of this ${megabytes(upload.declaredBytes)} file were read.`] : [];
+      const extraNotices = sent < upload.declaredBytes ? [`Only the first ${formatBytes(sent)} of this ${formatBytes(upload.declaredBytes)} file were read.`] : [];
       return await this.#read({ ...upload, sizeBytes: upload.declaredBytes, extraNotices });
     } finally {
       upload.discard();
@@ -382,11 +383,6 @@ function titleFor(fileName: string): string {
   return oneLine.length <= TITLE_CHARS ? oneLine : `${oneLine.slice(0, TITLE_CHARS - 1)}…`;
 }
 
-function megabytes(bytes: number): string {
-  if (bytes >= 1024 ** 3) return `${(bytes / 1024 ** 3).toFixed(1)} GB`;
-  if (bytes >= 1024 ** 2) return `${Math.round(bytes / 1024 ** 2)} MB`;
-  return `${Math.max(1, Math.round(bytes / 1024))} KB`;
-}
 
 function safe<T>(read: () => T, fallback: T): T {
   try {

@@ -8,7 +8,8 @@ import type { HardwareReport, MemoryEstimate } from '../../shared/contract';
 import { assertNever, BurrowError, errorCodes, type ErrorCode } from '../../shared/errors';
 import { WorkerMessage, type HostMessage, type LogLevel } from './protocol';
 import type { ProcessChannel } from '../process/channel';
-import type { EngineSettings, GenerateResult, MeasureRequest, MeasureResult, Turn } from './types';
+import type { DirectInput, DirectResult, Embedded, EngineSettings, GenerateResult, MeasureRequest, MeasureResult, Turn } from './types';
+import type { DirectOptions } from '../../shared/schemas/generate';
 
 export interface ExitInfo {
   code: number | null;
@@ -18,6 +19,8 @@ export interface ExitInfo {
 type Pending =
   | { kind: 'load'; resolve: (model: ModelInfo) => void; reject: (error: BurrowError) => void }
   | { kind: 'generate'; resolve: (result: GenerateResult) => void; reject: (error: BurrowError) => void; onText: (text: string) => void }
+  | { kind: 'direct'; resolve: (result: DirectResult) => void; reject: (error: BurrowError) => void; onText: (text: string) => void }
+  | { kind: 'embed'; resolve: (result: Embedded) => void; reject: (error: BurrowError) => void }
   | { kind: 'ack'; resolve: () => void; reject: (error: BurrowError) => void }
   | { kind: 'measure'; resolve: (result: MeasureResult) => void; reject: (error: BurrowError) => void }
   | { kind: 'count-tokens'; resolve: (counts: number[]) => void; reject: (error: BurrowError) => void }
@@ -107,6 +110,26 @@ export class EngineConnection {
       if (signal.aborted) cancel();
     });
     return result.finally(() => signal.removeEventListener('abort', cancel));
+  }
+
+  /** An answer that belongs to no conversation; cancelled like generate() through `signal`. */
+  generateDirect(input: DirectInput, options: DirectOptions, signal: AbortSignal, onText: (text: string) => void): Promise<DirectResult> {
+    let cancel = (): void => undefined;
+    const result = new Promise<DirectResult>((resolve, reject) => {
+      const id = this.#register({ kind: 'direct', resolve, reject, onText }, (id) => ({ type: 'direct', id, input, options }));
+      cancel = () => {
+        if (this.#alive) this.#channel.send({ type: 'cancel', id } satisfies HostMessage);
+      };
+      signal.addEventListener('abort', cancel, { once: true });
+      if (signal.aborted) cancel();
+    });
+    return result.finally(() => signal.removeEventListener('abort', cancel));
+  }
+
+  embed(texts: string[], modelPath: string | undefined): Promise<Embedded> {
+    return new Promise<Embedded>((resolve, reject) => {
+      this.#register({ kind: 'embed', resolve, reject }, (id) => ({ type: 'embed', id, texts, ...(modelPath === undefined ? {} : { modelPath }) }));
+    });
   }
 
   measure(request: MeasureRequest): Promise<MeasureResult> {
@@ -203,7 +226,19 @@ export class EngineConnection {
     if (pending === undefined) return;
     switch (message.type) {
       case 'text':
-        if (pending.kind === 'generate') pending.onText(message.text);
+        if (pending.kind === 'generate' || pending.kind === 'direct') pending.onText(message.text);
+        return;
+      case 'direct-done': {
+        if (pending.kind !== 'direct') return;
+        this.#pending.delete(id);
+        const { type: _type, id: _id, ...result } = message;
+        pending.resolve(result);
+        return;
+      }
+      case 'embedded':
+        if (pending.kind !== 'embed') return;
+        this.#pending.delete(id);
+        pending.resolve({ model: message.model, vectors: message.vectors, promptTokens: message.promptTokens });
         return;
       case 'error':
         this.#pending.delete(id);
@@ -217,7 +252,7 @@ export class EngineConnection {
       case 'done':
         if (pending.kind !== 'generate') return;
         this.#pending.delete(id);
-        pending.resolve({ text: message.text, reason: message.reason, stats: message.stats });
+        pending.resolve({ text: message.text, reason: message.reason, stats: message.stats, ...(message.finishReason === undefined ? {} : { finishReason: message.finishReason }) });
         return;
       case 'measured':
         if (pending.kind !== 'measure') return;

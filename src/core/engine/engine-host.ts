@@ -12,7 +12,7 @@ import { cancelledBeforeStart, type LogLevel } from './protocol';
 import { answerDefaults, loadTimeSettingsDiffer, mergeEngineSettings, splitEngineSettings } from './runtime-settings';
 import { SerialQueue } from '../process/serial-queue';
 import type { RemoteEngine } from './remote-engine';
-import type { EngineSettings, GenerateRequest, GenerateResult, MeasureRequest, MeasureResult, SpawnEngine, StatusListener } from './types';
+import type { DirectRequest, DirectResult, Embedded, EngineSettings, GenerateRequest, GenerateResult, MeasureRequest, MeasureResult, SpawnEngine, StatusListener } from './types';
 
 export interface EngineHostOptions {
   spawn: SpawnEngine;
@@ -106,6 +106,47 @@ export class EngineHost {
         this.#setStatus({ state: 'ready', model: connection.model, error: null });
       }
     }
+  }
+
+  /**
+   * An answer that belongs to no conversation (the local API): queued in the engine behind the
+   * answers already asked for, on a sequence whose state is never saved. Burrow's temperature,
+   * top-p and max tokens apply where the request leaves them out.
+   */
+  async generateDirect(request: DirectRequest): Promise<DirectResult> {
+    this.#assertOpen();
+    if (request.signal.aborted) return { ...cancelledBeforeStart(), finishReason: 'stop' };
+    const connection = await this.#lifecycle.run(() => this.#ensureModel());
+    if (request.signal.aborted) return { ...cancelledBeforeStart(), finishReason: 'stop' };
+    this.#generating++;
+    if (this.#generating === 1) this.#setStatus({ state: 'generating', model: connection.model, error: null });
+    try {
+      const defaults = answerDefaults(this.#answerSettings);
+      const options = {
+        ...(defaults.temperature === undefined ? {} : { temperature: defaults.temperature }),
+        ...(defaults.topP === undefined ? {} : { topP: defaults.topP }),
+        ...(defaults.maxTokens === undefined ? {} : { maxTokens: defaults.maxTokens }),
+        ...request.options,
+      };
+      return await connection.generateDirect(request.input, options, request.signal, request.onText);
+    } finally {
+      this.#generating--;
+      if (this.#generating === 0 && this.#reloadPending) this.#reloadForSettings().catch(() => undefined);
+      if (this.#generating === 0 && this.#status.state === 'generating' && connection.alive) {
+        this.#setStatus({ state: 'ready', model: connection.model, error: null });
+      }
+    }
+  }
+
+  /**
+   * Embedding vectors from the loaded model (reloaded after a crash like an answer's), or from
+   * the model file at `modelPath`, which the caller has authorized; that one is loaded for this
+   * request only and the loaded model stays.
+   */
+  async embed(texts: string[], modelPath?: string): Promise<Embedded> {
+    this.#assertOpen();
+    const connection = modelPath === undefined ? await this.#lifecycle.run(() => this.#ensureModel()) : await this.#processForQuery();
+    return connection.embed(texts, modelPath);
   }
 
   /**

@@ -12,6 +12,7 @@ import {
   type ChatWrapper,
   type Llama,
   type LlamaContext,
+  type LlamaEmbeddingContext,
   type LlamaModel,
 } from 'node-llama-cpp';
 import type { ModelInfo } from '../../shared/contract';
@@ -29,6 +30,9 @@ import { chooseThreads, threadsForLoad } from './threads';
 import { countTruncated } from './truncation';
 import { noModelError } from './no-model';
 import type { EngineSettings, GenerateResult, MeasureRequest, MeasureResult, Turn } from './types';
+import { DirectSlot, runDirect, type DirectInput, type DirectResult } from './direct-engine';
+import type { DirectOptions } from '../../shared/schemas/generate';
+import { EMBEDDING_CONTEXT_CAP, embedWith, type Embedded } from './embeddings';
 
 const DEFAULT_CONTEXT_CAP = 4096;
 const DEFAULT_MAX_TOKENS = 1024;
@@ -45,6 +49,10 @@ interface Loaded {
   settings: EngineSettings;
   /** Threads are chosen per answer from the load of the moment (no user setting, not a tiny model). */
   threadsByLoad: boolean;
+  /** The sequence answers that belong to no conversation run on (never saved to disk). */
+  direct: DirectSlot;
+  /** Made on the first embedding request, freed with the model. */
+  embedding: LlamaEmbeddingContext | null;
 }
 
 export class LlamaEngine {
@@ -105,7 +113,10 @@ export class LlamaEngine {
       if (threadsByLoad) this.#load.start();
       llama.maxThreads = threads;
       const persistence = this.#persistence(path, settings, model, context, chatWrapper);
-      this.#loaded = { model, context, info, settings, chatWrapper, threadsByLoad, sessions: new SessionPool(context, chatWrapper, settings.systemPrompt, persistence) };
+      const sessions = new SessionPool(context, chatWrapper, settings.systemPrompt, persistence);
+      const direct = new DirectSlot(context, chatWrapper, () => sessions.evictOne());
+      sessions.reclaim = () => direct.release();
+      this.#loaded = { model, context, info, settings, chatWrapper, threadsByLoad, sessions, direct, embedding: null };
       return info;
     } catch (error) {
       throw new BurrowError('model_load_failed', `Burrow could not load this model: ${reasonOf(error)}`, { cause: error });
@@ -130,6 +141,8 @@ export class LlamaEngine {
     let streamed = '';
     let text: string;
     let truncatedMessages = 0;
+    let finishReason: 'stop' | 'length' = 'stop';
+    let promptTokens: number | undefined;
     try {
       const result = await entry.session.promptWithMeta(request.prompt, {
         signal,
@@ -149,6 +162,8 @@ export class LlamaEngine {
       });
       text = result.responseText;
       entry.dirty = true;
+      if (result.stopReason === 'maxTokens') finishReason = 'length';
+      promptTokens = this.#promptTokens(loaded, request, options.systemPrompt ?? settings.systemPrompt);
       // node-llama-cpp's context shift drops the oldest turns (keeping the first system message)
       // when the history outgrows the context; it is reported, never silent.
       truncatedMessages = countTruncated(entry.session.getChatHistory(), entry.session.getLastEvaluationContextWindow());
@@ -176,8 +191,60 @@ export class LlamaEngine {
         generatedTokens,
         durationMs: performance.now() - started,
         truncatedMessages,
+        ...(promptTokens === undefined ? {} : { promptTokens }),
       },
+      finishReason,
     };
+  }
+
+  /** Every token of the turn's prompt as the model saw it (cached ones included): the template with the answer's opening. */
+  #promptTokens(loaded: Loaded, request: Turn, systemPrompt: string | undefined): number {
+    const chatHistory = [...toChatHistory([...request.history, { role: 'user', text: request.prompt }], systemPrompt), { type: 'model' as const, response: [] }];
+    return loaded.chatWrapper.generateContextState({ chatHistory }).contextText.tokenize(loaded.model.tokenizer).length;
+  }
+
+  /**
+   * An answer that belongs to no conversation (the local API): a message list or raw text,
+   * with OpenAI's options, on the direct sequence (never saved to disk).
+   */
+  async generateDirect(input: DirectInput, options: DirectOptions, signal: AbortSignal, onText: (text: string) => void): Promise<DirectResult> {
+    const loaded = this.#loaded;
+    const llama = this.#llama?.instance;
+    if (loaded === null || llama === undefined) throw noModelError();
+    const { settings } = loaded;
+    const refit = loaded.threadsByLoad ? setInterval(() => this.#fitThreadsToLoad(loaded), THREAD_REFIT_MS) : null;
+    if (loaded.threadsByLoad) this.#fitThreadsToLoad(loaded);
+    try {
+      const defaults = { temperature: settings.temperature, topP: settings.topP, seed: settings.seed, maxTokens: settings.maxTokens ?? DEFAULT_MAX_TOKENS };
+      return await runDirect({ llama, model: loaded.model, chatWrapper: loaded.chatWrapper, slot: loaded.direct, defaults }, input, options, signal, onText);
+    } finally {
+      if (refit !== null) clearInterval(refit);
+    }
+  }
+
+  /** Embedding vectors from the loaded model, or from the model file at `modelPath` (loaded for this request only). */
+  async embed(texts: readonly string[], modelPath: string | undefined): Promise<Embedded> {
+    if (modelPath !== undefined) {
+      await checkModelFile(modelPath);
+      const llama = this.#llama?.instance ?? (await this.#ensureLlama(this.#loaded?.settings.gpu ?? 'auto'));
+      const model = await llama.loadModel({ modelPath });
+      try {
+        const contextSize = Math.min(model.trainContextSize, EMBEDDING_CONTEXT_CAP);
+        const context = await model.createEmbeddingContext({ contextSize });
+        try {
+          return await embedWith(context, model, texts, { path: modelPath, name: modelName(model, modelPath) }, contextSize);
+        } finally {
+          await context.dispose();
+        }
+      } finally {
+        await model.dispose();
+      }
+    }
+    const loaded = this.#loaded;
+    if (loaded === null) throw noModelError();
+    const contextSize = Math.min(loaded.model.trainContextSize, EMBEDDING_CONTEXT_CAP);
+    loaded.embedding ??= await loaded.model.createEmbeddingContext({ contextSize });
+    return embedWith(loaded.embedding, loaded.model, texts, { path: loaded.info.path, name: loaded.info.name }, contextSize);
   }
 
   /** Saves the sessions whose KV cache changed since their last save (idle time after an answer). */
@@ -279,6 +346,8 @@ export class LlamaEngine {
     if (loaded === null) return;
     this.#loaded = null;
     this.#load.stop();
+    await loaded.embedding?.dispose();
+    await loaded.direct.release();
     await loaded.sessions.dispose();
     await loaded.context.dispose();
     await loaded.model.dispose();

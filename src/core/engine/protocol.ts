@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { ErrorValueSchema, GenerationStats, ModelInfo } from '../../shared/contract';
 import { HardwareReport, MemoryEstimate } from '../../shared/contract';
+import { DirectMessage, DirectOptions, FinishReason, ToolCall } from '../../shared/schemas/generate';
 
 /** Request ids are chosen by the host and echoed by the worker. */
 const RequestId = z.number().int().nonnegative();
@@ -76,11 +77,36 @@ export const TurnResultSchema = z.strictObject({
   text: z.string(),
   reason: z.enum(['done', 'cancelled']),
   stats: GenerationStats,
+  /** 'length' when maxTokens ran out, else 'stop' (left out by an engine that does not say). */
+  finishReason: FinishReason.optional(),
+});
+
+/** What a direct answer (no conversation: the local API) answers: a message list, or raw text to continue. */
+export const DirectInputSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('chat'), messages: z.array(DirectMessage).min(1) }),
+  z.strictObject({ kind: z.literal('text'), prompt: z.string() }),
+]);
+
+/** How a direct answer ended. */
+export const DirectResultSchema = z.strictObject({
+  ...TurnResultSchema.shape,
+  finishReason: FinishReason,
+  toolCalls: z.array(ToolCall).optional(),
+});
+
+export const EmbeddedSchema = z.strictObject({
+  model: z.strictObject({ path: z.string(), name: z.string() }),
+  vectors: z.array(z.array(z.number())),
+  promptTokens: z.number().int().nonnegative(),
 });
 
 export const HostMessage = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('load'), id: RequestId, path: z.string().min(1), settings: EngineSettingsSchema }),
   z.strictObject({ type: z.literal('generate'), id: RequestId, ...TurnSchema.shape }),
+  /** An answer that belongs to no conversation, on a sequence never saved to disk. Queued like a generation; cancelled like one. */
+  z.strictObject({ type: z.literal('direct'), id: RequestId, input: DirectInputSchema, options: DirectOptions }),
+  /** Embedding vectors from the loaded model, or from the model file at `modelPath` (loaded for this request). Queued. */
+  z.strictObject({ type: z.literal('embed'), id: RequestId, texts: z.array(z.string()).min(1), modelPath: z.string().min(1).optional() }),
   /** Counts tokens with the loaded model's tokenizer and chat template; answered at once, not queued behind a generation. */
   z.strictObject({ type: z.literal('measure'), id: RequestId, history: z.array(ChatTurnSchema), systemPrompt: z.string().optional() }),
   /** Tokens in each text with the loaded model's tokenizer, no template or special tokens (document chunking). Answered at once. */
@@ -105,6 +131,8 @@ export const WorkerMessage = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('loaded'), id: RequestId, model: ModelInfo }),
   z.strictObject({ type: z.literal('text'), id: RequestId, text: z.string() }),
   z.strictObject({ type: z.literal('done'), id: RequestId, ...TurnResultSchema.shape }),
+  z.strictObject({ type: z.literal('direct-done'), id: RequestId, ...DirectResultSchema.shape }),
+  z.strictObject({ type: z.literal('embedded'), id: RequestId, ...EmbeddedSchema.shape }),
   z.strictObject({ type: z.literal('measured'), id: RequestId, tokens: z.number().int().nonnegative(), contextSize: z.number().int().positive() }),
   z.strictObject({ type: z.literal('token-counts'), id: RequestId, counts: z.array(z.number().int().nonnegative()) }),
   z.strictObject({ type: z.literal('estimated'), id: RequestId, estimate: MemoryEstimate }),

@@ -36,6 +36,8 @@ export class SessionPool {
   #chatWrapper: ChatWrapper;
   #defaultSystemPrompt: string | undefined;
   #persistence: SessionPersistence | null;
+  /** Frees a sequence held outside the pool (the direct answers') when the pool has none of its own to free. */
+  reclaim: (() => Promise<void>) | null = null;
   /** Map order is recency order: the first entry is the least recently used. */
   #entries = new Map<string, SessionEntry>();
 
@@ -101,9 +103,17 @@ export class SessionPool {
     this.#persistence?.store.delete(key);
   }
 
+  /** Frees the least recently used session's sequence (saving it first), for another user of the context. */
+  async evictOne(): Promise<void> {
+    await this.#evictOldest();
+  }
+
   async #evictOldest(): Promise<void> {
     const oldest = this.#entries.entries().next();
-    if (oldest.done === true) return;
+    if (oldest.done === true) {
+      await this.reclaim?.();
+      return;
+    }
     const [key, entry] = oldest.value;
     this.#entries.delete(key);
     await this.#save(key, entry);

@@ -6,7 +6,8 @@
 import type { z } from 'zod';
 import type { EngineStatus } from '../../shared/contract';
 import type { SpawnProcess } from '../process/channel';
-import type { ChatTurnSchema, EngineSettingsSchema, GenerateOptionsSchema, TurnResultSchema, TurnSchema } from './protocol';
+import type { ChatTurnSchema, DirectInputSchema, DirectResultSchema, EmbeddedSchema, EngineSettingsSchema, GenerateOptionsSchema, TurnResultSchema, TurnSchema } from './protocol';
+import type { DirectOptions } from '../../shared/schemas/generate';
 
 /** Starts one engine process; EngineHost calls it again after a crash. */
 export type SpawnEngine = SpawnProcess;
@@ -42,3 +43,18 @@ export interface MeasureResult {
 }
 
 export type StatusListener = (status: EngineStatus) => void;
+
+/** A direct answer's input: a message list, or raw text to continue. */
+export type DirectInput = z.infer<typeof DirectInputSchema>;
+/** How a direct answer ended, as it comes back from the engine process. */
+export type DirectResult = z.infer<typeof DirectResultSchema>;
+/** Embedding vectors, with the model that made them. */
+export type Embedded = z.infer<typeof EmbeddedSchema>;
+
+/** An answer that belongs to no conversation (the local API), as EngineHost's callers ask for it. */
+export interface DirectRequest {
+  input: DirectInput;
+  options: DirectOptions;
+  signal: AbortSignal;
+  onText: (text: string) => void;
+}

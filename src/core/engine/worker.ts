@@ -52,6 +52,37 @@ function generate(message: Extract<HostMessage, { type: 'generate' }>): void {
   });
 }
 
+/** A direct answer (the local API): queued and cancelled like a conversation's, never saved. */
+function direct(message: Extract<HostMessage, { type: 'direct' }>): void {
+  const controller = new AbortController();
+  generations.set(message.id, controller);
+  void queue.run(async () => {
+    try {
+      const { signal } = controller;
+      if (signal.aborted) {
+        post({ type: 'direct-done', id: message.id, ...cancelledBeforeStart(), finishReason: 'stop' });
+        return;
+      }
+      const result = await engine.generateDirect(message.input, message.options, signal, (text) => post({ type: 'text', id: message.id, text }));
+      post({ type: 'direct-done', id: message.id, ...result });
+    } catch (error) {
+      fail(message.id, error);
+    } finally {
+      generations.delete(message.id);
+    }
+  });
+}
+
+function embed(message: Extract<HostMessage, { type: 'embed' }>): void {
+  void queue.run(async () => {
+    try {
+      post({ type: 'embedded', id: message.id, ...(await engine.embed(message.texts, message.modelPath)) });
+    } catch (error) {
+      fail(message.id, error);
+    }
+  });
+}
+
 function readMachine(message: Extract<HostMessage, { type: 'estimate' | 'hardware' }>): void {
   const answer = async (): Promise<void> => {
     try {
@@ -80,6 +111,12 @@ function handle(message: HostMessage): void {
     }
     case 'generate':
       generate(message);
+      return;
+    case 'direct':
+      direct(message);
+      return;
+    case 'embed':
+      embed(message);
       return;
     case 'measure':
       // Immediate, not queued: the context meter must not wait for an answer to finish.

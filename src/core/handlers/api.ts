@@ -1,17 +1,14 @@
-/**
- * api.*: the local OpenAI-compatible API server's settings and request log. Not built yet:
- * the server stays off until src/core/api lands (issue 15).
- */
-import { DEFAULT_API_PORT, type ApiStatus } from '../../shared/contract';
-import { BurrowError } from '../../shared/errors';
+/** api.*: the local OpenAI-compatible API server's settings, key and request log (src/core/api). */
 import type { Handlers } from '../../shared/router';
+import type { ApiService } from '../api/api-service';
 
 export type ApiProcedure = 'api.status' | 'api.configure' | 'api.rotateKey' | 'api.requests';
 
-export function apiHandlers(): Pick<Handlers, ApiProcedure> {
-  const status = (): ApiStatus => ({ enabled: false, state: 'off', host: '127.0.0.1', port: DEFAULT_API_PORT, url: null, key: '', origins: [], saveHistory: false, error: null, freePort: null });
-  const unavailable = (): never => {
-    throw new BurrowError('refused', 'This Burrow has no local API server yet.');
+export function apiHandlers(api: ApiService): Pick<Handlers, ApiProcedure> {
+  return {
+    'api.status': () => api.status(),
+    'api.configure': (patch) => api.configure(patch),
+    'api.rotateKey': () => api.rotateKey(),
+    'api.requests': () => api.requests(),
   };
-  return { 'api.status': status, 'api.configure': unavailable, 'api.rotateKey': unavailable, 'api.requests': () => [] };
 }

@@ -1,15 +1,17 @@
 /**
- * generate.*: answers that belong to no conversation (the local API). Not built yet: every
- * procedure answers 'unavailable' until the engine side lands (issue 15).
+ * generate.*: answers that belong to no conversation (the local API's chat completions,
+ * completions and embeddings), through DirectGenerations.
  */
-import { BurrowError } from '../../shared/errors';
 import type { Handlers } from '../../shared/router';
+import type { DirectGenerations } from '../chat/direct-generations';
 
 export type GenerateProcedure = 'generate.chat' | 'generate.text' | 'generate.cancel' | 'generate.embed';
 
-export function generateHandlers(): Pick<Handlers, GenerateProcedure> {
-  const unavailable = (): never => {
-    throw new BurrowError('refused', 'This Burrow cannot answer outside a conversation yet.');
+export function generateHandlers(direct: DirectGenerations): Pick<Handlers, GenerateProcedure> {
+  return {
+    'generate.chat': ({ messages, options, saveAs }) => direct.chat(messages, options, saveAs),
+    'generate.text': ({ prompt, options }) => direct.text(prompt, options),
+    'generate.cancel': ({ generationId }) => ({ cancelled: direct.cancel(generationId) }),
+    'generate.embed': ({ texts, modelPath }) => direct.embed(texts, modelPath),
   };
-  return { 'generate.chat': unavailable, 'generate.text': unavailable, 'generate.cancel': unavailable, 'generate.embed': unavailable };
 }

@@ -21,9 +21,9 @@ export function historyHandlers({ storage, chat, emit, now }: HistoryOptions): P
     'history.exportAll': () => exportAll(archive.readAll(), now()),
     'history.import': ({ content, fileName }) => {
       const parsed = parseImport(content, fileName);
-      const { conversationIds, messages } = archive.insertAll(parsed.records);
+      const { conversationIds, messages, duplicates } = archive.insertAll(parsed.records);
       if (conversationIds.length > 0) emit('history.changed', { reason: 'import' });
-      return { format: parsed.format, conversations: conversationIds.length, messages, skipped: parsed.skipped };
+      return { format: parsed.format, conversations: conversationIds.length, messages, skipped: parsed.skipped, duplicates };
     },
     'history.backups': () => storage.backups.list(),
     'history.restoreBackup': async ({ name }) => {

@@ -55,7 +55,7 @@ export function libraryHandlers(options: LibraryHandlerOptions): Pick<Handlers, 
     },
     'models.delete': async ({ path }) => {
       const real = deletablePath(library, path);
-      if (engine.status().model?.path === real) await engine.unload();
+      if (engine.localStatus().model?.path === real) await engine.unload();
       const deleted = await library.delete(real);
       service.changed('delete');
       return deleted;

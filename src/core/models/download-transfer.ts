@@ -4,6 +4,7 @@
  * streamed to the part file while it is hashed. Retrying, pausing and verifying belong to
  * the downloader; this module only says whether a failure is worth retrying.
  */
+import { formatBytes } from '../../shared/format-bytes';
 import type { Hash } from 'node:crypto';
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
@@ -285,9 +286,3 @@ export function percentOf(done: number, total: number): number {
   return total > 0 ? Math.floor((done / total) * 100) : 0;
 }
 
-export function formatBytes(bytes: number): string {
-  if (bytes >= 1e9) return `${(bytes / 1e9).toFixed(2)} GB`;
-  if (bytes >= 1e6) return `${(bytes / 1e6).toFixed(1)} MB`;
-  if (bytes >= 1e3) return `${(bytes / 1e3).toFixed(0)} kB`;
-  return `${bytes} bytes`;
-}

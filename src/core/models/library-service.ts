@@ -64,13 +64,13 @@ export function createLibrary(options: LibraryOptions): Library {
     settings,
     access,
     catalog: options.catalog,
-    loadedPath: () => engine.status().model?.path ?? null,
+    loadedPath: () => engine.localStatus().model?.path ?? null,
   });
   const imports = new ModelImports({ modelsDir: access.modelsDir });
   const idle = new IdleUnloader({
     unload: () => engine.unload(),
-    hasModel: () => engine.status().model !== null,
-    isBusy: () => options.runningAnswers() > 0 || ['starting', 'loading', 'generating'].includes(engine.status().state),
+    hasModel: () => engine.localStatus().model !== null,
+    isBusy: () => options.runningAnswers() > 0 || ['starting', 'loading', 'generating'].includes(engine.localStatus().state),
     ...(options.minuteMs === undefined ? {} : { minuteMs: options.minuteMs }),
     onError: (error) => console.error('[burrow] could not unload the idle model:', error),
   });
@@ -162,7 +162,7 @@ interface ModelChoice {
 
 /** Before a conversation's answer: its own model, else the loaded one, else the default. */
 async function ensureModelFor({ engine, access, conversationModel, load }: ModelChoice, conversationId: string | null): Promise<void> {
-  const loaded = engine.status().model?.path ?? null;
+  const loaded = engine.localStatus().model?.path ?? null;
   const own = conversationId === null ? null : conversationModel(conversationId);
   if (own !== null) {
     let wanted: string | null = null;

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 import type { ConversationSettings, MessageRole, MessageStatus } from '../../shared/contract';
 import { BurrowError } from '../../shared/errors';
@@ -53,6 +53,7 @@ function prepare(db: Database) {
        VALUES (@id, @conversationId, @parentId, @seq, @role, @content, @status, @error, @createdAt)`,
     ),
     setActiveLeaf: db.prepare<[string | null, string]>('UPDATE conversations SET active_leaf_id = ? WHERE id = ?'),
+    starts: db.prepare<[], { id: string; title: string; created_at: number }>('SELECT id, title, created_at FROM conversations'),
   };
 }
 
@@ -77,14 +78,25 @@ export class ArchiveStore extends SqlStore<ReturnType<typeof prepare>> {
 
   /**
    * Adds the conversations under new ids, all or nothing: a failure (a message whose parent is
-   * not before it, a full disk, the process killed) leaves the database as it was.
+   * not before it, a full disk, the process killed) leaves the database as it was. A
+   * conversation already here (same title, start and messages: the same file imported twice)
+   * is not added again, and counted in `duplicates`.
    */
-  insertAll(records: readonly ConversationRecord[]): { conversationIds: string[]; messages: number } {
+  insertAll(records: readonly ConversationRecord[]): { conversationIds: string[]; messages: number; duplicates: number } {
     return writing('import these conversations', () =>
       this.db.transaction(() => {
         const conversationIds: string[] = [];
         let messages = 0;
+        let duplicates = 0;
+        const seen = new Set<string>();
+        const here = this.#byStart();
         for (const record of records) {
+          const print = fingerprint(record);
+          if (seen.has(print) || this.#alreadyHere(here, record, print)) {
+            duplicates++;
+            continue;
+          }
+          seen.add(print);
           const id = randomUUID();
           this.sql.insertConversation.run({
             id,
@@ -110,9 +122,23 @@ export class ArchiveStore extends SqlStore<ReturnType<typeof prepare>> {
           conversationIds.push(id);
           messages += record.messages.length;
         }
-        return { conversationIds, messages };
+        return { conversationIds, messages, duplicates };
       }).immediate(),
     );
+  }
+
+  /** The conversations here by title and start: only those with an imported one's are read and compared (usually none). */
+  #byStart(): Map<string, string[]> {
+    const byStart = new Map<string, string[]>();
+    for (const row of this.sql.starts.all()) {
+      const key = startKey(row.title, row.created_at);
+      byStart.set(key, [...(byStart.get(key) ?? []), row.id]);
+    }
+    return byStart;
+  }
+
+  #alreadyHere(here: Map<string, string[]>, record: ConversationRecord, print: string): boolean {
+    return (here.get(startKey(record.title, record.createdAt)) ?? []).some((id) => fingerprint(this.read(id)) === print);
   }
 
   #record(row: ConversationRow): ConversationRecord {
@@ -143,4 +169,15 @@ export class ArchiveStore extends SqlStore<ReturnType<typeof prepare>> {
 
 function invalid(detail: string): BurrowError {
   return new BurrowError('invalid_input', `This file cannot be imported: ${detail}. Nothing was imported.`);
+}
+
+function startKey(title: string, createdAt: number): string {
+  return `${createdAt}\u0000${title}`;
+}
+
+/** What makes two conversations the same one: title, start, and every message's place, role, text and time. */
+function fingerprint(record: ConversationRecord): string {
+  const keys = new Map(record.messages.map((message, index) => [message.key, index]));
+  const messages = record.messages.map((message) => [message.parentKey === null ? -1 : (keys.get(message.parentKey) ?? -2), message.role, message.content, message.createdAt]);
+  return createHash('sha256').update(JSON.stringify([record.title, record.createdAt, messages])).digest('hex');
 }

@@ -2,6 +2,7 @@ import type { ChatStarted, Conversation, ConversationSettings, ConversationView,
 import type { Result } from '../../shared/errors';
 import type { Client } from '../../shared/client';
 import { getClient } from './bridge';
+import { coalesce } from './coalesce';
 import { DeltaBuffer } from '../../shared/delta-buffer';
 import type { Toasts } from './toasts.svelte';
 
@@ -45,8 +46,6 @@ export class ChatState {
   // eslint-disable-next-line svelte/prefer-svelte-reactivity -- not rendered, so not reactive
   #generations = new Map<string, Generation>();
   #openRequest = 0;
-  #refreshing: Promise<void> | null = null;
-  #refreshAgain = false;
   #toasts: Toasts;
   #client: Client;
 
@@ -383,24 +382,10 @@ export class ChatState {
   }
 
   /** Reloads the list; calls that arrive while one is running are folded into one more. */
-  async #refreshList(): Promise<void> {
-    if (this.#refreshing) {
-      this.#refreshAgain = true;
-      return this.#refreshing;
-    }
-    this.#refreshing = (async () => {
-      do {
-        this.#refreshAgain = false;
-        const result = await this.#client.invoke('conversations.list', {});
-        if (result.ok) this.#conversations = result.value;
-        else this.#toasts.error(result.error);
-      } while (this.#refreshAgain);
-      this.#listLoaded = true;
-    })();
-    try {
-      await this.#refreshing;
-    } finally {
-      this.#refreshing = null;
-    }
-  }
+  readonly #refreshList = coalesce(async () => {
+    const result = await this.#client.invoke('conversations.list', {});
+    if (result.ok) this.#conversations = result.value;
+    else this.#toasts.error(result.error);
+    this.#listLoaded = true;
+  });
 }

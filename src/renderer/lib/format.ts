@@ -1,13 +1,9 @@
 /** Numbers as people read them: sizes, speeds, durations, parameter counts. */
-export { formatBytes } from './engine.svelte';
-import { formatBytes } from './engine.svelte';
+export { formatBytes } from '../../shared/format-bytes';
+import { formatBytes } from '../../shared/format-bytes';
 
-/** A download size as a catalog states it: decimal and rounded, "about 670 MB". */
-export function approximateSize(bytes: number): string {
-  if (bytes >= 1e9) return `${(bytes / 1e9).toFixed(1)} GB`;
-  if (bytes >= 1e8) return `${Math.round(bytes / 1e7) * 10} MB`;
-  return `${Math.max(1, Math.round(bytes / 1e6))} MB`;
-}
+/** A download size as a catalog states it: the same figure as everywhere else (formatBytes). */
+export const approximateSize = formatBytes;
 
 export function formatSpeed(bytesPerSecond: number): string {
   return `${formatBytes(Math.round(bytesPerSecond))}/s`;

@@ -150,9 +150,10 @@ export function importTooLarge(content: string, browserHost: boolean): string | 
 }
 
 /** "1 conversation, 12 messages" and what was skipped, for the import summary. */
-export function importSummary(result: { format: 'burrow-archive' | 'chatgpt'; conversations: number; messages: number; skipped: number }): string {
+export function importSummary(result: { format: 'burrow-archive' | 'chatgpt'; conversations: number; messages: number; skipped: number; duplicates: number }): string {
   const source = result.format === 'chatgpt' ? 'ChatGPT export' : 'Burrow archive';
   const parts = [`${plural(result.conversations, 'conversation')} and ${plural(result.messages, 'message')} imported from a ${source}.`];
+  if (result.duplicates > 0) parts.push(`${plural(result.duplicates, 'conversation')} ${result.duplicates === 1 ? 'was' : 'were'} already in your history and ${result.duplicates === 1 ? 'was' : 'were'} not added again.`);
   if (result.skipped > 0) parts.push(`${plural(result.skipped, 'conversation')} had nothing Burrow can show and ${result.skipped === 1 ? 'was' : 'were'} skipped.`);
   return parts.join(' ');
 }

@@ -1,6 +1,7 @@
 import type { EngineStatus, HardwareReport, LibraryModel, MemoryEstimate, ModelLibrary, ModelOverrides } from '../../shared/contract';
 import type { ErrorValue, Result } from '../../shared/errors';
 import { invoke, on } from './bridge';
+import { coalesce } from './coalesce';
 import type { Toasts } from './toasts.svelte';
 
 export type EstimateState = { status: 'loading' } | { status: 'ready'; estimate: MemoryEstimate } | { status: 'failed'; error: ErrorValue };
@@ -13,8 +14,6 @@ export class Library {
   #hardwareError = $state<ErrorValue | null>(null);
   /** path → what is being done to it now (buttons show it and stay disabled). */
   #pending = $state<Record<string, 'loading' | 'unloading' | 'deleting' | 'saving'>>({});
-  #refreshing: Promise<void> | null = null;
-  #refreshAgain = false;
   #toasts: Toasts;
 
   readonly models = $derived(this.#data?.models ?? []);
@@ -69,23 +68,11 @@ export class Library {
   }
 
   /** Reads models.list again; calls made while one is running coalesce into one more. */
-  refresh(): Promise<void> {
-    if (this.#refreshing) {
-      this.#refreshAgain = true;
-      return this.#refreshing;
-    }
-    this.#refreshing = (async () => {
-      do {
-        this.#refreshAgain = false;
-        const result = await invoke('models.list', {});
-        if (result.ok) this.#data = result.value;
-        else this.#toasts.error(result.error);
-      } while (this.#refreshAgain);
-    })().finally(() => {
-      this.#refreshing = null;
-    });
-    return this.#refreshing;
-  }
+  readonly refresh = coalesce(async () => {
+    const result = await invoke('models.list', {});
+    if (result.ok) this.#data = result.value;
+    else this.#toasts.error(result.error);
+  });
 
   /** Loads a model; a memory refusal is returned (the row offers "Load anyway"), other errors are toasts. */
   async load(path: string, force = false): Promise<Result<EngineStatus>> {

@@ -17,6 +17,8 @@ export const ImportResult = z.strictObject({
   messages: z.number().int().nonnegative(),
   /** Conversations in the file that held nothing Burrow can show (no text messages). */
   skipped: z.number().int().nonnegative(),
+  /** Conversations already in the history (the same file imported again): not added twice. */
+  duplicates: z.number().int().nonnegative(),
 });
 export type ImportResult = z.infer<typeof ImportResult>;
 

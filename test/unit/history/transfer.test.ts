@@ -94,13 +94,21 @@ describe('archive export and import', () => {
     expect(view(target)[0]).toMatchObject({ title: 'Rabbit facts', pinned: true, settings: { systemPrompt: 'Answer briefly.', temperature: 0.3, topP: null, maxTokens: 200 } });
   });
 
-  it('imports under new ids, so the same archive can be imported twice', () => {
+  it('skips conversations already here (the same archive imported twice), and repeats within a file, counting them', () => {
     const db = freshDatabase('twice');
     writeHistory(db);
-    const content = exportAll(new ArchiveStore(db).readAll(), 0).content;
+    const records = parseImport(exportAll(new ArchiveStore(db).readAll(), 0).content).records;
     const archive = new ArchiveStore(db);
-    archive.insertAll(parseImport(content).records);
-    expect(new ConversationStore(db).list()).toHaveLength(6);
+    expect(archive.insertAll(records)).toEqual({ conversationIds: [], messages: 0, duplicates: 3 });
+    expect(new ConversationStore(db).list()).toHaveLength(3);
+    // Same title and start but another message: a different conversation, imported under a new id.
+    const [first] = records;
+    if (first?.messages[0] === undefined) throw new Error('fixture changed');
+    const changed = { ...first, messages: [{ ...first.messages[0], content: `${first.messages[0].content} (edited)` }, ...first.messages.slice(1)] };
+    const again = archive.insertAll([changed, changed]);
+    expect(again.conversationIds).toHaveLength(1);
+    expect(again.duplicates).toBe(1);
+    expect(new ConversationStore(db).list()).toHaveLength(4);
   });
 
   it('imports all or nothing: a broken conversation late in the file leaves the database unchanged', () => {

@@ -1,10 +1,10 @@
 import { describe, expect, it, vi } from 'vitest';
 import { applicationMenuTemplate, type AppMenuActions } from '../../../src/main/app-menu';
 import type { MenuItem } from '../../../src/main/menu-item';
-import { trayIconFile, trayMenuTemplate, trayTooltip, type TrayActions } from '../../../src/main/tray-menu';
+import { apiUrlOf, trayIconFile, trayMenuTemplate, trayTooltip, type TrayActions } from '../../../src/main/tray-menu';
 
 function trayActions(): TrayActions {
-  return { openBurrow: vi.fn(), quickPrompt: vi.fn(), newChat: vi.fn(), unloadModel: vi.fn(), toggleOfflineMode: vi.fn(), quit: vi.fn() };
+  return { openBurrow: vi.fn(), quickPrompt: vi.fn(), newChat: vi.fn(), unloadModel: vi.fn(), toggleOfflineMode: vi.fn(), openApiSettings: vi.fn(), quit: vi.fn() };
 }
 
 function appActions(): AppMenuActions {
@@ -25,7 +25,7 @@ const byId = (items: MenuItem[], id: string): MenuItem => {
 describe('tray menu', () => {
   it('offers Open Burrow, Quick prompt, New chat, Unload model and Quit, each doing its own thing', () => {
     const actions = trayActions();
-    const template = trayMenuTemplate({ modelName: 'TinyLlama', quickShortcut: 'CommandOrControl+Shift+Space', offlineMode: false }, actions);
+    const template = trayMenuTemplate({ modelName: 'TinyLlama', quickShortcut: 'CommandOrControl+Shift+Space', offlineMode: false, apiUrl: null }, actions);
     expect(template.filter((item) => item.type !== 'separator').map((item) => item.label)).toEqual(['Open Burrow', 'Quick prompt', 'New chat', 'Unload model (TinyLlama)', 'Offline mode (no downloads)', 'Quit Burrow']);
     for (const id of ['open', 'quick', 'new-chat', 'unload', 'offline', 'quit']) byId(template, id).click?.();
     expect(actions.openBurrow).toHaveBeenCalledTimes(1);
@@ -38,8 +38,22 @@ describe('tray menu', () => {
     expect(byId(template, 'quick')).toMatchObject({ accelerator: 'CommandOrControl+Shift+Space', registerAccelerator: false });
   });
 
+  it('shows the local API while it is on, with its URL, opening Settings; nothing while it is off', () => {
+    const actions = trayActions();
+    const on = trayMenuTemplate({ modelName: null, quickShortcut: null, offlineMode: false, apiUrl: 'http://127.0.0.1:1337/v1' }, actions);
+    expect(byId(on, 'api').label).toBe('Local API on — http://127.0.0.1:1337/v1');
+    byId(on, 'api').click?.();
+    expect(actions.openApiSettings).toHaveBeenCalledTimes(1);
+    const off = trayMenuTemplate({ modelName: null, quickShortcut: null, offlineMode: false, apiUrl: null }, actions);
+    expect(off.map((item) => item.id)).not.toContain('api');
+    expect(off.map((item) => item.label).join(' ')).not.toMatch(/API/);
+    // From the core's api.state: only a server that is on shows; starting, failed or off shows nothing.
+    expect(apiUrlOf({ state: 'on', url: 'http://127.0.0.1:1337/v1' })).toBe('http://127.0.0.1:1337/v1');
+    for (const state of ['off', 'starting', 'error'] as const) expect(apiUrlOf({ state, url: null })).toBeNull();
+  });
+
   it('Unload is disabled when no model is loaded; no shortcut is shown when none is registered', () => {
-    const template = trayMenuTemplate({ modelName: null, quickShortcut: null, offlineMode: false }, trayActions());
+    const template = trayMenuTemplate({ modelName: null, quickShortcut: null, offlineMode: false, apiUrl: null }, trayActions());
     expect(byId(template, 'unload')).toMatchObject({ label: 'Unload model', enabled: false });
     expect(byId(template, 'quick').accelerator).toBeUndefined();
   });
@@ -55,8 +69,8 @@ describe('tray menu', () => {
   });
 
   it('shows offline mode as a checked entry when it is on', () => {
-    expect(byId(trayMenuTemplate({ modelName: null, quickShortcut: null, offlineMode: true }, trayActions()), 'offline')).toMatchObject({ type: 'checkbox', checked: true });
-    expect(byId(trayMenuTemplate({ modelName: null, quickShortcut: null, offlineMode: false }, trayActions()), 'offline')).toMatchObject({ type: 'checkbox', checked: false });
+    expect(byId(trayMenuTemplate({ modelName: null, quickShortcut: null, offlineMode: true, apiUrl: null }, trayActions()), 'offline')).toMatchObject({ type: 'checkbox', checked: true });
+    expect(byId(trayMenuTemplate({ modelName: null, quickShortcut: null, offlineMode: false, apiUrl: null }, trayActions()), 'offline')).toMatchObject({ type: 'checkbox', checked: false });
   });
 });
 

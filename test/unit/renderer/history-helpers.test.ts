@@ -113,9 +113,12 @@ describe('import', () => {
   });
 
   it('summarises the result in words', () => {
-    expect(importSummary({ format: 'burrow-archive', conversations: 1, messages: 4, skipped: 0 })).toBe('1 conversation and 4 messages imported from a Burrow archive.');
-    expect(importSummary({ format: 'chatgpt', conversations: 2, messages: 1, skipped: 1 })).toBe(
+    expect(importSummary({ format: 'burrow-archive', conversations: 1, messages: 4, skipped: 0, duplicates: 0 })).toBe('1 conversation and 4 messages imported from a Burrow archive.');
+    expect(importSummary({ format: 'chatgpt', conversations: 2, messages: 1, skipped: 1, duplicates: 0 })).toBe(
       '2 conversations and 1 message imported from a ChatGPT export. 1 conversation had nothing Burrow can show and was skipped.',
+    );
+    expect(importSummary({ format: 'burrow-archive', conversations: 0, messages: 0, skipped: 0, duplicates: 3 })).toBe(
+      '0 conversations and 0 messages imported from a Burrow archive. 3 conversations were already in your history and were not added again.',
     );
   });
 

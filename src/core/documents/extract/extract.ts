@@ -5,6 +5,7 @@
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { extname } from 'node:path';
+import { formatBytes } from '../../../shared/format-bytes';
 import type { DocumentFormat, Extraction, ExtractionCaps, FileIdentity } from '../types';
 import { UnitCollector, grouped } from './collector';
 import { extractDocx } from './docx';
@@ -67,7 +68,7 @@ export async function extractDocument(request: ExtractRequest, onProgress?: Prog
     const size = fstatSync(fd).size;
     if (format === 'pdf' || format === 'docx' || format === 'epub') {
       if (size > caps.maxFileBytes) {
-        throw new ExtractionError(`This file is too large (${megabytes(size)}). Burrow reads ${format.toUpperCase()} files up to ${megabytes(caps.maxFileBytes)}.`);
+        throw new ExtractionError(`This file is too large (${formatBytes(size)}). Burrow reads ${format.toUpperCase()} files up to ${formatBytes(caps.maxFileBytes)}.`);
       }
     }
     const collector = new UnitCollector(caps.maxChars);
@@ -100,7 +101,7 @@ export async function extractDocument(request: ExtractRequest, onProgress?: Prog
       case 'text': {
         const { text, bytesRead } = readText(fd, size, caps);
         if (bytesRead < size) {
-          notices.push(`Only the first ${megabytes(bytesRead)} of this ${megabytes(size)} file were read.`);
+          notices.push(`Only the first ${formatBytes(bytesRead)} of this ${formatBytes(size)} file were read.`);
         }
         if (format === 'html') {
           const html = htmlToSections(text);
@@ -179,8 +180,3 @@ function readText(fd: number, size: number, caps: ExtractionCaps): { text: strin
   return { text: decodeText(bytes, bytes.length < size), bytesRead: bytes.length };
 }
 
-function megabytes(bytes: number): string {
-  if (bytes >= 1024 * 1024 * 1024) return `${(bytes / 1024 / 1024 / 1024).toFixed(1)} GB`;
-  if (bytes >= 1024 * 1024) return `${Math.round(bytes / 1024 / 1024)} MB`;
-  return `${Math.max(1, Math.round(bytes / 1024))} KB`;
-}
