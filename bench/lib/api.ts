@@ -41,7 +41,8 @@ export async function apiFigures(report: Report, o: ApiBenchOptions): Promise<vo
     const api = await server.call('api.configure', { enabled: true, port: await freePort() });
     if (api.url === null) throw new Error(`the local API did not start: ${api.error?.message ?? api.state}`);
     const openai = new OpenAI({ baseURL: api.url, apiKey: api.key, maxRetries: 0 });
-    await client.call('remote.configure', { url: api.url, apiKey: api.key, model: 'burrow', enabled: true });
+    const { models } = await client.call('remote.test', { url: api.url, apiKey: api.key });
+    await client.call('remote.configure', { url: api.url, apiKey: api.key, model: models[0] ?? 'burrow', enabled: true });
     for (let round = 0; round < o.rounds; round++) {
       const question = `ra bit ${round}`;
       samples.app.push(await inApp(server, question, o.generateTokens));
