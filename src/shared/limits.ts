@@ -31,3 +31,5 @@ export const MAX_SYSTEM_PROMPT_CHARS = 20_000;
 
 /** Longest focus a summary may be asked for ("with attention to costs"). */
 export const MAX_SUMMARY_FOCUS_CHARS = 500;
+/** The local API server's port unless the user picks another (Settings → Local API, burrow serve --port). */
+export const DEFAULT_API_PORT = 1337;

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { ErrorValueSchema, Timestamp } from './common';
 
-export const DEFAULT_API_PORT = 1337;
+export { DEFAULT_API_PORT } from '../limits';
 export const Port = z.number().int().min(1).max(65_535);
 /** An IPv4/IPv6 literal or "localhost"; the server listens on 127.0.0.1 unless the user picks another. */
 export const ListenHost = z.string().min(1).max(64).regex(/^[0-9A-Fa-f:.]+$|^localhost$/, 'must be an IP address');
