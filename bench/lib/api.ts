@@ -23,6 +23,8 @@ export interface ApiBenchOptions {
 interface Timing {
   ttftMs: number;
   tokensPerSecond: number;
+  /** The prompt's length in tokens: one more token costs about as much as the target's 20 ms. */
+  promptTokens: number;
 }
 
 interface Samples {
@@ -44,15 +46,18 @@ export async function apiFigures(report: Report, o: ApiBenchOptions): Promise<vo
     const { models } = await client.call('remote.test', { url: api.url, apiKey: api.key });
     await client.call('remote.configure', { url: api.url, apiKey: api.key, model: models[0] ?? 'burrow', enabled: true });
     for (let round = 0; round < o.rounds; round++) {
+      // Questions of one length in tokens, so that only the path differs (a longer API question
+      // once read as +48 ms of API overhead: docs/performance.md).
       const question = `ra bit ${round}`;
-      samples.app.push(await inApp(server, question, o.generateTokens));
+      samples.app.push(await inApp(server, `${question} app`, o.generateTokens));
       samples.api.push(await throughApi(openai, `${question} api`, o.generateTokens));
       samples.remote.push(await inApp(client, `${question} remote`, o.generateTokens));
       samples.direct.push(await throughApi(openai, `${question} direct`, o.generateTokens));
       o.log(
         `api round ${round + 1}/${o.rounds}: tg app ${last(samples.app).tokensPerSecond.toFixed(1)} api ${last(samples.api).tokensPerSecond.toFixed(1)} · ` +
           `remote ${last(samples.remote).tokensPerSecond.toFixed(1)} direct ${last(samples.direct).tokensPerSecond.toFixed(1)} · ` +
-          `ttft app ${last(samples.app).ttftMs.toFixed(0)} api ${last(samples.api).ttftMs.toFixed(0)} ms`,
+          `ttft app ${last(samples.app).ttftMs.toFixed(0)} api ${last(samples.api).ttftMs.toFixed(0)} ms ` +
+          `(prompt ${last(samples.app).promptTokens} and ${last(samples.api).promptTokens} tokens)`,
       );
     }
   } finally {
@@ -79,7 +84,7 @@ async function inApp(burrow: BurrowUnderTest, text: string, tokens: number): Pro
   await settle();
   const turn = await burrow.turn(conversation, text);
   await burrow.call('conversations.delete', { id: conversation });
-  return { ttftMs: turn.ttftMs, tokensPerSecond: ((turn.stats.generatedTokens - 1) / turn.streamMs) * 1000 };
+  return { ttftMs: turn.ttftMs, tokensPerSecond: ((turn.stats.generatedTokens - 1) / turn.streamMs) * 1000, promptTokens: turn.stats.promptTokens ?? Number.NaN };
 }
 
 /** The same answer streamed from /v1/chat/completions with the official client. */
@@ -89,13 +94,17 @@ async function throughApi(openai: OpenAI, text: string, tokens: number): Promise
   const stream = await openai.chat.completions.create({ model: 'burrow', messages: [{ role: 'user', content: text }], max_tokens: tokens + 1, temperature: 0, stream: true, stream_options: { include_usage: true } });
   let firstAt = 0;
   let generated = 0;
+  let promptTokens = Number.NaN;
   for await (const chunk of stream) {
     if (firstAt === 0 && (chunk.choices[0]?.delta.content ?? '') !== '') firstAt = performance.now();
-    if (chunk.usage) generated = chunk.usage.completion_tokens;
+    if (chunk.usage) {
+      generated = chunk.usage.completion_tokens;
+      promptTokens = chunk.usage.prompt_tokens;
+    }
   }
   const endAt = performance.now();
   if (firstAt === 0) throw new Error('the API streamed no text');
-  return { ttftMs: firstAt - sentAt, tokensPerSecond: ((generated - 1) / (endAt - firstAt)) * 1000 };
+  return { ttftMs: firstAt - sentAt, tokensPerSecond: ((generated - 1) / (endAt - firstAt)) * 1000, promptTokens };
 }
 
 /** Burrow's thread policy reads the last second's load: let the previous answer fall out of it. */
@@ -104,7 +113,7 @@ function settle(): Promise<void> {
 }
 
 function last(timings: Timing[]): Timing {
-  return timings.at(-1) ?? { ttftMs: Number.NaN, tokensPerSecond: Number.NaN };
+  return timings.at(-1) ?? { ttftMs: Number.NaN, tokensPerSecond: Number.NaN, promptTokens: Number.NaN };
 }
 
 function freePort(): Promise<number> {
