@@ -54,7 +54,11 @@ export async function summarizeCommand(argv: string[], io: SummarizeIo = { stdou
   }
   const [file, ...extra] = positionals;
   const style = values.style as SummaryStyle;
-  if (file === undefined || extra.length > 0 || !STYLES.includes(style)) {
+  if (!STYLES.includes(style)) {
+    io.stderr.write(`burrow summarize: --style must be one of ${STYLES.join(', ')}, not "${values.style}".\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (file === undefined || extra.length > 0) {
     io.stderr.write(`${USAGE}\n`);
     return 2;
   }

@@ -3,7 +3,8 @@ import { copyFileSync, mkdtempSync, rmSync, statSync, truncateSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tinyModelPath } from '../support/tiny-model';
+import { writeGgufFile } from '../support/gguf-writer';
+import { tinyModelPath, tinyModelSpec } from '../support/tiny-model';
 import { runCli, type CliRun } from '../support/cli';
 
 let dir: string;
@@ -53,6 +54,16 @@ describe('burrow models validate', () => {
     const valid = await burrow(['models', 'validate', tinyModelPath(), '--json']);
     expect(valid.code).toBe(0);
     expect(JSON.parse(valid.stdout)).toMatchObject({ ok: true, facts: { architecture: 'llama', layerCount: 2, hasChatTemplate: true } });
+  });
+
+  it('refuses a well-formed GGUF with no vocabulary in it, rather than calling it valid', async () => {
+    const { 'tokenizer.ggml.tokens': _tokens, ...metadata } = tinyModelSpec().metadata;
+    const path = join(dir, 'no-vocabulary.gguf');
+    writeGgufFile(path, { ...tinyModelSpec(), metadata });
+    const result = await burrow(['models', 'validate', path]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('Not a usable model: ');
+    expect(result.stdout).toContain('The model file has no vocabulary (tokenizer.ggml.tokens is missing or empty), so it cannot read or write text.');
   });
 
   it('reports a missing file on stderr and a missing argument as a usage error', async () => {

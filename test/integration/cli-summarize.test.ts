@@ -50,4 +50,10 @@ describe('burrow summarize', { timeout: 180_000 }, () => {
     expect(run.stderr).toContain('burrow summarize: This is not a Word document (.docx).');
     expect((await burrow(['summarize'])).code).toBe(2);
   });
+
+  it('names the option and the values it takes for a wrong --style, with exit code 2', async () => {
+    const run = await burrow(['summarize', join(dataDir, 'any.txt'), '--style', 'bogus']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('burrow summarize: --style must be one of key-points, brief, outline, not "bogus".');
+  });
 });

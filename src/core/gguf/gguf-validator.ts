@@ -96,6 +96,11 @@ function describe(parsed: ParsedGguf, fileName: string, fileSize: number, limits
   if (layerCount !== null && layerCount > limits.maxLayers) {
     throw new GgufRejection(`The model file says it has ${layerCount} layers, more than any real model (limit ${limits.maxLayers}).`);
   }
+  // Structurally valid is not enough (no tensors is refused by the parser): llama.cpp fails
+  // later, with less to say, on a model that has nothing to read or write text with.
+  if ((parsed.arrayLengths.get('tokenizer.ggml.tokens') ?? 0) === 0) {
+    throw new GgufRejection('The model file has no vocabulary (tokenizer.ggml.tokens is missing or empty), so it cannot read or write text. It is damaged, or an adapter rather than a model.');
+  }
   const nameValue = metadata.get('general.name');
   const name = nameValue?.type === GgufValueType.string && nameValue.value.toString().trim() !== '' ? nameValue.value.toString().trim() : fileName.replace(/\.gguf$/i, '');
   const template = metadata.get('tokenizer.chat_template');

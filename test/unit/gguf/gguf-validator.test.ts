@@ -273,6 +273,22 @@ describe('GGUF validator: valid models', () => {
     if (verdict.ok) expect(verdict.facts.dataOffset % 64).toBe(0);
   });
 
+  it('refuses a well-formed file with nothing loadable in it: no tensors, or no vocabulary', async () => {
+    const spec = tinyModelSpec();
+    const noTensors = join(dir, 'no-tensors.gguf');
+    writeGgufFile(noTensors, { ...spec, tensors: [] });
+    expect(await validateGguf(noTensors)).toMatchObject({ ok: false, code: 'model_invalid', message: expect.stringContaining('has no tensors (weights)') });
+
+    const { 'tokenizer.ggml.tokens': _tokens, ...metadata } = spec.metadata;
+    const noVocabulary = join(dir, 'no-vocabulary.gguf');
+    writeGgufFile(noVocabulary, { ...spec, metadata });
+    expect(await validateGguf(noVocabulary)).toMatchObject({ ok: false, code: 'model_invalid', message: expect.stringContaining('no vocabulary') });
+
+    const emptyVocabulary = join(dir, 'empty-vocabulary.gguf');
+    writeGgufFile(emptyVocabulary, { ...spec, metadata: { ...metadata, 'tokenizer.ggml.tokens': gguf.array('string', []) } });
+    expect(await validateGguf(emptyVocabulary)).toMatchObject({ ok: false, message: expect.stringContaining('no vocabulary') });
+  });
+
   it('does not show control characters from the file', async () => {
     const spec = tinyModelSpec({ name: 'evil\u001b[2J\u202ename' });
     const path = join(dir, 'evil.gguf');
