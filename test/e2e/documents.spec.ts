@@ -229,6 +229,8 @@ test.describe('documents', () => {
     await expect(page.getByTestId('summary-progress')).toBeVisible({ timeout: 60_000 });
     await twoDone;
     await expect(page.getByTestId('summary-progress-text')).toContainText(/parts done/);
+    // Two steps measured: the time left is priced from them, and counted down between reports.
+    await expect(page.getByTestId('summary-time-left')).toHaveText(/^· (\d+ s left|about \d+ min left|finishing…)$/);
     await inBothThemes(page, 'documents-05-progress');
     await page.getByTestId('cancel-summary').click();
 

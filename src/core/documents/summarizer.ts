@@ -11,6 +11,7 @@ import type { GenerateRequest, GenerateResult, MeasureRequest, MeasureResult } f
 import type { ChunkRecord, DocumentRecord, DocumentStore, PartRecord, SummaryRecord } from '../store/document-store';
 import { mapPrompt, reducePrompt, SUMMARY_SYSTEM_PROMPT } from './prompts';
 import { referenceFor, referencesFor, referencesIn, type Reference } from '../store/references';
+import { TimeLeftEstimator, type PlannedStep } from './time-left';
 
 /** What the summary needs of the engine (EngineHost has it). */
 export interface SummaryEngine {
@@ -89,9 +90,9 @@ class SummaryRun {
   #stepsDone = 0;
   #stepsTotal = 0;
   #percent = 0;
-  #secondsLeft: number | null = null;
-  #timedSteps = 0;
-  #timedMillis = 0;
+  readonly #timeLeft = new TimeLeftEstimator();
+  /** Prompt tokens a step adds to what it reads (instructions, labels), as measured: map, reduce. */
+  #overhead = { map: 0, reduce: 0, mapSteps: 0, reduceSteps: 0 };
 
   constructor(input: SummaryRunInput) {
     this.#input = input;
@@ -110,10 +111,10 @@ class SummaryRun {
     // Level 0: every chunk, once, in order.
     for (const chunk of chunks) {
       if (this.#parts.has(key(0, chunk.seq))) continue;
-      this.#report('map', 0, referenceFor([chunk]).label);
+      this.#report('map', 0, referenceFor([chunk]).label, this.#mapPlan(chunk.seq, single));
       const label = referenceFor([chunk]).label;
       const prompt = mapPrompt({ fileName: this.#input.document.fileName, label, text: chunk.text, style: this.#input.summary.style, focus: this.#input.summary.focus, final: single });
-      const text = await this.#generate(prompt, single ? this.#budgets.final : this.#budgets.notes);
+      const text = await this.#generate(prompt, single ? this.#budgets.final : this.#budgets.notes, { kind: 'map', read: chunk.tokenCount });
       if (text === null) return this.#cancelled();
       await this.#save({ level: 0, seq: chunk.seq, text, firstChunk: chunk.seq, lastChunk: chunk.seq });
     }
@@ -136,7 +137,7 @@ class SummaryRun {
           await this.#save({ ...first, level: level + 1, seq });
           continue;
         }
-        this.#report('reduce', level + 1, referenceFor(this.#chunksOf(first.firstChunk, last.lastChunk)).label);
+        this.#report('reduce', level + 1, referenceFor(this.#chunksOf(first.firstChunk, last.lastChunk)).label, this.#reducePlan(groups.slice(seq), final));
         const prompt = reducePrompt({
           fileName: this.#input.document.fileName,
           parts: group.map((part) => ({ label: this.#labelOf(part), text: part.text })),
@@ -144,7 +145,7 @@ class SummaryRun {
           focus: this.#input.summary.focus,
           final,
         });
-        const text = await this.#generate(prompt, final ? this.#budgets.final : this.#budgets.notes);
+        const text = await this.#generate(prompt, final ? this.#budgets.final : this.#budgets.notes, { kind: 'reduce', read: sumTokens(group) });
         if (text === null) return this.#cancelled();
         await this.#save({ level: level + 1, seq, text, firstChunk: first.firstChunk, lastChunk: last.lastChunk });
       }
@@ -157,7 +158,7 @@ class SummaryRun {
     const top = parts[0];
     if (top === undefined) throw new BurrowError('internal', 'The summary has no result.');
     this.#stepsTotal = this.#stepsDone;
-    this.#report(level === 0 ? 'map' : 'reduce', level, null);
+    this.#report(level === 0 ? 'map' : 'reduce', level, null, []);
     return { status: 'done', points: this.#points(top.text, level === 0 ? [top] : finalInputs), levels: level, chunksMapped: chunks.length };
   }
 
@@ -217,7 +218,7 @@ class SummaryRun {
   }
 
   /** Generates an answer of at most `budget` tokens, capped further so prompt + answer fit. Null when cancelled. */
-  async #generate(prompt: string, budget: number): Promise<string | null> {
+  async #generate(prompt: string, budget: number, step: { kind: 'map' | 'reduce'; read: number }): Promise<string | null> {
     const { engine, signal, contextSize } = this.#input;
     if (signal.aborted) return null;
     const promptTokens = await this.#promptTokens(prompt);
@@ -226,17 +227,28 @@ class SummaryRun {
       throw new BurrowError('engine_error', `This model's context (${contextSize} tokens) is too small for this summary. Load a model with a larger context, or the same one again.`);
     }
     const started = this.#now();
+    let firstText: number | null = null;
     const result = await engine.generate({
       sessionKey: sessionKeyFor(this.#input.document.id),
       history: [],
       prompt,
       options: { systemPrompt: SUMMARY_SYSTEM_PROMPT, maxTokens, temperature: this.#input.temperature ?? 0.2 },
       signal,
-      onText: () => undefined,
+      onText: () => {
+        firstText ??= this.#now();
+      },
     });
     if (result.reason === 'cancelled' || signal.aborted) return null;
-    this.#timedSteps++;
-    this.#timedMillis += this.#now() - started;
+    const ended = this.#now();
+    const wrote = firstText ?? ended;
+    this.#timeLeft.record({ promptTokens, readMs: wrote - started, answerTokens: result.stats.generatedTokens, answerBudget: maxTokens, writeMs: ended - wrote });
+    if (step.kind === 'map') {
+      this.#overhead.map += Math.max(0, promptTokens - step.read);
+      this.#overhead.mapSteps++;
+    } else {
+      this.#overhead.reduce += Math.max(0, promptTokens - step.read);
+      this.#overhead.reduceSteps++;
+    }
     const text = result.text.trim();
     return text.length > 0 ? text : '(nothing to note)';
   }
@@ -287,15 +299,11 @@ class SummaryRun {
     return steps;
   }
 
-  #report(stage: SummaryProgress['stage'], level: number, section: string | null): void {
+  #report(stage: SummaryProgress['stage'], level: number, section: string | null, upcoming: readonly PlannedStep[]): void {
     const { chunks } = this.#input;
     const chunksDone = Math.min(chunks.length, this.#level(0).length);
     const stepsTotal = Math.max(this.#stepsTotal, this.#stepsDone);
     this.#percent = Math.max(this.#percent, stepsTotal === 0 ? 100 : Math.floor((this.#stepsDone / stepsTotal) * 100));
-    if (this.#timedSteps > 0) {
-      const estimate = Math.round(((this.#timedMillis / this.#timedSteps) * (stepsTotal - this.#stepsDone)) / 1000);
-      this.#secondsLeft = this.#secondsLeft === null ? estimate : Math.min(this.#secondsLeft, estimate);
-    }
     this.#input.onProgress({
       stage,
       chunksDone,
@@ -304,9 +312,47 @@ class SummaryRun {
       stepsTotal,
       level,
       section,
-      secondsLeft: this.#secondsLeft,
+      // Priced step by step from this run's reading and writing rates, the step starting now
+      // included; null until one step was measured.
+      secondsLeft: upcoming.length === 0 ? 0 : this.#timeLeft.secondsFor(upcoming),
       percent: this.#percent,
     });
+  }
+
+  /** The steps left from the chunk at `fromSeq` on: its map steps, then the combining ones. */
+  #mapPlan(fromSeq: number, single: boolean): PlannedStep[] {
+    const overhead = average(this.#overhead.map, this.#overhead.mapSteps);
+    const left = this.#input.chunks.filter((chunk) => chunk.seq >= fromSeq && !this.#parts.has(key(0, chunk.seq)));
+    const steps = left.map((chunk) => ({ promptTokens: chunk.tokenCount + overhead, answerBudget: single ? this.#budgets.final : this.#budgets.notes }));
+    if (single) return steps;
+    const notes = this.#budgets.notes * this.#timeLeft.fill;
+    const written = sumTokens(this.#level(0));
+    return [...steps, ...this.#combining(this.#input.chunks.length, written + left.length * notes)];
+  }
+
+  /** The steps left at this combining level (its groups from the current one), then the levels above. */
+  #reducePlan(groups: readonly PartRecord[][], final: boolean): PlannedStep[] {
+    const overhead = average(this.#overhead.reduce, this.#overhead.reduceSteps);
+    const budget = final ? this.#budgets.final : this.#budgets.notes;
+    const combining = groups.filter((group) => group.length > 1);
+    const steps = combining.map((group) => ({ promptTokens: sumTokens(group) + overhead, answerBudget: budget }));
+    if (final) return steps;
+    return [...steps, ...this.#combining(groups.length, groups.length * this.#budgets.notes * this.#timeLeft.fill)];
+  }
+
+  /**
+   * The combining steps for `parts` partial summaries of `tokens` tokens in all: every level reads
+   * the level below once; the last step reads what the one before wrote and writes the summary.
+   */
+  #combining(parts: number, tokens: number): PlannedStep[] {
+    const count = this.#estimateReduceSteps(parts);
+    if (count === 0) return [];
+    const overhead = average(this.#overhead.reduce, this.#overhead.reduceSteps) || average(this.#overhead.map, this.#overhead.mapSteps);
+    const final = { answerBudget: this.#budgets.final };
+    if (count === 1) return [{ ...final, promptTokens: tokens + overhead }];
+    const notes = this.#budgets.notes * this.#timeLeft.fill;
+    const middle = Array.from({ length: count - 1 }, () => ({ promptTokens: tokens / (count - 1) + overhead, answerBudget: this.#budgets.notes }));
+    return [...middle, { ...final, promptTokens: (count - 1) * notes + overhead }];
   }
 
   #cancelled(): SummaryOutcome {
@@ -381,4 +427,12 @@ function bestMatch(words: Set<string>, candidates: Array<Set<string>>): number |
     }
   });
   return best;
+}
+
+function sumTokens(parts: readonly PartRecord[]): number {
+  return parts.reduce((sum, part) => sum + part.tokenCount, 0);
+}
+
+function average(total: number, count: number): number {
+  return count === 0 ? 0 : total / count;
 }
