@@ -137,6 +137,9 @@ test.describe('documents', () => {
     await expect(page.getByTestId('passage-title')).toHaveText(label);
     await expect(page.getByTestId('passage-text')).toContainText(`— ${from} —`);
     await expect(page.getByTestId('passage-text')).toContainText(sentences(`page${from}`, 5, Number(from))[0]!);
+    // The PDF's printed lines are read as a paragraph: one line runs on into the next.
+    const [line1, line2] = sentences(`page${from}`, 5, Number(from));
+    expect(await page.getByTestId('passage-text').textContent()).toContain(`${line1} ${line2}`);
     await inBothThemes(page, 'documents-03-passage', { scan: true });
     await page.keyboard.press('Escape');
     await expect(dialog).toBeHidden();

@@ -205,6 +205,10 @@ test.describe('settings', () => {
     await page.keyboard.press('Escape');
     await page.getByTestId('setting-shortcut-enabled').click();
     await expect.poll(async () => (await call(burrow, 'settings.get', {})).shortcutEnabled).toBe(false);
+    // The switch says what it is for here, and why the tab itself has no global shortcut, on or off.
+    await expect(page.getByText('Use a global shortcut in the desktop app')).toBeVisible();
+    await expect(page.locator('#setting-shortcut-enabled-hint')).toContainText('a web page cannot see keys pressed in other apps');
+    await expect(page.getByTestId('shortcut-unavailable')).toContainText(/Burrow app/);
     await expect(page.getByTestId('data-folder-path')).toHaveText(burrow.dataDir);
     await expect(page.getByTestId('reveal-data-folder')).toHaveCount(0);
   });
