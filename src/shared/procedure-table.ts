@@ -68,6 +68,11 @@ export const procedures = {
   },
   /** A new answer to the same question, beside this one (an assistant message). Streams like chat.send. */
   'chat.regenerate': { input: z.strictObject({ messageId: Id }), output: ChatStarted },
+  /**
+   * Goes on from where an answer stopped at its token limit (an assistant message with a
+   * tokenLimit), in the same message: the continuation streams like chat.send and is appended.
+   */
+  'chat.continue': { input: z.strictObject({ messageId: Id }), output: ChatStarted },
   /** Saves an answer whose generation.end carried 'storage_error' (Burrow still holds its text). */
   'chat.retrySave': { input: z.strictObject({ messageId: Id }), output: Message },
   'search.query': {

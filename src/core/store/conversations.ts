@@ -25,6 +25,8 @@ export interface MessagePatch {
   status?: MessageStatus;
   /** `null` clears a previous error; leaving it out keeps it. */
   error?: string | null;
+  /** The token limit the answer stopped at; `null` clears it, leaving it out keeps it. */
+  tokenLimit?: number | null;
 }
 
 /** Each field: left out keeps the value, `null` clears it (back to Burrow's default). */
@@ -147,6 +149,8 @@ export class ConversationStore extends SqlStore<ReturnType<typeof prepareConvers
         status: patch.status ?? null,
         setsError: patch.error === undefined ? 0 : 1,
         error: patch.error ?? null,
+        setsTokenLimit: patch.tokenLimit === undefined ? 0 : 1,
+        tokenLimit: patch.tokenLimit ?? null,
       }),
     );
     if (result.changes === 0) throw messageGone();
@@ -288,5 +292,6 @@ function toMessage(row: MessageRow, siblingIds: string[]): Message {
     status: row.status,
     error: row.error,
     createdAt: row.created_at,
+    tokenLimit: row.token_limit,
   };
 }

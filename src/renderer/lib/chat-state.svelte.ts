@@ -14,7 +14,9 @@ interface Generation {
   conversationId: string | null;
   messageId: string | null;
   buffer: DeltaBuffer;
-  final: { status: MessageStatus; error: string | null } | null;
+  /** The answer's text before this generation (Continue goes on from it); '' for a new answer. */
+  prefix: string;
+  final: { status: MessageStatus; error: string | null; tokenLimit: number | null } | null;
 }
 
 const END_STATUS = { done: 'complete', cancelled: 'cancelled', error: 'error' } as const satisfies Record<string, MessageStatus>;
@@ -222,6 +224,12 @@ export class ChatState {
     return this.#start(messageId, () => this.#client.invoke('chat.regenerate', { messageId }));
   }
 
+  /** Goes on from where this answer stopped at its token limit, in the same message. */
+  async continue(messageId: string): Promise<boolean> {
+    if (this.#openId === null || this.#sending || this.answering) return false;
+    return this.#start(null, () => this.#client.invoke('chat.continue', { messageId }));
+  }
+
   /** Saves an answer the disk refused earlier. */
   async retrySave(messageId: string): Promise<void> {
     const result = await this.#client.invoke('chat.retrySave', { messageId });
@@ -256,6 +264,8 @@ export class ChatState {
     const generation = this.#generation(generationId);
     generation.conversationId = conversationId;
     generation.messageId = assistantMessage.id;
+    // A continued answer comes back with its text so far; a new one comes back empty.
+    generation.prefix = assistantMessage.content;
     if (generation.final === null) this.#active[conversationId] = generationId;
     if (this.#openId === conversationId) {
       const cut = this.#messages.findIndex((m) => m.id === replacedId);
@@ -310,7 +320,7 @@ export class ChatState {
   #generation(id: string): Generation {
     let generation = this.#generations.get(id);
     if (!generation) {
-      generation = { conversationId: null, messageId: null, buffer: new DeltaBuffer(), final: null };
+      generation = { conversationId: null, messageId: null, buffer: new DeltaBuffer(), prefix: '', final: null };
       this.#generations.set(id, generation);
     }
     return generation;
@@ -320,7 +330,7 @@ export class ChatState {
     const generation = this.#generation(generationId);
     if (!generation.buffer.push(seq, text) || generation.messageId === null) return;
     const message = this.#messages.find((m) => m.id === generation.messageId);
-    if (message) message.content = generation.buffer.text;
+    if (message) message.content = generation.prefix + generation.buffer.text;
   }
 
   #onEnd(event: EventPayload<'generation.end'>): void {
@@ -332,7 +342,7 @@ export class ChatState {
     const generation = this.#generation(event.generationId);
     generation.conversationId = event.conversationId;
     generation.messageId = event.messageId;
-    generation.final = { status: END_STATUS[event.reason], error: event.error?.message ?? null };
+    generation.final = { status: END_STATUS[event.reason], error: event.error?.message ?? null, tokenLimit: event.tokenLimit ?? null };
     if (this.#active[event.conversationId] === event.generationId) delete this.#active[event.conversationId];
     if (event.stats) this.#stats[event.messageId] = event.stats;
     if (event.error?.code === 'storage_error') this.#unsaved[event.messageId] = event.error.message;
@@ -357,16 +367,15 @@ export class ChatState {
 
   /** Overlays what this window already knows (streamed text, final status) on a stored message. */
   #withLocalProgress(message: Message): Message {
-    for (const generation of this.#generations.values()) {
-      if (generation.messageId !== message.id) continue;
-      const text = generation.buffer.text;
-      const content = text.length >= message.content.length ? text : message.content;
-      if (message.status !== 'streaming') return { ...message, content: message.content || content };
-      return generation.final
-        ? { ...message, content, status: generation.final.status, error: generation.final.error }
-        : { ...message, content };
-    }
-    return message;
+    // The newest one: a continued answer also has the generation that first wrote it.
+    const generation = [...this.#generations.values()].findLast((candidate) => candidate.messageId === message.id);
+    if (generation === undefined) return message;
+    const text = generation.prefix + generation.buffer.text;
+    const content = text.length >= message.content.length ? text : message.content;
+    if (message.status !== 'streaming') return { ...message, content: message.content || content };
+    return generation.final
+      ? { ...message, content, status: generation.final.status, error: generation.final.error, tokenLimit: generation.final.tokenLimit }
+      : { ...message, content };
   }
 
   #upsertMessage(message: Message): void {
