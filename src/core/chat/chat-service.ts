@@ -31,6 +31,11 @@ export interface ChatServiceOptions {
    * (and a line of sources after the answer). Null: the turn as it is.
    */
   prepareTurn?: (turn: PreparableTurn) => Promise<PreparedTurn | null>;
+  /**
+   * An answer's text without the footer prepareTurn added to it (its sources), so Continue goes
+   * on from the answer itself; the footer comes back when the continuation is finished.
+   */
+  withoutFooter?: (answer: string) => string;
   /** At most one delta event per this many ms (one animation frame). */
   deltaIntervalMs?: number;
   /** The streaming answer is written to disk at least this often. */
@@ -95,7 +100,7 @@ interface Answered {
 const TITLE_CHARS = 60;
 
 export class ChatService {
-  readonly #options: Required<Omit<ChatServiceOptions, 'prepareTurn'>> & Pick<ChatServiceOptions, 'prepareTurn'>;
+  readonly #options: Required<Omit<ChatServiceOptions, 'prepareTurn' | 'withoutFooter'>> & Pick<ChatServiceOptions, 'prepareTurn' | 'withoutFooter'>;
   readonly #running = new Map<string, RunningGeneration>();
   readonly #unsaved = new Map<string, UnsavedAnswer>();
 
@@ -165,9 +170,10 @@ export class ChatService {
     }
     this.#assertCanStart(answer.conversationId);
     const history = conversations.historyTo(question.parentId);
-    conversations.updateMessage(messageId, { status: 'streaming', tokenLimit: null, error: null });
+    const prefix = this.#options.withoutFooter?.(answer.content) ?? answer.content;
+    conversations.updateMessage(messageId, { content: prefix, status: 'streaming', tokenLimit: null, error: null });
     const assistantMessage = conversations.getMessage(messageId);
-    return this.#start(answer.conversationId, { userMessage: question, assistantMessage }, toHistory(history), question.content, answer.content);
+    return this.#start(answer.conversationId, { userMessage: question, assistantMessage }, toHistory(history), question.content, prefix);
   }
 
   cancel(generationId: string): boolean {
@@ -336,8 +342,7 @@ export class ChatService {
     const text = result.text.startsWith(prefix) ? result.text : prefix + result.text;
     const cutOff = result.reason === 'done' && result.finishReason === 'length';
     const limit = result.maxTokens ?? result.stats.generatedTokens;
-    // A cut-off answer gets its sources once it is finished (after Continue), not midway.
-    const footer = prepared?.footer !== undefined && result.reason === 'done' && !cutOff && text.trim().length > 0 ? prepared.footer : '';
+    const footer = prepared?.footer !== undefined && result.reason === 'done' && text.trim().length > 0 ? prepared.footer : '';
     return {
       text,
       footer,

@@ -217,7 +217,7 @@ export class DocumentService {
     return {
       prompt,
       options: { ...turn.options, systemPrompt },
-      ...(labels.length > 0 ? { footer: `\n\nSources: ${labels.map((label) => `[${label}]`).join(' · ')}` } : {}),
+      ...(labels.length > 0 ? { footer: sourcesFooter(labels) } : {}),
     };
   }
 
@@ -376,6 +376,19 @@ function toPassage(candidate: { document: DocumentRecord; chunk: ChunkRecord }):
 export function ftsQuery(text: string): string | null {
   const words = [...new Set(text.toLowerCase().match(/[\p{L}\p{N}]{2,}/gu) ?? [])].slice(0, 32);
   return words.length === 0 ? null : words.map((word) => `"${word}"`).join(' OR ');
+}
+
+/** The line of sources after an answer from a conversation's documents. */
+function sourcesFooter(labels: readonly string[]): string {
+  return `${SOURCES_LEAD}${labels.map((label) => `[${label}]`).join(' · ')}`;
+}
+
+const SOURCES_LEAD = '\n\nSources: ';
+const SOURCES_LINE = /\n\nSources: \[[^\n]*\]$/;
+
+/** An answer without the line of sources it ends with (sourcesFooter), if it has one: Continue goes on from the answer itself. */
+export function withoutSources(answer: string): string {
+  return answer.replace(SOURCES_LINE, '');
 }
 
 function titleFor(fileName: string): string {
