@@ -19,8 +19,20 @@ import { AppSettings, DataFolder, QuickDismissed, SettingsPatch, SettingsStatus 
 export const procedures = {
   'conversations.list': { input: Empty, output: z.array(Conversation) },
   'conversations.create': {
-    input: z.strictObject({ title: Title.optional() }),
+    input: z.strictObject({
+      title: Title.optional(),
+      /** The conversation on screen: while it is still empty (nothing written, attached or set in it) it is returned instead of a new one. */
+      reuseIfEmpty: Id.optional(),
+    }),
     output: Conversation,
+  },
+  /**
+   * The user left this conversation: it is deleted if they put nothing into it (no message,
+   * document, title, pin or settings of their own), so empty "New chat" entries never pile up.
+   */
+  'conversations.discardIfEmpty': {
+    input: z.strictObject({ id: Id }),
+    output: z.strictObject({ deleted: z.boolean() }),
   },
   'conversations.get': {
     input: z.strictObject({ id: Id }),

@@ -238,6 +238,8 @@ export class DocumentService {
       notices: [...input.extraNotices, ...extraction.notices],
       units: extraction.units,
     });
+    // Dropped or attached into an empty new chat: that chat is used, and named after the file.
+    if (input.conversationId !== undefined) conversations.nameAfterFirstDocument(conversationId, titleFor(input.fileName));
     emit('conversations.changed', { id: conversationId });
     return documentInfo(record, extraction.units.map((unit, seq) => ({ ...unit, seq })));
   }

@@ -1,6 +1,6 @@
 /**
- * The conversations procedures: list, create, rename, delete, pins, branches, settings, the
- * context meter, export, and each conversation's own model.
+ * The conversations procedures: list, create (or reuse an empty one), rename, delete, discard an
+ * empty one, pins, branches, settings, the context meter, export, and each conversation's own model.
  */
 import { dirname } from 'node:path';
 import type { ContextUsage, ProcedureName } from '../../shared/contract';
@@ -36,9 +36,15 @@ export function conversationsHandlers(options: ConversationsOptions): Pick<Handl
   };
   return {
     'conversations.list': () => conversations.list(),
-    'conversations.create': ({ title }) => {
+    'conversations.create': ({ title, reuseIfEmpty }) => {
+      if (title === undefined && reuseIfEmpty !== undefined && conversations.isEmpty(reuseIfEmpty)) return conversations.get(reuseIfEmpty).conversation;
       const conversation = conversations.create(title);
       return changed(conversation.id, conversation);
+    },
+    // Nothing was ever written into it: no saved state, log or backup holds text of it to purge.
+    'conversations.discardIfEmpty': ({ id }) => {
+      const deleted = conversations.deleteIfEmpty(id);
+      return deleted ? changed(id, { deleted }) : { deleted };
     },
     'conversations.get': ({ id }) => conversations.get(id),
     'conversations.rename': ({ id, title }) => changed(id, conversations.rename(id, title)),

@@ -42,6 +42,8 @@ export class ChatState {
   #highlightSeq = $state(0);
   /** The open conversation's own system prompt and sampling settings. */
   #settings = $state<ConversationSettings | null>(null);
+  /** Bumped by "New chat", so the composer takes the focus even when the open chat was reused. */
+  #focusRequests = $state(0);
   /** Bumped when an answer ends (a new length for the context meter). */
   #endedCount = $state(0);
   // Plain Map on purpose: the UI reads the messages, never this bookkeeping.
@@ -94,6 +96,9 @@ export class ChatState {
   get settings(): ConversationSettings | null {
     return this.#settings;
   }
+  get focusRequests(): number {
+    return this.#focusRequests;
+  }
   get endedCount(): number {
     return this.#endedCount;
   }
@@ -119,6 +124,7 @@ export class ChatState {
   async open(id: string): Promise<void> {
     const request = ++this.#openRequest;
     if (this.#openId !== id) {
+      this.#leave(id);
       this.#highlightId = null;
       this.#openId = id;
       this.#messages = [];
@@ -134,11 +140,14 @@ export class ChatState {
     this.#showView(result.value);
   }
 
+  /** "New chat": the open conversation while it is still empty, else a new one. */
   async create(): Promise<void> {
-    const result = await this.#client.invoke('conversations.create', {});
+    const current = this.#openId;
+    const result = await this.#client.invoke('conversations.create', current === null ? {} : { reuseIfEmpty: current });
     if (!result.ok) return this.#toasts.error(result.error);
     this.#upsertConversation(result.value);
     await this.open(result.value.id);
+    this.#focusRequests += 1;
   }
 
   async rename(id: string, title: string): Promise<void> {
@@ -186,6 +195,7 @@ export class ChatState {
     }
     const request = ++this.#openRequest;
     if (this.#openId !== conversationId) {
+      this.#leave(conversationId);
       this.#openId = conversationId;
       this.#messages = [];
       this.#messagesLoaded = false;
@@ -307,6 +317,24 @@ export class ChatState {
     const id = this.#openId;
     if (id !== null && this.#conversations.some((c) => c.id === id)) await this.open(id);
     else this.#close();
+  }
+
+  /**
+   * The user leaves the open conversation for `nextId`: one they put nothing into is deleted
+   * (the core checks, and keeps it if a message or document got there meanwhile).
+   */
+  #leave(nextId: string): void {
+    const leaving = this.#openId;
+    if (leaving === null || leaving === nextId || this.#active[leaving] !== undefined) return;
+    if (this.#conversations.find((c) => c.id === leaving)?.messageCount !== 0) return;
+    void this.#client.invoke('conversations.discardIfEmpty', { id: leaving }).then((result) => {
+      if (result.ok && result.value.deleted) this.#conversations = this.#conversations.filter((c) => c.id !== leaving);
+    });
+  }
+
+  /** The open conversation has nothing in it yet (documents aside, which the chat does not know of). */
+  get openIsEmpty(): boolean {
+    return this.#openId !== null && this.#messagesLoaded && this.#messages.length === 0 && !this.#sending && this.openConversation?.messageCount === 0;
   }
 
   #close(): void {
