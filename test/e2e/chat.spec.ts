@@ -1,3 +1,4 @@
+import { scanAccessibility } from './accessibility';
 import { expect, loadModelThroughUi, screenshot, test } from './fixtures';
 
 test.describe('chat through the browser host', () => {
@@ -117,6 +118,13 @@ test('an answer cut off at its token limit is marked, and Continue goes on in th
   expect(stored()).toMatchObject({ status: 'complete', tokenLimit: 1024 });
   const first = stored().content;
   await screenshot(page, 'chat-05-token-limit');
+  expect(await scanAccessibility(page), 'the mark and Continue, light').toEqual([]);
+  // Reduced motion: the screenshot must not catch the buttons' colour transition half-way.
+  await page.emulateMedia({ colorScheme: 'dark', reducedMotion: 'reduce' });
+  await page.evaluate(() => new Promise<void>((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve()))));
+  await screenshot(page, 'chat-05-token-limit-dark');
+  expect(await scanAccessibility(page), 'the mark and Continue, dark').toEqual([]);
+  await page.emulateMedia({ colorScheme: 'light', reducedMotion: 'no-preference' });
 
   // Continue, from the keyboard: the same message streams on and is marked again at the limit.
   const shownBefore = (await answer.textContent())?.length ?? 0;
