@@ -264,7 +264,7 @@ export function createAssistant(host: AssistantHost): Assistant {
   const { downloader, gate } = services.downloads;
   const stopBackups = scheduleBackups(storage, hub.emit);
 
-  const conversations = conversationsHandlers({ storage, chat, engine, library, emit: hub.emit, now: Date.now });
+  const conversations = conversationsHandlers({ storage, chat, engine, library, emit: hub.emit, now: Date.now, receiving: (id) => documents.service.isReceiving(id) });
   const preferences = createPreferences({
     store: storage.settings,
     dataDir: host.dataDir,

@@ -61,7 +61,7 @@ describe('empty conversations', () => {
     expect(await call('conversations.list', {})).toHaveLength(2);
   });
 
-  it('leaving an empty conversation deletes it; one with a message, a document, its own title, a pin or settings is kept', async () => {
+  it('leaving an empty conversation deletes it; one with a message, a document (or one on its way), its own title, a pin or settings is kept', async () => {
     const empty = await call('conversations.create', {});
     expect(await call('conversations.discardIfEmpty', { id: empty.id })).toEqual({ deleted: true });
     expect(await call('conversations.list', {})).toEqual([]);
@@ -81,6 +81,13 @@ describe('empty conversations', () => {
     await upload('notes.txt', withDocument.id);
     kept.push(withMessage.id, renamed.id, pinned.id, tuned.id, withDocument.id);
     for (const id of kept) expect(await call('conversations.discardIfEmpty', { id }), id).toEqual({ deleted: false });
+
+    // A file still on its way into an empty chat keeps it; once the upload is given up, it goes.
+    const receiving = await call('conversations.create', {});
+    const begun = await call('documents.uploadBegin', { fileName: 'big.txt', sizeBytes: 10, conversationId: receiving.id });
+    expect(await call('conversations.discardIfEmpty', { id: receiving.id })).toEqual({ deleted: false });
+    await call('documents.uploadCancel', { uploadId: begun.uploadId });
+    expect(await call('conversations.discardIfEmpty', { id: receiving.id })).toEqual({ deleted: true });
     expect((await call('conversations.list', {})).map((conversation) => conversation.id).sort()).toEqual([...kept].sort());
   });
 

@@ -58,6 +58,8 @@ export class DocumentService {
   #stopping = false;
   /** Documents being cut into chunks now, so two requests never cut the same one at once. */
   readonly #chunking = new Map<string, Promise<{ chunks: ChunkRecord[]; contextSize: number }>>();
+  /** Conversations a file is being read into now, with how many files. */
+  readonly #reading = new Map<string, number>();
 
   constructor(options: DocumentServiceOptions) {
     this.#o = options;
@@ -87,6 +89,11 @@ export class DocumentService {
     } finally {
       upload.discard();
     }
+  }
+
+  /** A file is being sent or read into this conversation now: it is not empty, even if it has no document yet. */
+  isReceiving(conversationId: string): boolean {
+    return (this.#reading.get(conversationId) ?? 0) > 0 || this.#o.uploads.hasUploadFor(conversationId);
   }
 
   list(conversationId: string): DocumentInfo[] {
@@ -222,6 +229,19 @@ export class DocumentService {
   }
 
   async #read(input: { path: string; fileName: string; identity: FileIdentity; conversationId: string | undefined; sizeBytes: number; extraNotices: string[] }): Promise<DocumentInfo> {
+    const target = input.conversationId;
+    if (target === undefined) return this.#readInto(input);
+    this.#reading.set(target, (this.#reading.get(target) ?? 0) + 1);
+    try {
+      return await this.#readInto(input);
+    } finally {
+      const left = (this.#reading.get(target) ?? 1) - 1;
+      if (left > 0) this.#reading.set(target, left);
+      else this.#reading.delete(target);
+    }
+  }
+
+  async #readInto(input: { path: string; fileName: string; identity: FileIdentity; conversationId: string | undefined; sizeBytes: number; extraNotices: string[] }): Promise<DocumentInfo> {
     const { conversations, store, extractor, emit } = this.#o;
     if (input.conversationId !== undefined) conversations.settings(input.conversationId); // not_found before any reading
     const extraction = await extractor.extract({ path: input.path, fileName: input.fileName, identity: input.identity });

@@ -23,6 +23,8 @@ export interface ConversationsOptions {
   library: Library;
   emit: EmitEvent;
   now: () => number;
+  /** A file is being sent or read into the conversation now (documents): it is not discarded as empty. */
+  receiving?: (id: string) => boolean;
 }
 
 const NO_MODEL_FOR_METER = 'No model is loaded, so Burrow cannot count tokens yet. The meter appears once a model is loaded.';
@@ -43,7 +45,7 @@ export function conversationsHandlers(options: ConversationsOptions): Pick<Handl
     },
     // Nothing was ever written into it: no saved state, log or backup holds text of it to purge.
     'conversations.discardIfEmpty': ({ id }) => {
-      const deleted = conversations.deleteIfEmpty(id);
+      const deleted = options.receiving?.(id) !== true && conversations.deleteIfEmpty(id);
       return deleted ? changed(id, { deleted }) : { deleted };
     },
     'conversations.get': ({ id }) => conversations.get(id),
