@@ -22,6 +22,7 @@ import type { EgressGate } from './net/egress';
 import { modelsDir, stateDir } from './store/paths';
 import { scheduleBackups } from './history/backup-schedule';
 import { createDocuments, type Documents } from './documents/create-documents';
+import { withoutSources } from './documents/document-service';
 import { chatHandlers } from './handlers/chat';
 import { conversationsHandlers, type ConversationsProcedure } from './handlers/conversations';
 import { documentsHandlers } from './handlers/documents';
@@ -181,6 +182,7 @@ function createServices(host: AssistantHost, routerOf: () => Router): Services {
     engine,
     emit: hub.emit,
     prepareTurn: (turn) => documents.service.prepareTurn(turn),
+    withoutFooter: withoutSources,
     hasModel: () => engine.remote !== null || engine.status().model !== null || models.defaultModel() !== null,
     ensureModel: (conversationId) => (engine.remote !== null ? Promise.resolve() : library.ensureModelFor(conversationId)),
   });
@@ -262,7 +264,7 @@ export function createAssistant(host: AssistantHost): Assistant {
   const { downloader, gate } = services.downloads;
   const stopBackups = scheduleBackups(storage, hub.emit);
 
-  const conversations = conversationsHandlers({ storage, chat, engine, library, emit: hub.emit, now: Date.now });
+  const conversations = conversationsHandlers({ storage, chat, engine, library, emit: hub.emit, now: Date.now, receiving: (id) => documents.service.isReceiving(id) });
   const preferences = createPreferences({
     store: storage.settings,
     dataDir: host.dataDir,

@@ -28,6 +28,8 @@ export const events = {
     finishReason: FinishReason.optional(),
     /** Functions the model called (generate.chat with tools); finishReason is then 'tool_calls'. */
     toolCalls: z.array(ToolCall).optional(),
+    /** A chat answer that stopped at its token limit: that limit (saved as the message's tokenLimit). */
+    tokenLimit: z.number().int().positive().optional(),
   }),
   'engine.state': EngineStatus,
   /** A conversation was created, renamed, deleted or got new messages. */

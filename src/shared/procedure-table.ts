@@ -19,8 +19,20 @@ import { AppSettings, DataFolder, QuickDismissed, SettingsPatch, SettingsStatus 
 export const procedures = {
   'conversations.list': { input: Empty, output: z.array(Conversation) },
   'conversations.create': {
-    input: z.strictObject({ title: Title.optional() }),
+    input: z.strictObject({
+      title: Title.optional(),
+      /** The conversation on screen: while it is still empty (nothing written, attached or set in it) it is returned instead of a new one. */
+      reuseIfEmpty: Id.optional(),
+    }),
     output: Conversation,
+  },
+  /**
+   * The user left this conversation: it is deleted if they put nothing into it (no message,
+   * document, title, pin or settings of their own), so empty "New chat" entries never pile up.
+   */
+  'conversations.discardIfEmpty': {
+    input: z.strictObject({ id: Id }),
+    output: z.strictObject({ deleted: z.boolean() }),
   },
   'conversations.get': {
     input: z.strictObject({ id: Id }),
@@ -68,6 +80,11 @@ export const procedures = {
   },
   /** A new answer to the same question, beside this one (an assistant message). Streams like chat.send. */
   'chat.regenerate': { input: z.strictObject({ messageId: Id }), output: ChatStarted },
+  /**
+   * Goes on from where an answer stopped at its token limit (an assistant message with a
+   * tokenLimit), in the same message: the continuation streams like chat.send and is appended.
+   */
+  'chat.continue': { input: z.strictObject({ messageId: Id }), output: ChatStarted },
   /** Saves an answer whose generation.end carried 'storage_error' (Burrow still holds its text). */
   'chat.retrySave': { input: z.strictObject({ messageId: Id }), output: Message },
   'search.query': {

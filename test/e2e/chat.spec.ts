@@ -1,3 +1,4 @@
+import { scanAccessibility } from './accessibility';
 import { expect, loadModelThroughUi, screenshot, test } from './fixtures';
 
 test.describe('chat through the browser host', () => {
@@ -92,6 +93,68 @@ test.describe('chat through the browser host', () => {
     await expect(second).toHaveAttribute('data-status', 'cancelled');
     expect(() => process.kill(pid!, 0)).toThrow();
   });
+});
+
+test('an answer cut off at its token limit is marked, and Continue goes on in the same message, live, stoppable, saved', async ({ page, burrow }) => {
+  await page.goto(burrow.host.url);
+  await loadModelThroughUi(page);
+  await page.getByTestId('new-chat').first().click();
+  await page.getByTestId('conversation-menu').click();
+  await page.getByRole('menuitem', { name: /system prompt and settings/i }).click();
+  const panel = page.locator('dialog[data-testid="conversation-settings"]');
+  await panel.getByTestId('setting-max-tokens').fill('1024');
+  await panel.getByTestId('settings-save').click();
+  await expect(panel).toBeHidden();
+
+  await page.getByTestId('composer').fill('Tell me everything about burrows');
+  await page.getByTestId('composer').press('Enter');
+  const answers = page.locator('[data-testid="message"][data-role="assistant"]');
+  const answer = answers.last();
+  await expect(answer).toHaveAttribute('data-status', 'complete', { timeout: 60_000 });
+  const limit = answer.getByTestId('token-limit');
+  await expect(limit).toContainText('Stopped at the 1,024-token limit');
+  const messageId = (await answer.getAttribute('data-message-id'))!;
+  const stored = (): { content: string; status: string; tokenLimit: number | null } => burrow.assistant.conversations.getMessage(messageId);
+  expect(stored()).toMatchObject({ status: 'complete', tokenLimit: 1024 });
+  const first = stored().content;
+  await screenshot(page, 'chat-05-token-limit');
+  expect(await scanAccessibility(page), 'the mark and Continue, light').toEqual([]);
+  // Reduced motion: the screenshot must not catch the buttons' colour transition half-way.
+  await page.emulateMedia({ colorScheme: 'dark', reducedMotion: 'reduce' });
+  await page.evaluate(() => new Promise<void>((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve()))));
+  await screenshot(page, 'chat-05-token-limit-dark');
+  expect(await scanAccessibility(page), 'the mark and Continue, dark').toEqual([]);
+  await page.emulateMedia({ colorScheme: 'light', reducedMotion: 'no-preference' });
+
+  // Continue, from the keyboard: the same message streams on and is marked again at the limit.
+  const shownBefore = (await answer.textContent())?.length ?? 0;
+  await answer.getByTestId('continue').focus();
+  await page.keyboard.press('Enter');
+  await expect(answer).toHaveAttribute('data-status', 'streaming');
+  await expect(limit).toBeHidden();
+  await expect.poll(async () => (await answer.textContent())?.length ?? 0).toBeGreaterThan(shownBefore + 20);
+  await expect(answer).toHaveAttribute('data-status', 'streaming');
+  await screenshot(page, 'chat-06-continuing');
+  await expect(answer).toHaveAttribute('data-status', 'complete', { timeout: 60_000 });
+  await expect(limit).toContainText('Stopped at the 1,024-token limit');
+  await expect(answers).toHaveCount(1);
+  await expect(answer).toHaveAttribute('data-message-id', messageId);
+  const second = stored().content;
+  expect(second.startsWith(first)).toBe(true);
+  expect(second.length).toBeGreaterThan(first.length);
+
+  // After a reload the mark and Continue are still there; Stop ends a continuation and keeps it all.
+  await page.reload();
+  await expect(page.locator('[data-testid="message"][data-role="assistant"]').last().getByTestId('token-limit')).toContainText('Stopped at the 1,024-token limit');
+  const reloaded = page.locator('[data-testid="message"][data-role="assistant"]').last();
+  await reloaded.getByTestId('continue').click();
+  await expect(reloaded).toHaveAttribute('data-status', 'streaming');
+  await expect.poll(() => burrow.assistant.conversations.getMessage(messageId).content.length).toBeGreaterThan(second.length);
+  await page.getByTestId('stop').click();
+  await expect(reloaded).toHaveAttribute('data-status', 'cancelled');
+  await expect(reloaded.getByTestId('token-limit')).toHaveCount(0);
+  expect(stored()).toMatchObject({ status: 'cancelled', tokenLimit: null });
+  expect(stored().content.startsWith(second)).toBe(true);
 });
 
 test('past the cap on answers at once, sending says Burrow is busy and what to do', async ({ page, burrow }) => {

@@ -214,6 +214,27 @@ test.describe('documents', () => {
     await page.keyboard.press('Escape');
   });
 
+  test('a file dropped into an empty new chat lands in it and names it after the file: no second conversation', async ({ page, burrow }) => {
+    await page.goto(burrow.host.url);
+    await loadModelThroughUi(page);
+    await page.getByTestId('new-chat').first().click();
+    await expect(page.getByTestId('conversation-item')).toHaveText(['New chat']);
+    const opened = burrow.assistant.conversations.list()[0]!.id;
+    await dropFiles(page, [{ name: 'field-notes.txt', bytes: Buffer.from(sentences('notes', 12, 4).join('\n')), type: 'text/plain' }]);
+    await expect(page.getByTestId('document-name')).toHaveText('field-notes.txt', { timeout: 30_000 });
+    await expect(page.getByTestId('conversation-title')).toHaveText('field-notes.txt');
+    await expect(page.getByTestId('conversation-item')).toHaveText(['field-notes.txt']);
+    expect(burrow.assistant.conversations.list().map((conversation) => [conversation.id, conversation.title])).toEqual([[opened, 'field-notes.txt']]);
+    await expect(summaryMessage(page)).toBeVisible({ timeout: 60_000 });
+    await screenshot(page, 'documents-10-dropped-into-new-chat');
+    // It has a document now: "New chat" makes another, and leaving that empty one deletes it.
+    await page.getByTestId('new-chat').first().click();
+    await expect(page.getByTestId('conversation-item')).toHaveCount(2);
+    await page.getByTestId('conversation-item').filter({ hasText: 'field-notes.txt' }).click();
+    await expect(page.getByTestId('conversation-item')).toHaveText(['field-notes.txt']);
+    expect(burrow.assistant.conversations.list()).toHaveLength(1);
+  });
+
   test('a summary cancelled mid-way says what it covers, and resumes to the whole document', async ({ page, burrow }) => {
     await page.goto(burrow.host.url);
     await loadModelThroughUi(page);

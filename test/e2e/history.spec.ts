@@ -260,6 +260,42 @@ test.describe('history', () => {
     await expect(page.getByTestId('import-result')).toHaveText('1 conversation and 2 messages imported from a ChatGPT export.');
   });
 
+  test('empty "New chat" entries never pile up: New chat reuses the empty one, leaving it deletes it, one with a message stays', async ({ page, burrow }) => {
+    seed(burrow.assistant, 'Rabbit facts', filler(2));
+    await page.goto(burrow.host.url);
+    await loadModelThroughUi(page);
+    const items = page.getByTestId('conversation-item');
+    await expect(items).toHaveText(['Rabbit facts']);
+    await page.getByTestId('new-chat').first().click();
+    await expect(items).toHaveText(['New chat', 'Rabbit facts']);
+    // Again, by button and by shortcut: the empty chat on screen is reused, and the composer has the focus.
+    await page.getByTestId('new-chat').first().click();
+    await page.keyboard.press('Control+N');
+    await expect(page.getByTestId('composer')).toBeFocused();
+    await expect(items).toHaveText(['New chat', 'Rabbit facts']);
+    expect(burrow.assistant.conversations.list()).toHaveLength(2);
+
+    // Leaving it for another conversation deletes it.
+    await items.filter({ hasText: 'Rabbit facts' }).click();
+    await expect(page.getByTestId('conversation-title')).toHaveText('Rabbit facts');
+    await expect(items).toHaveText(['Rabbit facts']);
+    expect(burrow.assistant.conversations.list().map((conversation) => conversation.title)).toEqual(['Rabbit facts']);
+
+    // One with a message stays; the empty one made after it goes when left, after a reload too.
+    await page.getByTestId('new-chat').first().click();
+    await page.getByTestId('composer').fill('Hello there');
+    await page.getByTestId('composer').press('Enter');
+    await stopAfterSomeText(page);
+    await page.getByTestId('new-chat').first().click();
+    await expect(items).toHaveText(['New chat', 'Hello there', 'Rabbit facts']);
+    await screenshot(page, 'history-11-one-new-chat');
+    await page.reload();
+    await expect(page.getByTestId('conversation-title')).toHaveText('New chat');
+    await items.filter({ hasText: 'Rabbit facts' }).click();
+    await expect(items).toHaveText(['Hello there', 'Rabbit facts']);
+    expect(burrow.assistant.conversations.list().map((conversation) => conversation.title)).toEqual(['Hello there', 'Rabbit facts']);
+  });
+
   test('pin and rename in the sidebar', async ({ page, burrow }) => {
     const older = seed(burrow.assistant, 'Older one', ['a', 'b']);
     seed(burrow.assistant, 'Newer one', ['c', 'd']);

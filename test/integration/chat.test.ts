@@ -170,6 +170,48 @@ describe('chat', () => {
     expect(stateFiles()).toHaveLength(0);
   });
 
+  it('an answer cut off at its token limit is marked with that limit, after a restart too; Continue goes on in the same message', async () => {
+    await call('models.openLocal', {});
+    const conversation = await call('conversations.create', {});
+    // The conversation's own limit, far below the engine's 200: the mark must name the real one.
+    await call('conversations.setSettings', { id: conversation.id, maxTokens: 4 });
+    const sent = await call('chat.send', { conversationId: conversation.id, text: 'Tell me everything about burrows' });
+    const messageId = sent.assistantMessage.id;
+    const end = await waitForEnd(sent.generationId);
+    expect(end).toMatchObject({ reason: 'done', finishReason: 'length', tokenLimit: 4, messageId });
+    const cut = assistant.conversations.getMessage(messageId);
+    expect(cut).toMatchObject({ status: 'complete', tokenLimit: 4 });
+    expect(cut.content.length).toBeGreaterThan(0);
+
+    assistant = await restartWith({ maxTokens: 200, seed: 1 });
+    expect((await call('conversations.get', { id: conversation.id })).messages.at(-1)).toMatchObject({ id: messageId, tokenLimit: 4, content: cut.content });
+
+    const continued = await call('chat.continue', { messageId });
+    expect(continued.userMessage.id).toBe(sent.userMessage.id);
+    expect(continued.assistantMessage).toMatchObject({ id: messageId, status: 'streaming', tokenLimit: null, content: cut.content });
+    const again = await assistant.router.call('chat.continue', { messageId });
+    expect(again, 'refused while it is being written').toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+    const continuedEnd = await waitForEnd(continued.generationId);
+    expect(continuedEnd).toMatchObject({ reason: 'done', messageId, finishReason: 'length', tokenLimit: 4 });
+    // Only the new tokens count against the limit: the answer so far is the model's own start.
+    expect(continuedEnd.stats?.generatedTokens).toBe(4);
+
+    const grown = assistant.conversations.getMessage(messageId);
+    expect(grown).toMatchObject({ status: 'complete', tokenLimit: 4 });
+    expect(grown.content.startsWith(cut.content)).toBe(true);
+    expect(grown.content.length).toBeGreaterThan(cut.content.length);
+    // Streamed live: the deltas are the continuation only, not the answer again.
+    const streamed = deltasOf(continued.generationId).map((delta) => delta.text).join('');
+    expect((cut.content + streamed).trim()).toBe(grown.content.trim());
+    expect(assistant.conversations.get(conversation.id).messages.map((message) => message.id)).toEqual([sent.userMessage.id, messageId]);
+
+    // Nothing to continue: a question, or an answer that ended on its own.
+    expect(await assistant.router.call('chat.continue', { messageId: sent.userMessage.id })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+    await call('conversations.setSettings', { id: conversation.id, maxTokens: null });
+    assistant.conversations.updateMessage(messageId, { tokenLimit: null });
+    expect(await assistant.router.call('chat.continue', { messageId })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+  });
+
   it('remembers the model across restarts and marks answers cut off by a crash as interrupted', async () => {
     await call('models.openLocal', {});
     const conversation = await call('conversations.create', {});

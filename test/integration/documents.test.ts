@@ -258,6 +258,30 @@ describe('documents', { timeout: 300_000 }, () => {
     expect(calls.find((c) => c.request.sessionKey === plain.id)?.request.prompt).toBe('hello');
   });
 
+  it('an answer from the documents cut off at its limit keeps its sources; Continue goes on from the answer itself and ends with them once', async () => {
+    const added = await addPdf();
+    await call('conversations.setSettings', { id: added.conversationId, maxTokens: 4 });
+    const sent = await call('chat.send', { conversationId: added.conversationId, text: `Where does the ${NEEDLE} nest?` });
+    const end = await waitFor('generation.end', (p) => p.generationId === sent.generationId);
+    expect(end).toMatchObject({ reason: 'done', finishReason: 'length', tokenLimit: 4 });
+    const cut = assistant.conversations.getMessage(sent.assistantMessage.id).content;
+    const footer = /\n\nSources: \[[^\n]*\]$/.exec(cut)?.[0] ?? '';
+    expect(footer.length, 'the cut-off answer shows its sources').toBeGreaterThan(0);
+
+    const continued = await call('chat.continue', { messageId: sent.assistantMessage.id });
+    const answerSoFar = cut.slice(0, -footer.length);
+    expect(continued.assistantMessage.content).toBe(answerSoFar);
+    const continuedEnd = await waitFor('generation.end', (p) => p.generationId === continued.generationId);
+    expect(continuedEnd.reason).toBe('done');
+    // The model went on from the answer itself, not from its line of sources.
+    expect(calls.at(-1)?.request.responsePrefix).toBe(answerSoFar);
+    const grown = assistant.conversations.getMessage(sent.assistantMessage.id).content;
+    expect(grown.startsWith(answerSoFar)).toBe(true);
+    expect(grown.endsWith(footer)).toBe(true);
+    expect(grown.length).toBeGreaterThan(cut.length);
+    expect(grown.split('Sources: ')).toHaveLength(2);
+  });
+
   it('deleting the conversation deletes its document, text, chunks, search entries and summaries', async () => {
     const added = await addPdf();
     const started = await call('documents.summarize', { documentId: added.id });

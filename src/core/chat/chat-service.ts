@@ -1,6 +1,6 @@
 /**
- * Turns `chat.send`, `chat.edit` and `chat.regenerate` into saved messages, a streamed answer
- * and a saved reply. The question and the empty answer are written together before generation
+ * Turns `chat.send`, `chat.edit`, `chat.regenerate` and `chat.continue` into saved messages, a
+ * streamed answer and a saved reply. The question and the empty answer are written together before generation
  * starts; the answer is saved at least every second while it streams and once more when it
  * ends, whatever the reason. A save the disk refuses never stops the stream or crashes
  * anything: the text is held here until `retrySave` succeeds.
@@ -31,6 +31,11 @@ export interface ChatServiceOptions {
    * (and a line of sources after the answer). Null: the turn as it is.
    */
   prepareTurn?: (turn: PreparableTurn) => Promise<PreparedTurn | null>;
+  /**
+   * An answer's text without the footer prepareTurn added to it (its sources), so Continue goes
+   * on from the answer itself; the footer comes back when the continuation is finished.
+   */
+  withoutFooter?: (answer: string) => string;
   /** At most one delta event per this many ms (one animation frame). */
   deltaIntervalMs?: number;
   /** The streaming answer is written to disk at least this often. */
@@ -65,6 +70,7 @@ interface UnsavedAnswer {
   content: string;
   status: MessageStatus;
   error: string | null;
+  tokenLimit: number | null;
 }
 
 interface Job {
@@ -75,12 +81,26 @@ interface Job {
   prompt: string;
   options: GenerateOptions;
   controller: AbortController;
+  /** The answer's text so far, which the model goes on from (chat.continue); '' for a new answer. */
+  prefix: string;
+}
+
+/** What the engine answered, as the chat saves it. */
+interface Answered {
+  text: string;
+  /** Appended when the answer is finished (sources), '' otherwise. */
+  footer: string;
+  reason: 'done' | 'cancelled';
+  stats: GenerationStats;
+  finishReason?: FinishReason;
+  /** The token limit the answer stopped at; null when it ended otherwise. */
+  tokenLimit: number | null;
 }
 
 const TITLE_CHARS = 60;
 
 export class ChatService {
-  readonly #options: Required<Omit<ChatServiceOptions, 'prepareTurn'>> & Pick<ChatServiceOptions, 'prepareTurn'>;
+  readonly #options: Required<Omit<ChatServiceOptions, 'prepareTurn' | 'withoutFooter'>> & Pick<ChatServiceOptions, 'prepareTurn' | 'withoutFooter'>;
   readonly #running = new Map<string, RunningGeneration>();
   readonly #unsaved = new Map<string, UnsavedAnswer>();
 
@@ -129,6 +149,31 @@ export class ChatService {
     const history = conversations.historyTo(question.parentId);
     const assistantMessage = conversations.addMessage({ conversationId: answer.conversationId, parentId: question.id, role: 'assistant', content: '', status: 'streaming' });
     return this.#start(answer.conversationId, { userMessage: question, assistantMessage }, toHistory(history), question.content);
+  }
+
+  /**
+   * Goes on from where the answer `messageId` stopped at its token limit, in the same message:
+   * the model is given the question and the answer so far, and writes on from its end.
+   */
+  continue(messageId: string): ChatStarted {
+    const { conversations } = this.#options;
+    const answer = conversations.getMessage(messageId);
+    if (answer.role !== 'assistant' || answer.status !== 'complete' || answer.tokenLimit === null) {
+      throw new BurrowError('invalid_input', 'Only an answer that stopped at its length limit can be continued. To get another answer, regenerate it.');
+    }
+    if (conversations.activeLeafId(answer.conversationId) !== messageId) {
+      throw new BurrowError('invalid_input', 'Only the last answer of the conversation on screen can be continued: later messages were written after it.');
+    }
+    const question = answer.parentId === null ? null : conversations.getMessage(answer.parentId);
+    if (question === null || question.role !== 'user') {
+      throw new BurrowError('invalid_input', 'This answer does not follow a question of yours, so there is nothing to continue.');
+    }
+    this.#assertCanStart(answer.conversationId);
+    const history = conversations.historyTo(question.parentId);
+    const prefix = this.#options.withoutFooter?.(answer.content) ?? answer.content;
+    conversations.updateMessage(messageId, { content: prefix, status: 'streaming', tokenLimit: null, error: null });
+    const assistantMessage = conversations.getMessage(messageId);
+    return this.#start(answer.conversationId, { userMessage: question, assistantMessage }, toHistory(history), question.content, prefix);
   }
 
   cancel(generationId: string): boolean {
@@ -185,27 +230,27 @@ export class ChatService {
     if (!this.#options.hasModel()) throw noModelError();
   }
 
-  #start(conversationId: string, started: Omit<ChatStarted, 'generationId'>, history: ChatTurn[], prompt: string): ChatStarted {
+  #start(conversationId: string, started: Omit<ChatStarted, 'generationId'>, history: ChatTurn[], prompt: string, prefix = ''): ChatStarted {
     this.#options.emit('conversations.changed', { id: conversationId });
     const generationId = randomUUID();
     const controller = new AbortController();
     const options = generateOptions(this.#options.conversations, conversationId);
-    const done = this.#run({ generationId, conversationId, messageId: started.assistantMessage.id, history, prompt, options, controller });
+    const done = this.#run({ generationId, conversationId, messageId: started.assistantMessage.id, history, prompt, options, controller, prefix });
     this.#running.set(generationId, { conversationId, controller, done });
     return { generationId, ...started };
   }
 
   async #run(job: Job): Promise<void> {
-    const { conversations, engine, emit, deltaIntervalMs, saveIntervalMs } = this.#options;
+    const { conversations, emit, deltaIntervalMs, saveIntervalMs } = this.#options;
     const { generationId, conversationId, messageId } = job;
-    let text = '';
+    let text = job.prefix;
     let unsent = '';
     let seq = 0;
-    let savedLength = 0;
+    let savedLength = text.length;
     let lastSave = Date.now();
     let flushTimer: ReturnType<typeof setTimeout> | undefined;
 
-    const save = (fields: Partial<Pick<Message, 'status' | 'error'>> = {}): void => {
+    const save = (fields: Partial<Pick<Message, 'status' | 'error' | 'tokenLimit'>> = {}): void => {
       conversations.updateMessage(messageId, { content: text, ...fields });
       savedLength = text.length;
     };
@@ -228,35 +273,19 @@ export class ChatService {
 
     let reason: GenerationEndReason = 'done';
     let error: ErrorValue | undefined;
-    let stats: GenerationStats | undefined;
-    let finishReason: FinishReason | undefined;
+    let answered: Answered | null = null;
     try {
-      await this.#options.ensureModel(conversationId);
-      if (job.controller.signal.aborted) {
+      answered = await this.#answer(job, (chunk) => {
+        text += chunk;
+        unsent += chunk;
+        flushTimer ??= setTimeout(flush, deltaIntervalMs);
+      });
+      if (answered === null) {
         reason = 'cancelled';
       } else {
-        const prepared = (await this.#options.prepareTurn?.({ conversationId, prompt: job.prompt, history: job.history, options: job.options, signal: job.controller.signal })) ?? null;
-        const result = await engine.generate({
-          sessionKey: conversationId,
-          history: job.history,
-          prompt: prepared?.prompt ?? job.prompt,
-          options: prepared?.options ?? job.options,
-          signal: job.controller.signal,
-          onText: (chunk) => {
-            text += chunk;
-            unsent += chunk;
-            flushTimer ??= setTimeout(flush, deltaIntervalMs);
-          },
-        });
-        // The engine's final text is authoritative (chunks may split multi-byte characters).
-        text = result.text;
-        reason = result.reason;
-        if (prepared?.footer !== undefined && reason === 'done' && text.trim().length > 0) {
-          text += prepared.footer;
-          unsent += prepared.footer;
-        }
-        stats = result.stats;
-        finishReason = result.finishReason;
+        text = answered.text + answered.footer;
+        unsent += answered.footer;
+        reason = answered.reason;
       }
     } catch (caught) {
       reason = 'error';
@@ -264,9 +293,9 @@ export class ChatService {
     } finally {
       if (flushTimer) clearTimeout(flushTimer);
       flush();
-      const final: UnsavedAnswer = { content: text, status: END_STATUS[reason], error: error?.message ?? null };
+      const final: UnsavedAnswer = { content: text, status: END_STATUS[reason], error: error?.message ?? null, tokenLimit: reason === 'done' ? (answered?.tokenLimit ?? null) : null };
       try {
-        save({ status: final.status, error: final.error });
+        save({ status: final.status, error: final.error, tokenLimit: final.tokenLimit });
       } catch (saveError) {
         if (isStorageFailure(saveError)) this.#unsaved.set(messageId, final);
         reason = 'error';
@@ -275,9 +304,53 @@ export class ChatService {
           : toErrorValue(saveError);
       }
       this.#running.delete(generationId);
-      emit('generation.end', { generationId, conversationId, messageId, reason, ...(error ? { error } : {}), ...(stats ? { stats } : {}), ...(finishReason ? { finishReason } : {}) });
+      emit('generation.end', {
+        generationId,
+        conversationId,
+        messageId,
+        reason,
+        ...(error ? { error } : {}),
+        ...(answered ? { stats: answered.stats } : {}),
+        ...(answered?.finishReason ? { finishReason: answered.finishReason } : {}),
+        ...(final.tokenLimit !== null && reason === 'done' ? { tokenLimit: final.tokenLimit } : {}),
+      });
       emit('conversations.changed', { id: conversationId });
     }
+  }
+
+  /**
+   * The model's answer to the job (its prefix included), with the footer to add once it is
+   * finished; null when it was stopped before it began. Streams through `onText`.
+   */
+  async #answer(job: Job, onText: (chunk: string) => void): Promise<Answered | null> {
+    const { conversationId, history, prompt, options, prefix } = job;
+    const { signal } = job.controller;
+    await this.#options.ensureModel(conversationId);
+    if (signal.aborted) return null;
+    const prepared = (await this.#options.prepareTurn?.({ conversationId, prompt, history, options, signal })) ?? null;
+    const result = await this.#options.engine.generate({
+      sessionKey: conversationId,
+      history,
+      prompt: prepared?.prompt ?? prompt,
+      options: prepared?.options ?? options,
+      ...(prefix.length > 0 ? { responsePrefix: prefix } : {}),
+      signal,
+      onText,
+    });
+    // The engine's final text is authoritative (chunks may split multi-byte characters). It
+    // holds the prefix, except from an engine that stopped before it began (a cancel).
+    const text = result.text.startsWith(prefix) ? result.text : prefix + result.text;
+    const cutOff = result.reason === 'done' && result.finishReason === 'length';
+    const limit = result.maxTokens ?? result.stats.generatedTokens;
+    const footer = prepared?.footer !== undefined && result.reason === 'done' && text.trim().length > 0 ? prepared.footer : '';
+    return {
+      text,
+      footer,
+      reason: result.reason,
+      stats: result.stats,
+      ...(result.finishReason === undefined ? {} : { finishReason: result.finishReason }),
+      tokenLimit: cutOff && limit > 0 ? limit : null,
+    };
   }
 }
 

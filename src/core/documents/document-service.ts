@@ -58,6 +58,8 @@ export class DocumentService {
   #stopping = false;
   /** Documents being cut into chunks now, so two requests never cut the same one at once. */
   readonly #chunking = new Map<string, Promise<{ chunks: ChunkRecord[]; contextSize: number }>>();
+  /** Conversations a file is being read into now, with how many files. */
+  readonly #reading = new Map<string, number>();
 
   constructor(options: DocumentServiceOptions) {
     this.#o = options;
@@ -87,6 +89,11 @@ export class DocumentService {
     } finally {
       upload.discard();
     }
+  }
+
+  /** A file is being sent or read into this conversation now: it is not empty, even if it has no document yet. */
+  isReceiving(conversationId: string): boolean {
+    return (this.#reading.get(conversationId) ?? 0) > 0 || this.#o.uploads.hasUploadFor(conversationId);
   }
 
   list(conversationId: string): DocumentInfo[] {
@@ -217,11 +224,24 @@ export class DocumentService {
     return {
       prompt,
       options: { ...turn.options, systemPrompt },
-      ...(labels.length > 0 ? { footer: `\n\nSources: ${labels.map((label) => `[${label}]`).join(' · ')}` } : {}),
+      ...(labels.length > 0 ? { footer: sourcesFooter(labels) } : {}),
     };
   }
 
   async #read(input: { path: string; fileName: string; identity: FileIdentity; conversationId: string | undefined; sizeBytes: number; extraNotices: string[] }): Promise<DocumentInfo> {
+    const target = input.conversationId;
+    if (target === undefined) return this.#readInto(input);
+    this.#reading.set(target, (this.#reading.get(target) ?? 0) + 1);
+    try {
+      return await this.#readInto(input);
+    } finally {
+      const left = (this.#reading.get(target) ?? 1) - 1;
+      if (left > 0) this.#reading.set(target, left);
+      else this.#reading.delete(target);
+    }
+  }
+
+  async #readInto(input: { path: string; fileName: string; identity: FileIdentity; conversationId: string | undefined; sizeBytes: number; extraNotices: string[] }): Promise<DocumentInfo> {
     const { conversations, store, extractor, emit } = this.#o;
     if (input.conversationId !== undefined) conversations.settings(input.conversationId); // not_found before any reading
     const extraction = await extractor.extract({ path: input.path, fileName: input.fileName, identity: input.identity });
@@ -238,6 +258,8 @@ export class DocumentService {
       notices: [...input.extraNotices, ...extraction.notices],
       units: extraction.units,
     });
+    // Dropped or attached into an empty new chat: that chat is used, and named after the file.
+    if (input.conversationId !== undefined) conversations.nameAfterFirstDocument(conversationId, titleFor(input.fileName));
     emit('conversations.changed', { id: conversationId });
     return documentInfo(record, extraction.units.map((unit, seq) => ({ ...unit, seq })));
   }
@@ -376,6 +398,19 @@ function toPassage(candidate: { document: DocumentRecord; chunk: ChunkRecord }):
 export function ftsQuery(text: string): string | null {
   const words = [...new Set(text.toLowerCase().match(/[\p{L}\p{N}]{2,}/gu) ?? [])].slice(0, 32);
   return words.length === 0 ? null : words.map((word) => `"${word}"`).join(' OR ');
+}
+
+/** The line of sources after an answer from a conversation's documents. */
+function sourcesFooter(labels: readonly string[]): string {
+  return `${SOURCES_LEAD}${labels.map((label) => `[${label}]`).join(' · ')}`;
+}
+
+const SOURCES_LEAD = '\n\nSources: ';
+const SOURCES_LINE = /\n\nSources: \[[^\n]*\]$/;
+
+/** An answer without the line of sources it ends with (sourcesFooter), if it has one: Continue goes on from the answer itself. */
+export function withoutSources(answer: string): string {
+  return answer.replace(SOURCES_LINE, '');
 }
 
 function titleFor(fileName: string): string {

@@ -47,6 +47,12 @@ export class DocumentUploads {
     rmSync(dir, { recursive: true, force: true });
   }
 
+  /** Whether a file is being sent into this conversation now. */
+  hasUploadFor(conversationId: string): boolean {
+    for (const upload of this.#uploads.values()) if (upload.conversationId === conversationId) return true;
+    return false;
+  }
+
   begin(input: { fileName: string; sizeBytes: number; conversationId?: string | undefined }): { uploadId: string; acceptBytes: number } {
     const format = formatOf(input.fileName);
     if (format === null) {

@@ -101,6 +101,7 @@ export class EngineConnection {
         history: input.history,
         prompt: input.prompt,
         ...(input.options === undefined ? {} : { options: input.options }),
+        ...(input.responsePrefix === undefined ? {} : { responsePrefix: input.responsePrefix }),
       }));
       cancel = () => {
         if (this.#alive) this.#channel.send({ type: 'cancel', id } satisfies HostMessage);
@@ -252,7 +253,7 @@ export class EngineConnection {
       case 'done':
         if (pending.kind !== 'generate') return;
         this.#pending.delete(id);
-        pending.resolve({ text: message.text, reason: message.reason, stats: message.stats, ...(message.finishReason === undefined ? {} : { finishReason: message.finishReason }) });
+        pending.resolve(turnResult(message));
         return;
       case 'measured':
         if (pending.kind !== 'measure') return;
@@ -287,4 +288,10 @@ export class EngineConnection {
 
 function asErrorCode(code: string): ErrorCode {
   return (errorCodes as readonly string[]).includes(code) ? (code as ErrorCode) : 'engine_error';
+}
+
+/** A 'done' message as the result it resolves, without its envelope. */
+function turnResult(message: Extract<WorkerMessage, { type: 'done' }>): GenerateResult {
+  const { type: _type, id: _id, ...result } = message;
+  return result;
 }

@@ -143,19 +143,31 @@ export class LlamaEngine {
     let truncatedMessages = 0;
     let finishReason: 'stop' | 'length' = 'stop';
     let promptTokens: number | undefined;
+    const maxTokens = options.maxTokens ?? settings.maxTokens ?? DEFAULT_MAX_TOKENS;
+    // node-llama-cpp reports a response prefix as the first token batch and text chunk: the
+    // caller already has it, so neither is counted nor streamed again.
+    const prefix = request.responsePrefix ?? '';
+    let prefixTokensPending = prefix.length > 0;
+    let prefixTextPending = prefix.length > 0;
     try {
       const result = await entry.session.promptWithMeta(request.prompt, {
         signal,
         // Keeps the partial answer (in the result and in the session) instead of throwing.
         stopOnAbortSignal: true,
-        maxTokens: options.maxTokens ?? settings.maxTokens ?? DEFAULT_MAX_TOKENS,
+        maxTokens,
+        ...(prefix.length > 0 ? { responsePrefix: prefix } : {}),
         ...(temperature !== undefined ? { temperature } : {}),
         ...(topP !== undefined ? { topP } : {}),
         ...(settings.seed !== undefined ? { seed: settings.seed } : {}),
         onToken: (tokens) => {
-          generatedTokens += tokens.length;
+          if (prefixTokensPending) prefixTokensPending = false;
+          else generatedTokens += tokens.length;
         },
         onTextChunk: (chunk) => {
+          if (prefixTextPending) {
+            prefixTextPending = false;
+            return;
+          }
           streamed += chunk;
           onText(chunk);
         },
@@ -177,7 +189,7 @@ export class LlamaEngine {
         if (refit !== null) clearInterval(refit);
         throw new BurrowError('engine_error', `The model failed while answering: ${reasonOf(error)}`, { cause: error });
       }
-      text = streamed;
+      text = prefix + streamed;
     }
     if (refit !== null) clearInterval(refit);
     const used = entry.sequence.tokenMeter.diff(meterBefore);
@@ -194,6 +206,7 @@ export class LlamaEngine {
         ...(promptTokens === undefined ? {} : { promptTokens }),
       },
       finishReason,
+      maxTokens,
     };
   }
 

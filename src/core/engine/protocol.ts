@@ -70,6 +70,11 @@ export const TurnSchema = z.strictObject({
   history: z.array(ChatTurnSchema),
   prompt: z.string(),
   options: GenerateOptionsSchema.optional(),
+  /**
+   * The start of the answer, already written (Continue after the length limit): the model goes
+   * on from its end, with no new user turn. The result's text includes it. Default: none.
+   */
+  responsePrefix: z.string().optional(),
 });
 
 /** How a turn ended: what the engine sends with 'done' and the host resolves with. */
@@ -79,6 +84,8 @@ export const TurnResultSchema = z.strictObject({
   stats: GenerationStats,
   /** 'length' when maxTokens ran out, else 'stop' (left out by an engine that does not say). */
   finishReason: FinishReason.optional(),
+  /** The most tokens this answer could have (the limit a 'length' finish reached), when the engine knows it. */
+  maxTokens: z.number().int().positive().optional(),
 });
 
 /** What a direct answer (no conversation: the local API) answers: a message list, or raw text to continue. */

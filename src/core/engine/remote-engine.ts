@@ -133,7 +133,7 @@ export class RemoteEngine {
   async generate(request: GenerateRequest): Promise<GenerateResult> {
     if (request.signal.aborted) return cancelledBeforeStart();
     const started = performance.now();
-    const stream = { text: '', pieces: 0, finished: false, usage: null as OpenAI.CompletionUsage | null };
+    const stream = { text: '', pieces: 0, finished: false, length: false, usage: null as OpenAI.CompletionUsage | null };
     this.#generating++;
     if (this.#generating === 1) this.#onChange();
     try {
@@ -153,8 +153,10 @@ export class RemoteEngine {
       this.#generating--;
       if (this.#generating === 0) this.#onChange();
     }
+    const maxTokens = request.options?.maxTokens;
     return {
-      text: stream.text,
+      // A continuation is sent as the answer's start, which the server goes on from.
+      text: (request.responsePrefix ?? '') + stream.text,
       reason: request.signal.aborted ? 'cancelled' : 'done',
       stats: {
         evaluatedTokens: stream.usage?.prompt_tokens ?? 0,
@@ -163,15 +165,19 @@ export class RemoteEngine {
         truncatedMessages: 0,
         ...(stream.usage ? { promptTokens: stream.usage.prompt_tokens } : {}),
       },
+      finishReason: stream.length ? 'length' : 'stop',
+      ...(maxTokens === undefined ? {} : { maxTokens }),
     };
   }
 
-  async #stream(request: GenerateRequest, into: { text: string; pieces: number; finished: boolean; usage: OpenAI.CompletionUsage | null }): Promise<void> {
+  async #stream(request: GenerateRequest, into: { text: string; pieces: number; finished: boolean; length: boolean; usage: OpenAI.CompletionUsage | null }): Promise<void> {
     const { options } = request;
     const messages: OpenAI.ChatCompletionMessageParam[] = [];
     if (options?.systemPrompt !== undefined && options.systemPrompt.length > 0) messages.push({ role: 'system', content: options.systemPrompt });
     for (const turn of request.history) messages.push({ role: turn.role, content: turn.text });
     messages.push({ role: 'user', content: request.prompt });
+    // Servers that support it (llama-server, vLLM) go on from a final assistant message.
+    if (request.responsePrefix !== undefined && request.responsePrefix.length > 0) messages.push({ role: 'assistant', content: request.responsePrefix });
     const chunks = await this.#client.chat.completions.create(
       {
         model: this.config.model,
@@ -185,13 +191,14 @@ export class RemoteEngine {
       { signal: request.signal },
     );
     for await (const chunk of chunks as AsyncIterable<unknown>) {
-      const { content, finished, usage } = readChunk(chunk, this.host);
+      const { content, finished, length, usage } = readChunk(chunk, this.host);
       if (content.length > 0) {
         into.text += content;
         into.pieces++;
         request.onText(content);
       }
       if (finished) into.finished = true;
+      if (length) into.length = true;
       if (usage !== null) into.usage = usage;
     }
   }
@@ -226,7 +233,7 @@ export class RemoteEngine {
 }
 
 /** One streamed piece, checked: a server's output is untrusted input. */
-function readChunk(chunk: unknown, host: string): { content: string; finished: boolean; usage: OpenAI.CompletionUsage | null } {
+function readChunk(chunk: unknown, host: string): { content: string; finished: boolean; length: boolean; usage: OpenAI.CompletionUsage | null } {
   if (typeof chunk !== 'object' || chunk === null) throw garbage(host);
   const record = chunk as { choices?: unknown; usage?: unknown; error?: unknown };
   if (record.error !== undefined && record.error !== null) {
@@ -238,7 +245,7 @@ function readChunk(chunk: unknown, host: string): { content: string; finished: b
   const content = typeof choice?.delta?.content === 'string' ? choice.delta.content : '';
   const finished = typeof choice?.finish_reason === 'string' && choice.finish_reason.length > 0;
   const usage = isUsage(record.usage) ? record.usage : null;
-  return { content, finished, usage };
+  return { content, finished, length: choice?.finish_reason === 'length', usage };
 }
 
 function isUsage(value: unknown): value is OpenAI.CompletionUsage {

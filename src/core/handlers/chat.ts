@@ -1,5 +1,5 @@
 /**
- * The chat procedures — send, cancel, edit, regenerate, retry a save — and the quick window's:
+ * The chat procedures — send, cancel, edit, regenerate, continue, retry a save — and the quick window's:
  * a question in a new conversation marked quick, its dismissal, the quick conversations kept.
  */
 import type { ChatStarted, Conversation, ProcedureName } from '../../shared/contract';
@@ -26,6 +26,7 @@ export function chatHandlers(options: ChatOptions): Pick<Handlers, ChatProcedure
     'chat.cancel': ({ generationId }) => ({ cancelled: chat.cancel(generationId) }),
     'chat.edit': ({ messageId, text }) => chat.edit(messageId, text),
     'chat.regenerate': ({ messageId }) => chat.regenerate(messageId),
+    'chat.continue': ({ messageId }) => chat.continue(messageId),
     'chat.retrySave': ({ messageId }) => chat.retrySave(messageId),
     'quick.ask': ({ conversationId, text }) => ask(options, conversationId, text),
     'quick.dismiss': async ({ conversationId }) => {

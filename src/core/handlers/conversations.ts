@@ -1,6 +1,6 @@
 /**
- * The conversations procedures: list, create, rename, delete, pins, branches, settings, the
- * context meter, export, and each conversation's own model.
+ * The conversations procedures: list, create (or reuse an empty one), rename, delete, discard an
+ * empty one, pins, branches, settings, the context meter, export, and each conversation's own model.
  */
 import { dirname } from 'node:path';
 import type { ContextUsage, ProcedureName } from '../../shared/contract';
@@ -23,6 +23,8 @@ export interface ConversationsOptions {
   library: Library;
   emit: EmitEvent;
   now: () => number;
+  /** A file is being sent or read into the conversation now (documents): it is not discarded as empty. */
+  receiving?: (id: string) => boolean;
 }
 
 const NO_MODEL_FOR_METER = 'No model is loaded, so Burrow cannot count tokens yet. The meter appears once a model is loaded.';
@@ -36,9 +38,15 @@ export function conversationsHandlers(options: ConversationsOptions): Pick<Handl
   };
   return {
     'conversations.list': () => conversations.list(),
-    'conversations.create': ({ title }) => {
+    'conversations.create': ({ title, reuseIfEmpty }) => {
+      if (title === undefined && reuseIfEmpty !== undefined && conversations.isEmpty(reuseIfEmpty)) return conversations.get(reuseIfEmpty).conversation;
       const conversation = conversations.create(title);
       return changed(conversation.id, conversation);
+    },
+    // Nothing was ever written into it: no saved state, log or backup holds text of it to purge.
+    'conversations.discardIfEmpty': ({ id }) => {
+      const deleted = options.receiving?.(id) !== true && conversations.deleteIfEmpty(id);
+      return deleted ? changed(id, { deleted }) : { deleted };
     },
     'conversations.get': ({ id }) => conversations.get(id),
     'conversations.rename': ({ id, title }) => changed(id, conversations.rename(id, title)),

@@ -26,6 +26,8 @@ export const ArchivedMessage = z.object({
   status: MessageStatus,
   error: z.string().max(100_000).nullable(),
   createdAt: EpochMs,
+  /** A complete answer that stopped at its token limit: that limit. Left out otherwise (and by older versions). */
+  tokenLimit: z.number().int().positive().max(1_000_000).optional(),
 });
 export type ArchivedMessage = z.infer<typeof ArchivedMessage>;
 
@@ -73,6 +75,7 @@ export function toArchive(records: readonly ConversationRecord[], exportedAt: nu
         status: message.status,
         error: message.error,
         createdAt: message.createdAt,
+        ...(message.tokenLimit === null ? {} : { tokenLimit: message.tokenLimit }),
       })),
     })),
   };
@@ -107,6 +110,8 @@ export function fromArchive(data: unknown): ConversationRecord[] {
       status: message.status === 'streaming' ? 'interrupted' : message.status,
       error: message.error,
       createdAt: message.createdAt,
+      // The mark (and Continue) belongs to a complete answer only.
+      tokenLimit: message.status === 'complete' && message.role === 'assistant' ? (message.tokenLimit ?? null) : null,
     })),
   }));
 }

@@ -121,6 +121,7 @@ function toRecord(conversation: ChatGptConversation, index: number): Conversatio
         content: node.content,
         status: 'complete',
         error: null,
+        tokenLimit: null,
         createdAt: node.createdAt,
       });
       placed.add(next);

@@ -15,6 +15,8 @@ export interface MessageRecord {
   status: MessageStatus;
   error: string | null;
   createdAt: number;
+  /** The token limit a complete answer stopped at ("Stopped at the 1,024-token limit"), else null. */
+  tokenLimit: number | null;
 }
 
 /** A whole conversation tree. `messages` lists every parent before its children. */
@@ -42,15 +44,15 @@ function prepare(db: Database) {
     conversations: db.prepare<[], ConversationRow>(`SELECT ${CONVERSATION_COLUMNS} FROM conversations ORDER BY created_at, rowid`),
     // seq is creation order, so parents come before their children.
     messages: db.prepare<[string], MessageRow>(
-      'SELECT id, parent_id, role, content, status, error, created_at FROM messages WHERE conversation_id = ? ORDER BY seq',
+      'SELECT id, parent_id, role, content, status, error, created_at, token_limit FROM messages WHERE conversation_id = ? ORDER BY seq',
     ),
     insertConversation: db.prepare<[{ id: string; title: string; createdAt: number; updatedAt: number; pinned: number; systemPrompt: string | null; temperature: number | null; topP: number | null; maxTokens: number | null }]>(
       `INSERT INTO conversations (id, title, created_at, updated_at, pinned, system_prompt, temperature, top_p, max_tokens)
        VALUES (@id, @title, @createdAt, @updatedAt, @pinned, @systemPrompt, @temperature, @topP, @maxTokens)`,
     ),
-    insertMessage: db.prepare<[{ id: string; conversationId: string; parentId: string | null; seq: number; role: string; content: string; status: string; error: string | null; createdAt: number }]>(
-      `INSERT INTO messages (id, conversation_id, parent_id, seq, role, content, status, error, created_at)
-       VALUES (@id, @conversationId, @parentId, @seq, @role, @content, @status, @error, @createdAt)`,
+    insertMessage: db.prepare<[{ id: string; conversationId: string; parentId: string | null; seq: number; role: string; content: string; status: string; error: string | null; createdAt: number; tokenLimit: number | null }]>(
+      `INSERT INTO messages (id, conversation_id, parent_id, seq, role, content, status, error, created_at, token_limit)
+       VALUES (@id, @conversationId, @parentId, @seq, @role, @content, @status, @error, @createdAt, @tokenLimit)`,
     ),
     setActiveLeaf: db.prepare<[string | null, string]>('UPDATE conversations SET active_leaf_id = ? WHERE id = ?'),
     starts: db.prepare<[], { id: string; title: string; created_at: number }>('SELECT id, title, created_at FROM conversations'),
@@ -113,7 +115,7 @@ export class ArchiveStore extends SqlStore<ReturnType<typeof prepare>> {
             const parentId = message.parentKey === null ? null : ids.get(message.parentKey);
             if (parentId === undefined) throw invalid(`a message in "${record.title}" answers one that is not before it`);
             const messageId = randomUUID();
-            this.sql.insertMessage.run({ id: messageId, conversationId: id, parentId, seq: index + 1, role: message.role, content: message.content, status: message.status, error: message.error, createdAt: message.createdAt });
+            this.sql.insertMessage.run({ id: messageId, conversationId: id, parentId, seq: index + 1, role: message.role, content: message.content, status: message.status, error: message.error, createdAt: message.createdAt, tokenLimit: message.tokenLimit });
             ids.set(message.key, messageId);
             newest = messageId;
           });
@@ -151,6 +153,7 @@ export class ArchiveStore extends SqlStore<ReturnType<typeof prepare>> {
         status: message.status,
         error: message.error,
         createdAt: message.created_at,
+        tokenLimit: message.token_limit,
       }),
     );
     const leafKnown = row.active_leaf_id !== null && messages.some((message) => message.key === row.active_leaf_id);

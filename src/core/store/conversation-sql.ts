@@ -29,12 +29,22 @@ export interface MessageRow {
   status: MessageStatus;
   error: string | null;
   created_at: number;
+  /** Set when the answer stopped at its token limit: that limit. */
+  token_limit: number | null;
 }
 
 const CONVERSATION_COLUMNS = `c.id, c.title, c.created_at, c.updated_at, c.pinned, c.active_leaf_id,
   c.system_prompt, c.temperature, c.top_p, c.max_tokens,
   (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id) AS message_count`;
-const MESSAGE_COLUMNS = 'id, conversation_id, parent_id, role, content, status, error, created_at';
+const MESSAGE_COLUMNS = 'id, conversation_id, parent_id, role, content, status, error, created_at, token_limit';
+/**
+ * A conversation the user has put nothing into: no message, no document, no title, pin or
+ * settings of its own. Leaving one deletes it; "New chat" and a dropped file reuse it.
+ */
+const EMPTY_CONVERSATION = `c.title = @defaultTitle AND c.pinned = 0
+  AND c.system_prompt IS NULL AND c.temperature IS NULL AND c.top_p IS NULL AND c.max_tokens IS NULL
+  AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id)
+  AND NOT EXISTS (SELECT 1 FROM documents d WHERE d.conversation_id = c.id)`;
 /** Longest branch walked; parent links cannot form a loop, this only bounds a damaged file. */
 export const MAX_DEPTH = 1_000_000;
 
@@ -87,21 +97,25 @@ export function prepareConversationSql(db: Database) {
       `UPDATE conversations SET system_prompt = @systemPrompt, temperature = @temperature, top_p = @topP, max_tokens = @maxTokens
        WHERE id = @id`,
     ),
+    isEmpty: db.prepare<[{ id: string; defaultTitle: string }], number>(`SELECT 1 FROM conversations c WHERE c.id = @id AND ${EMPTY_CONVERSATION}`).pluck(),
+    deleteIfEmpty: db.prepare<[{ id: string; defaultTitle: string }]>(`DELETE FROM conversations AS c WHERE c.id = @id AND ${EMPTY_CONVERSATION}`),
+    documentCount: db.prepare<[string], number>('SELECT count(*) FROM documents WHERE conversation_id = ?').pluck(),
     deleteMessages: db.prepare<[string]>('DELETE FROM messages WHERE conversation_id = ?'),
     deleteConversation: db.prepare<[string]>('DELETE FROM conversations WHERE id = ?'),
     deleteSetting: db.prepare<[string]>('DELETE FROM settings WHERE key = ?'),
-    insertMessage: db.prepare<[Omit<MessageRow, 'conversation_id'> & { conversationId: string }], MessageRow>(
+    insertMessage: db.prepare<[Omit<MessageRow, 'conversation_id' | 'token_limit'> & { conversationId: string }], MessageRow>(
       `INSERT INTO messages (id, conversation_id, parent_id, seq, role, content, status, error, created_at)
        VALUES (@id, @conversationId, @parent_id,
                (SELECT coalesce(max(seq), 0) + 1 FROM messages WHERE conversation_id = @conversationId),
                @role, @content, @status, @error, @created_at)
        RETURNING ${MESSAGE_COLUMNS}`,
     ),
-    updateMessage: db.prepare<[{ id: string; content: string | null; status: string | null; setsError: number; error: string | null }]>(
+    updateMessage: db.prepare<[{ id: string; content: string | null; status: string | null; setsError: number; error: string | null; setsTokenLimit: number; tokenLimit: number | null }]>(
       `UPDATE messages SET
          content = coalesce(@content, content),
          status = coalesce(@status, status),
-         error = CASE WHEN @setsError THEN @error ELSE error END
+         error = CASE WHEN @setsError THEN @error ELSE error END,
+         token_limit = CASE WHEN @setsTokenLimit THEN @tokenLimit ELSE token_limit END
        WHERE id = @id`,
     ),
     markInterrupted: db.prepare<[]>("UPDATE messages SET status = 'interrupted' WHERE status = 'streaming'"),

@@ -25,6 +25,8 @@ export interface MessagePatch {
   status?: MessageStatus;
   /** `null` clears a previous error; leaving it out keeps it. */
   error?: string | null;
+  /** The token limit the answer stopped at; `null` clears it, leaving it out keeps it. */
+  tokenLimit?: number | null;
 }
 
 /** Each field: left out keeps the value, `null` clears it (back to Burrow's default). */
@@ -115,6 +117,39 @@ export class ConversationStore extends SqlStore<ReturnType<typeof prepareConvers
     );
   }
 
+  /** Whether the user has put nothing into it yet (no message, document, title, pin or settings of its own). */
+  isEmpty(id: string): boolean {
+    return this.sql.isEmpty.get({ id, defaultTitle: DEFAULT_CONVERSATION_TITLE }) === 1;
+  }
+
+  /**
+   * Deletes the conversation if it is empty (isEmpty), checked and deleted in one statement, so
+   * a message or document arriving meanwhile keeps it. False when it was not empty, or is gone.
+   */
+  deleteIfEmpty(id: string): boolean {
+    return writing('delete the empty conversation', () =>
+      this.db.transaction(() => {
+        if (this.sql.deleteIfEmpty.run({ id, defaultTitle: DEFAULT_CONVERSATION_TITLE }).changes === 0) return false;
+        this.sql.deleteSetting.run(conversationModelKey(id));
+        return true;
+      })(),
+    );
+  }
+
+  /**
+   * Its first document was just added: a conversation that had nothing else in it (still
+   * "New chat", no message, no other document) is named after the document's file.
+   */
+  nameAfterFirstDocument(id: string, title: string): void {
+    writing('name the conversation', () =>
+      this.db.transaction(() => {
+        const row = this.sql.getConversation.get(id);
+        if (row === undefined || row.title !== DEFAULT_CONVERSATION_TITLE || row.message_count > 0 || this.sql.documentCount.get(id) !== 1) return;
+        this.sql.rename.run(title, id);
+      })(),
+    );
+  }
+
   addMessage(message: NewMessage): Message {
     return writing('save this message', () =>
       this.db.transaction(() => {
@@ -147,6 +182,8 @@ export class ConversationStore extends SqlStore<ReturnType<typeof prepareConvers
         status: patch.status ?? null,
         setsError: patch.error === undefined ? 0 : 1,
         error: patch.error ?? null,
+        setsTokenLimit: patch.tokenLimit === undefined ? 0 : 1,
+        tokenLimit: patch.tokenLimit ?? null,
       }),
     );
     if (result.changes === 0) throw messageGone();
@@ -288,5 +325,6 @@ function toMessage(row: MessageRow, siblingIds: string[]): Message {
     status: row.status,
     error: row.error,
     createdAt: row.created_at,
+    tokenLimit: row.token_limit,
   };
 }

@@ -14,7 +14,9 @@ interface Generation {
   conversationId: string | null;
   messageId: string | null;
   buffer: DeltaBuffer;
-  final: { status: MessageStatus; error: string | null } | null;
+  /** The answer's text before this generation (Continue goes on from it); '' for a new answer. */
+  prefix: string;
+  final: { status: MessageStatus; error: string | null; tokenLimit: number | null } | null;
 }
 
 const END_STATUS = { done: 'complete', cancelled: 'cancelled', error: 'error' } as const satisfies Record<string, MessageStatus>;
@@ -40,6 +42,8 @@ export class ChatState {
   #highlightSeq = $state(0);
   /** The open conversation's own system prompt and sampling settings. */
   #settings = $state<ConversationSettings | null>(null);
+  /** Bumped by "New chat", so the composer takes the focus even when the open chat was reused. */
+  #focusRequests = $state(0);
   /** Bumped when an answer ends (a new length for the context meter). */
   #endedCount = $state(0);
   // Plain Map on purpose: the UI reads the messages, never this bookkeeping.
@@ -92,6 +96,9 @@ export class ChatState {
   get settings(): ConversationSettings | null {
     return this.#settings;
   }
+  get focusRequests(): number {
+    return this.#focusRequests;
+  }
   get endedCount(): number {
     return this.#endedCount;
   }
@@ -117,6 +124,7 @@ export class ChatState {
   async open(id: string): Promise<void> {
     const request = ++this.#openRequest;
     if (this.#openId !== id) {
+      this.#leave(id);
       this.#highlightId = null;
       this.#openId = id;
       this.#messages = [];
@@ -132,11 +140,14 @@ export class ChatState {
     this.#showView(result.value);
   }
 
+  /** "New chat": the open conversation while it is still empty, else a new one. */
   async create(): Promise<void> {
-    const result = await this.#client.invoke('conversations.create', {});
+    const current = this.#openId;
+    const result = await this.#client.invoke('conversations.create', current === null ? {} : { reuseIfEmpty: current });
     if (!result.ok) return this.#toasts.error(result.error);
     this.#upsertConversation(result.value);
     await this.open(result.value.id);
+    this.#focusRequests += 1;
   }
 
   async rename(id: string, title: string): Promise<void> {
@@ -184,6 +195,7 @@ export class ChatState {
     }
     const request = ++this.#openRequest;
     if (this.#openId !== conversationId) {
+      this.#leave(conversationId);
       this.#openId = conversationId;
       this.#messages = [];
       this.#messagesLoaded = false;
@@ -222,6 +234,12 @@ export class ChatState {
     return this.#start(messageId, () => this.#client.invoke('chat.regenerate', { messageId }));
   }
 
+  /** Goes on from where this answer stopped at its token limit, in the same message. */
+  async continue(messageId: string): Promise<boolean> {
+    if (this.#openId === null || this.#sending || this.answering) return false;
+    return this.#start(null, () => this.#client.invoke('chat.continue', { messageId }));
+  }
+
   /** Saves an answer the disk refused earlier. */
   async retrySave(messageId: string): Promise<void> {
     const result = await this.#client.invoke('chat.retrySave', { messageId });
@@ -256,6 +274,8 @@ export class ChatState {
     const generation = this.#generation(generationId);
     generation.conversationId = conversationId;
     generation.messageId = assistantMessage.id;
+    // A continued answer comes back with its text so far; a new one comes back empty.
+    generation.prefix = assistantMessage.content;
     if (generation.final === null) this.#active[conversationId] = generationId;
     if (this.#openId === conversationId) {
       const cut = this.#messages.findIndex((m) => m.id === replacedId);
@@ -299,6 +319,24 @@ export class ChatState {
     else this.#close();
   }
 
+  /**
+   * The user leaves the open conversation for `nextId`: one they put nothing into is deleted
+   * (the core checks, and keeps it if a message or document got there meanwhile).
+   */
+  #leave(nextId: string): void {
+    const leaving = this.#openId;
+    if (leaving === null || leaving === nextId || this.#active[leaving] !== undefined) return;
+    if (this.#conversations.find((c) => c.id === leaving)?.messageCount !== 0) return;
+    void this.#client.invoke('conversations.discardIfEmpty', { id: leaving }).then((result) => {
+      if (result.ok && result.value.deleted) this.#conversations = this.#conversations.filter((c) => c.id !== leaving);
+    });
+  }
+
+  /** The open conversation has nothing in it yet (documents aside, which the chat does not know of). */
+  get openIsEmpty(): boolean {
+    return this.#openId !== null && this.#messagesLoaded && this.#messages.length === 0 && !this.#sending && this.openConversation?.messageCount === 0;
+  }
+
   #close(): void {
     this.#openRequest += 1;
     this.#openId = null;
@@ -310,7 +348,7 @@ export class ChatState {
   #generation(id: string): Generation {
     let generation = this.#generations.get(id);
     if (!generation) {
-      generation = { conversationId: null, messageId: null, buffer: new DeltaBuffer(), final: null };
+      generation = { conversationId: null, messageId: null, buffer: new DeltaBuffer(), prefix: '', final: null };
       this.#generations.set(id, generation);
     }
     return generation;
@@ -320,7 +358,7 @@ export class ChatState {
     const generation = this.#generation(generationId);
     if (!generation.buffer.push(seq, text) || generation.messageId === null) return;
     const message = this.#messages.find((m) => m.id === generation.messageId);
-    if (message) message.content = generation.buffer.text;
+    if (message) message.content = generation.prefix + generation.buffer.text;
   }
 
   #onEnd(event: EventPayload<'generation.end'>): void {
@@ -332,7 +370,7 @@ export class ChatState {
     const generation = this.#generation(event.generationId);
     generation.conversationId = event.conversationId;
     generation.messageId = event.messageId;
-    generation.final = { status: END_STATUS[event.reason], error: event.error?.message ?? null };
+    generation.final = { status: END_STATUS[event.reason], error: event.error?.message ?? null, tokenLimit: event.tokenLimit ?? null };
     if (this.#active[event.conversationId] === event.generationId) delete this.#active[event.conversationId];
     if (event.stats) this.#stats[event.messageId] = event.stats;
     if (event.error?.code === 'storage_error') this.#unsaved[event.messageId] = event.error.message;
@@ -357,16 +395,15 @@ export class ChatState {
 
   /** Overlays what this window already knows (streamed text, final status) on a stored message. */
   #withLocalProgress(message: Message): Message {
-    for (const generation of this.#generations.values()) {
-      if (generation.messageId !== message.id) continue;
-      const text = generation.buffer.text;
-      const content = text.length >= message.content.length ? text : message.content;
-      if (message.status !== 'streaming') return { ...message, content: message.content || content };
-      return generation.final
-        ? { ...message, content, status: generation.final.status, error: generation.final.error }
-        : { ...message, content };
-    }
-    return message;
+    // The newest one: a continued answer also has the generation that first wrote it.
+    const generation = [...this.#generations.values()].findLast((candidate) => candidate.messageId === message.id);
+    if (generation === undefined) return message;
+    const text = generation.prefix + generation.buffer.text;
+    const content = text.length >= message.content.length ? text : message.content;
+    if (message.status !== 'streaming') return { ...message, content: message.content || content };
+    return generation.final
+      ? { ...message, content, status: generation.final.status, error: generation.final.error, tokenLimit: generation.final.tokenLimit }
+      : { ...message, content };
   }
 
   #upsertMessage(message: Message): void {

@@ -46,6 +46,11 @@ export const Message = z.strictObject({
   status: MessageStatus,
   error: z.string().nullable(),
   createdAt: Timestamp,
+  /**
+   * Set when the answer stopped because it reached its token limit: that limit ("Stopped at
+   * the 1,024-token limit"). chat.continue goes on from there in the same message.
+   */
+  tokenLimit: z.number().int().positive().nullable(),
 });
 export type Message = z.infer<typeof Message>;
 
@@ -67,7 +72,7 @@ export const ConversationView = z.strictObject({
 });
 export type ConversationView = z.infer<typeof ConversationView>;
 
-/** What chat.send, chat.edit and chat.regenerate return at once (the answer then streams). */
+/** What chat.send, chat.edit, chat.regenerate and chat.continue return at once (the answer then streams). */
 export const ChatStarted = z.strictObject({
   generationId: Id,
   /** The question: new for send and edit, the existing one for regenerate. */

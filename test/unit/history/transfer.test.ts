@@ -35,7 +35,8 @@ function writeHistory(db: Database): void {
   store.create('Empty chat');
   const other = store.create('Moss');
   const moss = store.addExchange({ conversationId: other.id, text: 'Is moss soft? "Yes" — with ünïcödé and 🐇' });
-  store.updateMessage(moss.assistantMessage.id, { content: 'Very.\n\n```\ncode\n```', status: 'complete' });
+  // Cut off at its length limit: the mark travels with the archive.
+  store.updateMessage(moss.assistantMessage.id, { content: 'Very.\n\n```\ncode\n```', status: 'complete', tokenLimit: 1024 });
 }
 
 /** The tree with ids replaced by positions, so two databases can be compared. */
@@ -82,13 +83,15 @@ describe('archive export and import', () => {
     expect(parsed).toMatchObject({ format: 'burrow-archive', skipped: 0 });
     const inserted = new ArchiveStore(target).insertAll(parsed.records);
     expect(inserted.messages).toBe(9);
+    expect(archive.conversations[2]?.messages.map((message) => message.tokenLimit)).toEqual([undefined, 1024]);
+    expect(archive.conversations[0]?.messages.every((message) => !('tokenLimit' in message))).toBe(true);
 
     expect(normalise(new ArchiveStore(target).readAll())).toEqual(normalise(new ArchiveStore(source).readAll()));
     // What the user sees is the same too: branch on screen, alternatives, settings, pin.
     const view = (db: Database) =>
       new ConversationStore(db).list().map((conversation) => {
         const { messages, settings } = new ConversationStore(db).get(conversation.id);
-        return { ...conversation, id: undefined, settings, messages: messages.map((m) => [m.role, m.content, m.status, m.error, m.siblingIds.length]) };
+        return { ...conversation, id: undefined, settings, messages: messages.map((m) => [m.role, m.content, m.status, m.error, m.siblingIds.length, m.tokenLimit]) };
       });
     expect(view(target)).toEqual(view(source));
     expect(view(target)[0]).toMatchObject({ title: 'Rabbit facts', pinned: true, settings: { systemPrompt: 'Answer briefly.', temperature: 0.3, topP: null, maxTokens: 200 } });

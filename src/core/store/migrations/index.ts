@@ -3,6 +3,7 @@ import { initial } from './001-initial';
 import { history } from './002-history';
 import { documents } from './003-documents';
 import { searchSettled } from './004-search-settled';
+import { tokenLimit } from './005-token-limit';
 
 /**
  * One schema step. `up` runs inside a transaction that also sets `PRAGMA user_version` to
@@ -14,4 +15,4 @@ export interface Migration {
 }
 
 /** Every migration, in order; versions run 1, 2, 3… without gaps. Append, never edit a shipped one. */
-export const migrations: readonly Migration[] = [initial, history, documents, searchSettled];
+export const migrations: readonly Migration[] = [initial, history, documents, searchSettled, tokenLimit];

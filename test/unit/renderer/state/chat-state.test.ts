@@ -20,6 +20,7 @@ class FakeCore extends FakeTransport {
   /** Runs inside chat.send, before it answers (the core streams at once). */
   duringSend: () => void = () => undefined;
   sendResult: Result<unknown> = { ok: true, value: { generationId: 'g1', userMessage: message('u1', 'user', 'complete'), assistantMessage: message('a1', 'assistant', 'streaming') } satisfies ChatStarted };
+  continueResult: Result<unknown> = { ok: false, error: { code: 'invalid_input', message: 'nothing to continue' } };
 
   override answer(name: string): Result<unknown> {
     switch (name) {
@@ -30,6 +31,9 @@ class FakeCore extends FakeTransport {
       case 'chat.send':
         this.duringSend();
         return this.sendResult;
+      case 'chat.continue':
+        this.duringSend();
+        return this.continueResult;
       default:
         return { ok: true, value: { cancelled: true } };
     }
@@ -66,6 +70,26 @@ describe('ChatState', () => {
     expect(answer(chat)).toMatchObject({ content: 'Early answer', status: 'complete' });
     expect(chat.activeGenerationId).toBeNull();
     expect(chat.answering).toBe(false);
+  });
+
+  it('Continue appends to the text so far, also when its first delta beats its reply, and the end marks the limit again', async () => {
+    const { core, chat } = await setup();
+    await chat.send('hi');
+    core.delta(0, 'The first part');
+    core.end('done', { finishReason: 'length', tokenLimit: 1024 });
+    expect(answer(chat)).toMatchObject({ content: 'The first part', status: 'complete', tokenLimit: 1024 });
+
+    const continued = { ...message('a1', 'assistant', 'streaming'), content: 'The first part', tokenLimit: null };
+    core.continueResult = { ok: true, value: { generationId: 'g2', userMessage: message('u1', 'user', 'complete'), assistantMessage: continued } satisfies ChatStarted };
+    core.duringSend = () => core.emit('generation.delta', { generationId: 'g2', seq: 0, text: ' and' });
+    expect(await chat.continue('a1')).toBe(true);
+    expect(answer(chat)).toMatchObject({ content: 'The first part and', status: 'streaming', tokenLimit: null });
+    expect(chat.activeGenerationId).toBe('g2');
+    core.emit('generation.delta', { generationId: 'g2', seq: 1, text: ' more' });
+    expect(answer(chat)?.content).toBe('The first part and more');
+    core.emit('generation.end', { generationId: 'g2', conversationId: 'c1', messageId: 'a1', reason: 'done', finishReason: 'length', tokenLimit: 1024 });
+    expect(answer(chat)).toMatchObject({ content: 'The first part and more', status: 'complete', tokenLimit: 1024 });
+    expect(chat.messages.filter((m) => m.role === 'assistant')).toHaveLength(1);
   });
 
   it('streams deltas in seq order into the open conversation', async () => {
