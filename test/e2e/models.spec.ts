@@ -7,7 +7,7 @@
  */
 import type { Page } from '@playwright/test';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAssistant, type Assistant } from '../../src/core/assistant';
@@ -16,8 +16,10 @@ import { loadCatalog } from '../../src/core/models/catalog';
 import { findProjectRoot } from '../../src/core/process/project-root';
 import { startWebHost, type WebHost } from '../../src/host/web/server';
 import type { CatalogEntry } from '../../src/shared/contract';
+import { formatBytes } from '../../src/shared/format-bytes';
 import { startModelServer, type ModelServer } from '../support/model-server';
 import { streamingModelPath, tinyModelPath } from '../support/tiny-model';
+import { scanAccessibility } from './accessibility';
 import { test as base, expect, screenshot, type BurrowApp } from './fixtures';
 
 const root = findProjectRoot();
@@ -347,5 +349,101 @@ test.describe('import and library', () => {
     expect(ggufFilesIn(join(burrow.dataDir, 'models'))).toEqual([]);
     expect(existsSync(join(burrow.dataDir, 'models', '.import')) ? readdirSync(join(burrow.dataDir, 'models', '.import')) : []).toEqual([]);
     await expect(page.getByTestId('first-run')).toBeVisible();
+  });
+});
+
+test.describe('choosing a model already on this computer', () => {
+  /** Puts model files in the library's folder before the window opens, as if downloaded earlier and never loaded. */
+  function intoLibrary(burrow: BurrowApp, files: Record<string, string>): void {
+    const folder = join(burrow.dataDir, 'models');
+    mkdirSync(folder, { recursive: true });
+    for (const [name, source] of Object.entries(files)) copyFileSync(source, join(folder, name));
+  }
+
+  test('the model menu lists the library’s models with size, quantisation and memory fit, and loads the chosen one from the keyboard', async ({ page, burrow }) => {
+    intoLibrary(burrow, { 'a-streaming.gguf': streamingModelPath(), 'b-tiny.gguf': tinyModelPath() });
+    await page.setViewportSize({ width: 640, height: 760 });
+    await page.goto(burrow.host.url);
+
+    // The welcome offers the models on this computer rather than only "Open a .gguf file".
+    const offered = page.getByTestId('welcome-model');
+    await expect(offered).toHaveCount(2);
+    await expect(offered.first()).toContainText('Burrow streaming-test model');
+    await expect(offered.first()).toContainText(formatBytes(statSync(streamingModelPath()).size));
+    await inBothThemes(page, 'models-08-welcome-library');
+
+    const chip = page.getByTestId('model-chip');
+    await expect(chip).toHaveAttribute('data-state', 'idle');
+    await expect(chip).toContainText('Choose…');
+    await chip.click();
+    const choices = page.getByTestId('model-choice');
+    await expect(choices).toHaveCount(2);
+    const tiny = page.locator('[data-testid="model-choice"][data-file="b-tiny.gguf"]');
+    await expect(tiny).toContainText('Burrow tiny test model');
+    await expect(tiny).toContainText(formatBytes(statSync(tinyModelPath()).size));
+    await expect(tiny).toContainText('F32');
+    await expect(tiny.getByTestId('model-fit')).toHaveText('Fits in memory');
+    await expect(choices.first().getByTestId('model-fit')).toHaveText('Fits in memory');
+    await inBothThemes(page, 'models-09-chip-menu');
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme, reducedMotion: 'reduce' });
+      expect(await scanAccessibility(page), `the open model menu, ${scheme}`).toEqual([]);
+    }
+    await page.emulateMedia({ colorScheme: 'light', reducedMotion: 'no-preference' });
+
+    // The first choice has the focus; the arrow key reaches the second, Enter loads it.
+    await expect(choices.first()).toBeFocused();
+    await page.keyboard.press('ArrowDown');
+    await expect(tiny).toBeFocused();
+    await page.keyboard.press('Enter');
+    await expect(chip).toHaveAttribute('data-state', 'ready', { timeout: 60_000 });
+    await expect(chip).toContainText('Burrow tiny test model');
+    await expect(page.locator('#model-menu')).toBeHidden();
+    expect(burrow.assistant.engine.localStatus().model?.path).toBe(realpathSync(join(burrow.dataDir, 'models', 'b-tiny.gguf')));
+
+    // Open again: the loaded one is marked and listed first, and Tab reaches the other one too.
+    await chip.click();
+    await expect(tiny).toHaveAttribute('aria-current', 'true');
+    await expect(tiny).toContainText('Loaded');
+    await expect(tiny).toBeFocused();
+    await page.keyboard.press('Tab');
+    const streaming = page.locator('[data-testid="model-choice"][data-file="a-streaming.gguf"]');
+    await expect(streaming).toBeFocused();
+    await page.keyboard.press('Enter');
+    await expect(chip).toContainText('Burrow streaming-test model', { timeout: 60_000 });
+    await expect(chip).toHaveAttribute('data-state', 'ready');
+  });
+
+  test('with one model in the library and none loaded, typing in the composer loads it and sending works', async ({ page, burrow }) => {
+    intoLibrary(burrow, { 'only-model.gguf': streamingModelPath() });
+    await page.setViewportSize({ width: 640, height: 760 });
+    await page.goto(burrow.host.url);
+    await expect(page.getByTestId('welcome-model')).toHaveCount(1);
+    await page.getByTestId('new-chat').click();
+
+    const composer = page.getByTestId('composer');
+    await expect(composer).toBeEnabled();
+    await expect(page.getByTestId('will-load-model')).toContainText('Burrow streaming-test model loads when you start typing.');
+    await expect(page.getByTestId('model-chip')).toHaveAttribute('data-state', 'idle');
+    await inBothThemes(page, 'models-10-loads-when-typing');
+
+    await composer.pressSequentially('Tell me');
+    await expect(page.getByTestId('model-chip')).toHaveAttribute('data-state', 'ready', { timeout: 60_000 });
+    await expect(page.getByTestId('model-chip')).toContainText('Burrow streaming-test model');
+    await expect(composer).toHaveValue('Tell me');
+    await composer.press('Enter');
+    const answer = page.locator('[data-testid="message"][data-role="assistant"]').last();
+    await expect.poll(async () => (await answer.textContent())?.trim().length ?? 0, { timeout: 30_000 }).toBeGreaterThan(10);
+    if ((await answer.getAttribute('data-status')) === 'streaming') await page.getByTestId('stop').click();
+    await expect(answer).toHaveAttribute('data-status', /cancelled|complete/);
+  });
+
+  test('“Start a chat” loads the only model at once', async ({ page, burrow }) => {
+    intoLibrary(burrow, { 'only-model.gguf': tinyModelPath() });
+    await page.goto(burrow.host.url);
+    await page.getByTestId('start-chat').click();
+    await expect(page.getByTestId('composer')).toBeEnabled();
+    await expect(page.getByTestId('model-chip')).toHaveAttribute('data-state', 'ready', { timeout: 60_000 });
+    await expect(page.getByTestId('model-chip')).toContainText('Burrow tiny test model');
   });
 });
