@@ -113,6 +113,15 @@ async function inBothThemes(page: Page, name: string, shoot: (name: string) => P
   await page.emulateMedia({ colorScheme: 'light', reducedMotion: 'no-preference' });
 }
 
+/** The accessibility scans (axe and our own contrast check) in the light and the dark theme. */
+async function scanBothThemes(page: Page, what: string): Promise<void> {
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme, reducedMotion: 'reduce' });
+    expect(await scanAccessibility(page), `${what}, ${scheme}`).toEqual([]);
+  }
+  await page.emulateMedia({ colorScheme: 'light', reducedMotion: 'no-preference' });
+}
+
 /** Drags a file built from `bytes` over the window and drops it, as a file manager would. */
 async function dropFile(page: Page, name: string, bytes: Buffer, options: { screenshotOverlay?: string } = {}): Promise<void> {
   const dataTransfer = await page.evaluateHandle(
@@ -385,11 +394,7 @@ test.describe('choosing a model already on this computer', () => {
     await expect(tiny.getByTestId('model-fit')).toHaveText('Fits in memory');
     await expect(choices.first().getByTestId('model-fit')).toHaveText('Fits in memory');
     await inBothThemes(page, 'models-09-chip-menu');
-    for (const scheme of ['light', 'dark'] as const) {
-      await page.emulateMedia({ colorScheme: scheme, reducedMotion: 'reduce' });
-      expect(await scanAccessibility(page), `the open model menu, ${scheme}`).toEqual([]);
-    }
-    await page.emulateMedia({ colorScheme: 'light', reducedMotion: 'no-preference' });
+    await scanBothThemes(page, 'the open model menu');
 
     // The first choice has the focus; the arrow key reaches the second, Enter loads it.
     await expect(choices.first()).toBeFocused();
@@ -445,5 +450,76 @@ test.describe('choosing a model already on this computer', () => {
     await expect(page.getByTestId('composer')).toBeEnabled();
     await expect(page.getByTestId('model-chip')).toHaveAttribute('data-state', 'ready', { timeout: 60_000 });
     await expect(page.getByTestId('model-chip')).toContainText('Burrow tiny test model');
+  });
+});
+
+test.describe('a model file deleted while loaded', () => {
+  test('the chip and the Models view say the file is gone and where it was, chat goes on from memory, Unload stays; after a restart the message names the file, and “Find it again…” replaces it', async ({ page, burrow }) => {
+    const folder = join(burrow.dataDir, 'models');
+    mkdirSync(folder, { recursive: true });
+    const gone = join(folder, 'gone.gguf');
+    copyFileSync(tinyModelPath(), gone);
+    const where = realpathSync(folder);
+    await page.setViewportSize({ width: 640, height: 760 });
+    await page.goto(burrow.host.url);
+    await page.getByTestId('start-chat').click();
+    const chip = page.getByTestId('model-chip');
+    await expect(chip).toHaveAttribute('data-state', 'ready', { timeout: 60_000 });
+    await expect(chip).toContainText('Burrow tiny test model');
+
+    rmSync(gone);
+    await expect(chip).toContainText('file deleted', { timeout: 15_000 });
+    await chip.click();
+    const inMenu = page.locator('#model-menu').getByTestId('model-file-missing');
+    await expect(inMenu).toContainText('The model file “gone.gguf” is gone.');
+    await expect(inMenu).toContainText(`It was in ${where}`);
+    await expect(page.getByTestId('chip-unload')).toBeVisible();
+    await expect(page.locator('[data-testid="model-choice"][data-file="gone.gguf"]')).toContainText('File deleted');
+    await inBothThemes(page, 'models-11-file-deleted-menu');
+    await scanBothThemes(page, 'the model menu with the file deleted');
+    await page.keyboard.press('Escape');
+
+    // The engine answers from memory.
+    await page.getByTestId('composer').fill('Are you still there?');
+    await page.getByTestId('composer').press('Enter');
+    const answer = page.locator('[data-testid="message"][data-role="assistant"]').last();
+    await expect(answer).toHaveAttribute('data-status', /complete|cancelled/, { timeout: 30_000 });
+
+    // The Models view lists it, loaded, with the file marked deleted and Unload.
+    await page.getByTestId('open-models').click();
+    const row = page.locator('[data-testid="library-model"][data-file="gone.gguf"]');
+    await expect(row).toHaveAttribute('data-missing', 'true');
+    await expect(row).toHaveAttribute('data-loaded', 'true');
+    await expect(row).toContainText('File deleted');
+    await expect(row.getByTestId('model-file-missing')).toContainText(`It was in ${where}`);
+    await expect(row.getByTestId('model-file-missing')).toContainText('Burrow answers from memory until the model is unloaded.');
+    await expect(page.getByText('No models yet')).toHaveCount(0);
+    await expect(row.getByTestId('delete-model')).toHaveCount(0);
+    await inBothThemes(page, 'models-12-file-deleted-library');
+    await scanBothThemes(page, 'the Models view with the file deleted');
+    await row.getByTestId('unload-model').click();
+    await expect(row).toHaveAttribute('data-loaded', 'false');
+    await expect(row).toHaveAttribute('data-missing', 'true');
+    await expect(chip).toContainText('file missing');
+
+    // After a restart: the message names the file and where it was, not the generic one.
+    await burrow.restart();
+    await page.goto(burrow.host.url);
+    await page.getByTestId('conversation-item').first().click();
+    const notice = page.getByTestId('engine-model-missing');
+    await expect(notice).toContainText('The model file “gone.gguf” is gone.');
+    await expect(notice).toContainText(`It was in ${where}`);
+    await expect(page.getByTestId('no-model')).toHaveCount(0);
+    await expect(chip).toContainText('file missing');
+    await inBothThemes(page, 'models-13-file-missing-after-restart');
+    await scanBothThemes(page, 'the chat after a restart with the file missing');
+
+    // "Find it again…" opens the file picker (here: the streaming model), which takes its place.
+    await notice.getByTestId('find-model-again').click();
+    await expect(chip).toContainText('Burrow streaming-test model', { timeout: 60_000 });
+    await expect(page.getByTestId('model-file-missing')).toHaveCount(0);
+    await page.getByTestId('open-models').click();
+    await expect(page.locator('[data-testid="library-model"][data-file="gone.gguf"]')).toHaveCount(0);
+    await expect(page.locator('[data-testid="library-model"][data-default="true"]')).toContainText('Burrow streaming-test model');
   });
 });

@@ -25,11 +25,14 @@ export class Library {
   readonly defaultModel = $derived(this.models.find((model) => model.isDefault) ?? null);
   /**
    * The model Burrow loads without asking when none is loaded and the user starts typing: the
-   * default (the one chosen in Models, else the last loaded), else the only usable one.
+   * default (the one chosen in Models, else the last loaded), else the only usable one. A
+   * default that cannot be loaded (its file is gone) is not silently replaced: the user chooses.
    */
   readonly preferred = $derived(
-    this.defaultModel !== null && this.defaultModel.problem === null ? this.defaultModel : this.usable.length === 1 ? (this.usable[0] ?? null) : null,
+    this.defaultModel !== null ? (this.defaultModel.problem === null ? this.defaultModel : null) : this.usable.length === 1 ? (this.usable[0] ?? null) : null,
   );
+  /** A model whose file is gone, still loaded or remembered as the default (the loaded one first: the list is in that order). */
+  readonly missing = $derived(this.models.find((model) => model.fileMissing) ?? null);
 
   constructor(toasts: Toasts) {
     this.#toasts = toasts;
