@@ -91,9 +91,10 @@ const test = base.extend<ModelsFixtures>({
       },
       dataDir,
       modelPath,
-      async restart() {
+      async restart(whileStopped) {
         await current.host.close();
         await current.assistant.dispose();
+        await whileStopped?.();
         current = await start();
       },
     };
@@ -522,4 +523,32 @@ test.describe('a model file deleted while loaded', () => {
     await expect(page.locator('[data-testid="library-model"][data-file="gone.gguf"]')).toHaveCount(0);
     await expect(page.locator('[data-testid="library-model"][data-default="true"]')).toContainText('Burrow streaming-test model');
   });
+});
+
+test('after a restart, a default model whose file is gone is named on the welcome; “Choose another” opens the model menu and the one chosen takes over', async ({ page, burrow }) => {
+  const folder = join(burrow.dataDir, 'models');
+  mkdirSync(folder, { recursive: true });
+  copyFileSync(tinyModelPath(), join(folder, 'gone.gguf'));
+  copyFileSync(streamingModelPath(), join(folder, 'other.gguf'));
+  const where = realpathSync(folder);
+  await burrow.assistant.library.load(realpathSync(join(folder, 'gone.gguf')));
+  await burrow.restart(() => rmSync(join(folder, 'gone.gguf')));
+  await page.setViewportSize({ width: 640, height: 760 });
+  await page.goto(burrow.host.url);
+
+  const missing = page.getByTestId('welcome-model-missing');
+  await expect(missing).toContainText('The model file “gone.gguf” is gone.');
+  await expect(missing).toContainText(`It was in ${where}`);
+  await expect(page.getByTestId('welcome-model')).toHaveCount(1);
+  await inBothThemes(page, 'models-14-welcome-file-missing');
+  await scanBothThemes(page, 'the welcome with the default model’s file missing');
+
+  await missing.getByTestId('choose-another-model').click();
+  const other = page.locator('[data-testid="model-choice"][data-file="other.gguf"]');
+  await expect(other).toBeVisible();
+  await other.click();
+  await expect(page.getByTestId('model-chip')).toContainText('Burrow streaming-test model', { timeout: 60_000 });
+  await expect(page.getByTestId('welcome-model-missing')).toHaveCount(0);
+  const listed = await burrow.assistant.library.snapshot();
+  expect(listed.models.map((model) => model.fileName)).toEqual(['other.gguf']);
 });
