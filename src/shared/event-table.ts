@@ -42,7 +42,7 @@ export const events = {
   'network.attempt': NetworkAttempt,
   /**
    * The model library changed (a download finished, an import, a delete, a new default or
-   * overrides, or the loaded model's file disappeared: 'missing'): read models.list again.
+   * overrides, or the loaded model's file disappeared or came back: 'missing'): read models.list again.
    */
   'library.changed': z.strictObject({ reason: z.enum(['download', 'import', 'delete', 'default', 'overrides', 'settings', 'missing']) }),
   /** A summary's progress: at its start and after every step. Counters never go backwards. */
