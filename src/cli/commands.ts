@@ -28,8 +28,9 @@ async function prepareModel(context: CliContext): Promise<void> {
     // The default (last used) model loads on the first message; without one, say what to do
     // before a conversation is created for nothing.
     const { models } = await context.client.call('models.list', {});
-    if (!models.some((model) => model.isLoaded || (model.isDefault && model.problem === null))) throw new BurrowError('no_model', NO_MODEL_HELP);
-    return;
+    if (models.some((model) => model.isLoaded || (model.isDefault && model.problem === null))) return;
+    const gone = models.find((model) => model.isDefault && model.fileMissing);
+    throw new BurrowError('no_model', gone?.problem ? `${gone.problem} ${NO_MODEL_HELP}` : NO_MODEL_HELP);
   }
   const status = await context.client.call('models.load', { path: context.model });
   if (context.json) printJson(context, 'engine.state', status);

@@ -21,8 +21,8 @@ export async function modelsList(client: Client, io: ModelsListIo): Promise<numb
     return 0;
   }
   for (const model of library.models) {
-    const marks = [model.isLoaded ? 'loaded' : null, model.isDefault ? 'default' : null].filter((mark) => mark !== null);
-    const facts = model.facts === null ? `cannot be loaded: ${model.problem ?? 'not a valid model'}` : `${model.facts.quantisation}, ${formatBytes(model.sizeBytes)}`;
+    const marks = [model.fileMissing ? 'file missing' : null, model.isLoaded ? 'loaded' : null, model.isDefault ? 'default' : null].filter((mark) => mark !== null);
+    const facts = model.fileMissing ? 'file missing' : model.facts === null ? `cannot be loaded: ${model.problem ?? 'not a valid model'}` : `${model.facts.quantisation}, ${formatBytes(model.sizeBytes)}`;
     io.stdout.write(`${model.name}  (${facts})${marks.length > 0 ? `  [${marks.join(', ')}]` : ''}\n  ${model.path}\n`);
   }
   io.stdout.write(`Models folder: ${library.modelsFolder}\n`);

@@ -106,9 +106,12 @@ export const procedures = {
   /** Replaces the history with a backup from history.backups; the current file is kept as a 'before-restore' backup. */
   'history.restoreBackup': { input: z.strictObject({ name: BackupName }), output: StoreStatus },
   'store.status': { input: Empty, output: StoreStatus },
-  /** Opens the host's file picker (a dialog in the app) and loads the chosen .gguf. */
+  /**
+   * Opens the host's file picker (a dialog in the app) and loads the chosen .gguf. `replaces`:
+   * a model whose file is gone ("Find it again…"): the chosen file takes its place as the default.
+   */
   'models.openLocal': {
-    input: Empty,
+    input: z.strictObject({ replaces: z.string().min(1).max(MAX_PATH_CHARS).optional() }),
     output: z.strictObject({ status: EngineStatus.nullable() }),
   },
   /** Loads a model the user has already picked (the last used one, or one in the models folder). */

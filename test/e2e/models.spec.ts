@@ -7,7 +7,7 @@
  */
 import type { Page } from '@playwright/test';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAssistant, type Assistant } from '../../src/core/assistant';
@@ -16,8 +16,10 @@ import { loadCatalog } from '../../src/core/models/catalog';
 import { findProjectRoot } from '../../src/core/process/project-root';
 import { startWebHost, type WebHost } from '../../src/host/web/server';
 import type { CatalogEntry } from '../../src/shared/contract';
+import { formatBytes } from '../../src/shared/format-bytes';
 import { startModelServer, type ModelServer } from '../support/model-server';
 import { streamingModelPath, tinyModelPath } from '../support/tiny-model';
+import { scanAccessibility } from './accessibility';
 import { test as base, expect, screenshot, type BurrowApp } from './fixtures';
 
 const root = findProjectRoot();
@@ -89,9 +91,10 @@ const test = base.extend<ModelsFixtures>({
       },
       dataDir,
       modelPath,
-      async restart() {
+      async restart(whileStopped) {
         await current.host.close();
         await current.assistant.dispose();
+        await whileStopped?.();
         current = await start();
       },
     };
@@ -108,6 +111,15 @@ async function inBothThemes(page: Page, name: string, shoot: (name: string) => P
   await shoot(`${name}-light`);
   await page.emulateMedia({ colorScheme: 'dark', reducedMotion: 'reduce' });
   await shoot(`${name}-dark`);
+  await page.emulateMedia({ colorScheme: 'light', reducedMotion: 'no-preference' });
+}
+
+/** The accessibility scans (axe and our own contrast check) in the light and the dark theme. */
+async function scanBothThemes(page: Page, what: string): Promise<void> {
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme, reducedMotion: 'reduce' });
+    expect(await scanAccessibility(page), `${what}, ${scheme}`).toEqual([]);
+  }
   await page.emulateMedia({ colorScheme: 'light', reducedMotion: 'no-preference' });
 }
 
@@ -348,4 +360,195 @@ test.describe('import and library', () => {
     expect(existsSync(join(burrow.dataDir, 'models', '.import')) ? readdirSync(join(burrow.dataDir, 'models', '.import')) : []).toEqual([]);
     await expect(page.getByTestId('first-run')).toBeVisible();
   });
+});
+
+test.describe('choosing a model already on this computer', () => {
+  /** Puts model files in the library's folder before the window opens, as if downloaded earlier and never loaded. */
+  function intoLibrary(burrow: BurrowApp, files: Record<string, string>): void {
+    const folder = join(burrow.dataDir, 'models');
+    mkdirSync(folder, { recursive: true });
+    for (const [name, source] of Object.entries(files)) copyFileSync(source, join(folder, name));
+  }
+
+  test('the model menu lists the library’s models with size, quantisation and memory fit, and loads the chosen one from the keyboard', async ({ page, burrow }) => {
+    intoLibrary(burrow, { 'a-streaming.gguf': streamingModelPath(), 'b-tiny.gguf': tinyModelPath() });
+    await page.setViewportSize({ width: 640, height: 760 });
+    await page.goto(burrow.host.url);
+
+    // The welcome offers the models on this computer rather than only "Open a .gguf file".
+    const offered = page.getByTestId('welcome-model');
+    await expect(offered).toHaveCount(2);
+    await expect(offered.first()).toContainText('Burrow streaming-test model');
+    await expect(offered.first()).toContainText(formatBytes(statSync(streamingModelPath()).size));
+    await inBothThemes(page, 'models-08-welcome-library');
+
+    const chip = page.getByTestId('model-chip');
+    await expect(chip).toHaveAttribute('data-state', 'idle');
+    await expect(chip).toContainText('Choose…');
+    await chip.click();
+    const choices = page.getByTestId('model-choice');
+    await expect(choices).toHaveCount(2);
+    const tiny = page.locator('[data-testid="model-choice"][data-file="b-tiny.gguf"]');
+    await expect(tiny).toContainText('Burrow tiny test model');
+    await expect(tiny).toContainText(formatBytes(statSync(tinyModelPath()).size));
+    await expect(tiny).toContainText('F32');
+    await expect(tiny.getByTestId('model-fit')).toHaveText('Fits in memory');
+    await expect(choices.first().getByTestId('model-fit')).toHaveText('Fits in memory');
+    await inBothThemes(page, 'models-09-chip-menu');
+    await scanBothThemes(page, 'the open model menu');
+
+    // The first choice has the focus; the arrow key reaches the second, Enter loads it.
+    await expect(choices.first()).toBeFocused();
+    await page.keyboard.press('ArrowDown');
+    await expect(tiny).toBeFocused();
+    await page.keyboard.press('Enter');
+    await expect(chip).toHaveAttribute('data-state', 'ready', { timeout: 60_000 });
+    await expect(chip).toContainText('Burrow tiny test model');
+    await expect(page.locator('#model-menu')).toBeHidden();
+    expect(burrow.assistant.engine.localStatus().model?.path).toBe(realpathSync(join(burrow.dataDir, 'models', 'b-tiny.gguf')));
+
+    // Open again: the loaded one is marked and listed first, and Tab reaches the other one too.
+    await chip.click();
+    await expect(tiny).toHaveAttribute('aria-current', 'true');
+    await expect(tiny).toContainText('Loaded');
+    await expect(tiny).toBeFocused();
+    await page.keyboard.press('Tab');
+    const streaming = page.locator('[data-testid="model-choice"][data-file="a-streaming.gguf"]');
+    await expect(streaming).toBeFocused();
+    await page.keyboard.press('Enter');
+    await expect(chip).toContainText('Burrow streaming-test model', { timeout: 60_000 });
+    await expect(chip).toHaveAttribute('data-state', 'ready');
+  });
+
+  test('with one model in the library and none loaded, typing in the composer loads it and sending works', async ({ page, burrow }) => {
+    intoLibrary(burrow, { 'only-model.gguf': streamingModelPath() });
+    await page.setViewportSize({ width: 640, height: 760 });
+    await page.goto(burrow.host.url);
+    await expect(page.getByTestId('welcome-model')).toHaveCount(1);
+    await page.getByTestId('new-chat').click();
+
+    const composer = page.getByTestId('composer');
+    await expect(composer).toBeEnabled();
+    await expect(page.getByTestId('will-load-model')).toContainText('Burrow streaming-test model loads when you start typing.');
+    await expect(page.getByTestId('model-chip')).toHaveAttribute('data-state', 'idle');
+    await inBothThemes(page, 'models-10-loads-when-typing');
+
+    await composer.pressSequentially('Tell me');
+    await expect(page.getByTestId('model-chip')).toHaveAttribute('data-state', 'ready', { timeout: 60_000 });
+    await expect(page.getByTestId('model-chip')).toContainText('Burrow streaming-test model');
+    await expect(composer).toHaveValue('Tell me');
+    await composer.press('Enter');
+    const answer = page.locator('[data-testid="message"][data-role="assistant"]').last();
+    await expect.poll(async () => (await answer.textContent())?.trim().length ?? 0, { timeout: 30_000 }).toBeGreaterThan(10);
+    if ((await answer.getAttribute('data-status')) === 'streaming') await page.getByTestId('stop').click();
+    await expect(answer).toHaveAttribute('data-status', /cancelled|complete/);
+  });
+
+  test('“Start a chat” loads the only model at once', async ({ page, burrow }) => {
+    intoLibrary(burrow, { 'only-model.gguf': tinyModelPath() });
+    await page.goto(burrow.host.url);
+    await page.getByTestId('start-chat').click();
+    await expect(page.getByTestId('composer')).toBeEnabled();
+    await expect(page.getByTestId('model-chip')).toHaveAttribute('data-state', 'ready', { timeout: 60_000 });
+    await expect(page.getByTestId('model-chip')).toContainText('Burrow tiny test model');
+  });
+});
+
+test.describe('a model file deleted while loaded', () => {
+  test('the chip and the Models view say the file is gone and where it was, chat goes on from memory, Unload stays; after a restart the message names the file, and “Find it again…” replaces it', async ({ page, burrow }) => {
+    const folder = join(burrow.dataDir, 'models');
+    mkdirSync(folder, { recursive: true });
+    const gone = join(folder, 'gone.gguf');
+    copyFileSync(tinyModelPath(), gone);
+    const where = realpathSync(folder);
+    await page.setViewportSize({ width: 640, height: 760 });
+    await page.goto(burrow.host.url);
+    await page.getByTestId('start-chat').click();
+    const chip = page.getByTestId('model-chip');
+    await expect(chip).toHaveAttribute('data-state', 'ready', { timeout: 60_000 });
+    await expect(chip).toContainText('Burrow tiny test model');
+
+    rmSync(gone);
+    await expect(chip).toContainText('file deleted', { timeout: 15_000 });
+    await chip.click();
+    const inMenu = page.locator('#model-menu').getByTestId('model-file-missing');
+    await expect(inMenu).toContainText('The model file “gone.gguf” is gone.');
+    await expect(inMenu).toContainText(`It was in ${where}`);
+    await expect(page.getByTestId('chip-unload')).toBeVisible();
+    await expect(page.locator('[data-testid="model-choice"][data-file="gone.gguf"]')).toContainText('File deleted');
+    await inBothThemes(page, 'models-11-file-deleted-menu');
+    await scanBothThemes(page, 'the model menu with the file deleted');
+    await page.keyboard.press('Escape');
+
+    // The engine answers from memory.
+    await page.getByTestId('composer').fill('Are you still there?');
+    await page.getByTestId('composer').press('Enter');
+    const answer = page.locator('[data-testid="message"][data-role="assistant"]').last();
+    await expect(answer).toHaveAttribute('data-status', /complete|cancelled/, { timeout: 30_000 });
+
+    // The Models view lists it, loaded, with the file marked deleted and Unload.
+    await page.getByTestId('open-models').click();
+    const row = page.locator('[data-testid="library-model"][data-file="gone.gguf"]');
+    await expect(row).toHaveAttribute('data-missing', 'true');
+    await expect(row).toHaveAttribute('data-loaded', 'true');
+    await expect(row).toContainText('File deleted');
+    await expect(row.getByTestId('model-file-missing')).toContainText(`It was in ${where}`);
+    await expect(row.getByTestId('model-file-missing')).toContainText('Burrow answers from memory until the model is unloaded.');
+    await expect(page.getByText('No models yet')).toHaveCount(0);
+    await expect(row.getByTestId('delete-model')).toHaveCount(0);
+    await inBothThemes(page, 'models-12-file-deleted-library');
+    await scanBothThemes(page, 'the Models view with the file deleted');
+    await row.getByTestId('unload-model').click();
+    await expect(row).toHaveAttribute('data-loaded', 'false');
+    await expect(row).toHaveAttribute('data-missing', 'true');
+    await expect(chip).toContainText('file missing');
+
+    // After a restart: the message names the file and where it was, not the generic one.
+    await burrow.restart();
+    await page.goto(burrow.host.url);
+    await page.getByTestId('conversation-item').first().click();
+    const notice = page.getByTestId('engine-model-missing');
+    await expect(notice).toContainText('The model file “gone.gguf” is gone.');
+    await expect(notice).toContainText(`It was in ${where}`);
+    await expect(page.getByTestId('no-model')).toHaveCount(0);
+    await expect(chip).toContainText('file missing');
+    await inBothThemes(page, 'models-13-file-missing-after-restart');
+    await scanBothThemes(page, 'the chat after a restart with the file missing');
+
+    // "Find it again…" opens the file picker (here: the streaming model), which takes its place.
+    await notice.getByTestId('find-model-again').click();
+    await expect(chip).toContainText('Burrow streaming-test model', { timeout: 60_000 });
+    await expect(page.getByTestId('model-file-missing')).toHaveCount(0);
+    await page.getByTestId('open-models').click();
+    await expect(page.locator('[data-testid="library-model"][data-file="gone.gguf"]')).toHaveCount(0);
+    await expect(page.locator('[data-testid="library-model"][data-default="true"]')).toContainText('Burrow streaming-test model');
+  });
+});
+
+test('after a restart, a default model whose file is gone is named on the welcome; “Choose another” opens the model menu and the one chosen takes over', async ({ page, burrow }) => {
+  const folder = join(burrow.dataDir, 'models');
+  mkdirSync(folder, { recursive: true });
+  copyFileSync(tinyModelPath(), join(folder, 'gone.gguf'));
+  copyFileSync(streamingModelPath(), join(folder, 'other.gguf'));
+  const where = realpathSync(folder);
+  await burrow.assistant.library.load(realpathSync(join(folder, 'gone.gguf')));
+  await burrow.restart(() => rmSync(join(folder, 'gone.gguf')));
+  await page.setViewportSize({ width: 640, height: 760 });
+  await page.goto(burrow.host.url);
+
+  const missing = page.getByTestId('welcome-model-missing');
+  await expect(missing).toContainText('The model file “gone.gguf” is gone.');
+  await expect(missing).toContainText(`It was in ${where}`);
+  await expect(page.getByTestId('welcome-model')).toHaveCount(1);
+  await inBothThemes(page, 'models-14-welcome-file-missing');
+  await scanBothThemes(page, 'the welcome with the default model’s file missing');
+
+  await missing.getByTestId('choose-another-model').click();
+  const other = page.locator('[data-testid="model-choice"][data-file="other.gguf"]');
+  await expect(other).toBeVisible();
+  await other.click();
+  await expect(page.getByTestId('model-chip')).toContainText('Burrow streaming-test model', { timeout: 60_000 });
+  await expect(page.getByTestId('welcome-model-missing')).toHaveCount(0);
+  const listed = await burrow.assistant.library.snapshot();
+  expect(listed.models.map((model) => model.fileName)).toEqual(['other.gguf']);
 });

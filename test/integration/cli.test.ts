@@ -1,6 +1,6 @@
 /** The `burrow` CLI as a user runs it: a real process, the real core, the suite's own tiny model. */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -121,6 +121,22 @@ describe('burrow CLI for a newcomer', () => {
     const entries = JSON.parse(catalog.stdout) as Array<{ id: string }>;
     expect(entries.length).toBeGreaterThan(0);
     expect((await burrow(['models', 'catalog'])).stdout).toContain(entries[0]?.id ?? '?');
+  });
+
+  it('a remembered model whose file is gone is named, with where it was, by ask and models list', async () => {
+    const folder = join(dataDir, 'elsewhere');
+    mkdirSync(folder);
+    const copy = join(folder, 'gone.gguf');
+    copyFileSync(tinyModelPath(), copy);
+    expect((await burrow(['ask', '--model', copy, 'hello'])).code).toBe(0);
+    rmSync(copy);
+
+    const asked = await burrow(['ask', 'hello again']);
+    expect(asked.code).not.toBe(0);
+    expect(asked.stderr).toContain(`The model file "gone.gguf" is gone: it was in ${realpathSync(folder)}.`);
+    expect(asked.stderr).toContain('--model PATH.gguf');
+    const listed = await burrow(['models', 'list']);
+    expect(listed.stdout).toContain('gone  (file missing)  [file missing, default]');
   });
 
   it('list shows the ids export takes; unknown ids, missing files and --version answer plainly', async () => {

@@ -8,7 +8,7 @@
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Client } from '../../src/shared/client';
 import { createAssistant, type Assistant } from '../../src/core/assistant';
 import { spawnNodeEngine } from '../../src/core/process/node-spawn';
@@ -299,3 +299,65 @@ describe('unloading when idle', () => {
     expect(assistant.engine.status().model).not.toBeNull();
   });
 });
+
+describe('a model file deleted while it is loaded', () => {
+  it('stays listed as loaded with its file marked missing, answers from memory, and after unloading and a restart the library names the file and where it was', async () => {
+    const gone = join(modelsDir, 'gone.gguf');
+    copyFileSync(tinyModelPath(), gone);
+    const real = realpathSync(gone);
+    await call('models.load', { path: gone });
+    const conversation = await call('conversations.create', {});
+
+    const noticed = nextEvent('library.changed', (change) => change.reason === 'missing');
+    rmSync(gone);
+    await noticed;
+    const listed = (await call('models.list', {})).models.find((model) => model.path === real);
+    expect(listed).toMatchObject({ fileName: 'gone.gguf', name: 'Burrow tiny test model', isLoaded: true, fileMissing: true, facts: null, inModelsFolder: true });
+    expect(listed?.sizeBytes).toBe(statSync(tinyModelPath()).size);
+    expect(listed?.problem).toBe(`The model file "gone.gguf" is gone: it was in ${realpathSync(modelsDir)}. It may have been deleted or moved.`);
+
+    // The engine answers from memory until the model is unloaded.
+    const started = await call('chat.send', { conversationId: conversation.id, text: 'still there?' });
+    expect((await nextEvent('generation.end', (end) => end.generationId === started.generationId)).reason).toBe('done');
+
+    // Unloaded, it is still the remembered default: listed, not loaded, still missing.
+    await call('models.unload', {});
+    expect((await call('models.list', {})).models.find((model) => model.path === real)).toMatchObject({ isLoaded: false, isDefault: true, fileMissing: true });
+    const failed = await call('chat.send', { conversationId: conversation.id, text: 'and now?' });
+    // The end may come before chat.send answers: read it from the events recorded since the start.
+    const end = await vi.waitFor(() => {
+      const found = events.find((event) => event.name === 'generation.end' && (event.payload as EventPayload<'generation.end'>).generationId === failed.generationId);
+      if (found === undefined) throw new Error('no generation.end yet');
+      return found.payload as EventPayload<'generation.end'>;
+    });
+    expect(end.reason).toBe('error');
+    expect(end.error?.message).toContain(`"gone.gguf" is gone: it was in ${realpathSync(modelsDir)}`);
+
+    // After a restart the same: the file and where it was, not a generic "no model".
+    await assistant.dispose();
+    assistant = start();
+    const afterRestart = await call('models.list', {});
+    expect(afterRestart.models).toHaveLength(1);
+    expect(afterRestart.models[0]).toMatchObject({ path: real, name: 'gone', isDefault: true, isLoaded: false, fileMissing: true });
+
+    // "Find it again…": the file picked takes its place as the default, and the gone one is forgotten.
+    const found = await call('models.openLocal', { replaces: real });
+    expect(found.status?.model?.path).toBe(realpathSync(tinyModelPath()));
+    const replaced = await call('models.list', {});
+    expect(replaced.models.map((model) => [model.path, model.isDefault, model.fileMissing])).toEqual([[realpathSync(tinyModelPath()), true, false]]);
+  });
+
+  it('a chosen default whose file is gone gives way to the next model loaded', async () => {
+    const gone = join(modelsDir, 'gone.gguf');
+    copyFileSync(tinyModelPath(), gone);
+    const real = realpathSync(gone);
+    await call('models.setDefault', { path: gone });
+    rmSync(gone);
+    expect((await call('models.list', {})).models.map((model) => [model.fileName, model.isDefault, model.fileMissing])).toEqual([['gone.gguf', true, true]]);
+    await call('models.openLocal', {});
+    const models = (await call('models.list', {})).models;
+    expect(models.map((model) => model.path)).toEqual([realpathSync(tinyModelPath())]);
+    expect(models.some((model) => model.path === real)).toBe(false);
+  });
+});
+

@@ -3,7 +3,7 @@
  * and unload, default, delete, reveal, memory estimate, per-model overrides, imports and idle
  * unloading.
  */
-import { realpathSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { basename } from 'node:path';
 import { BurrowError } from '../../shared/errors';
 import type { Handlers } from '../../shared/router';
@@ -43,10 +43,14 @@ export function libraryHandlers(options: LibraryHandlerOptions): Pick<Handlers, 
   return {
     'models.list': () => service.snapshot(),
     'models.load': ({ path, force }) => service.load(access.authorize(path), { force: force ?? false }),
-    'models.openLocal': async () => {
+    'models.openLocal': async ({ replaces }) => {
       const picked = await options.pickModelFile();
       if (picked === null) return { status: null };
-      return { status: await service.load(access.grant(picked)) };
+      // Asked before the load, which makes the picked file the last one.
+      const remembered = replaces !== undefined && [...access.recent(), access.last(), access.chosenDefault()].includes(replaces) ? replaces : null;
+      const status = await service.load(access.grant(picked));
+      if (remembered !== null) takePlaceOf(service, remembered, status.model?.path ?? null);
+      return { status };
     },
     'models.setDefault': ({ path }) => {
       access.setDefault(path === null ? null : access.authorize(path));
@@ -97,6 +101,20 @@ export function libraryHandlers(options: LibraryHandlerOptions): Pick<Handlers, 
     'models.importCancel': ({ importId }) => imports.cancel(importId),
     'engine.hardware': () => engine.hardware(),
   };
+}
+
+/**
+ * "Find it again…": the file just opened takes the place of a remembered model (recent, last or
+ * default) whose file is gone — the default if that one was, and the gone one is forgotten. A
+ * path that still exists is left alone; one never remembered is not even looked at.
+ */
+function takePlaceOf(service: Library, gone: string, found: string | null): void {
+  const { access, library } = service;
+  if (found === null || gone === found || existsSync(gone)) return;
+  const wasDefault = access.chosenDefault() === gone;
+  library.forget(gone);
+  if (wasDefault) access.setDefault(found);
+  service.changed('default');
 }
 
 /** The real path of a model that may be deleted, or the refusal (checked before anything is unloaded). */

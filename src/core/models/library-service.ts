@@ -4,6 +4,7 @@
  * authorised, gets its model's overrides and is checked against the machine's memory first.
  * Its procedures are in handlers/library.ts.
  */
+import { existsSync, unwatchFile, watchFile, type Stats } from 'node:fs';
 import { z } from 'zod';
 import type { CatalogEntry, EngineStatus, ModelLibrary as ModelLibraryValue } from '../../shared/contract';
 import { BurrowError } from '../../shared/errors';
@@ -15,7 +16,7 @@ import type { EmitEvent, EventListener } from '../events/event-hub';
 import { conversationModelKey } from '../store/conversation-sql';
 import type { SettingsStore } from '../store/settings';
 import { IdleUnloader } from './idle-unload';
-import { ModelLibrary } from './library';
+import { missingFileMessage, ModelLibrary } from './library';
 import type { ModelAccess } from './model-access';
 import { ModelImports } from './model-import';
 
@@ -34,9 +35,11 @@ export interface LibraryOptions {
   runningAnswers: () => number;
   /** Milliseconds in a minute for the idle timer; tests shrink it. */
   minuteMs?: number;
+  /** How often the loaded model's file is checked for being deleted or moved (ms, default 2000). */
+  fileCheckMs?: number;
 }
 
-export type LibraryChange = 'download' | 'import' | 'delete' | 'default' | 'overrides' | 'settings';
+export type LibraryChange = 'download' | 'import' | 'delete' | 'default' | 'overrides' | 'settings' | 'missing';
 
 export interface Library {
   readonly library: ModelLibrary;
@@ -64,7 +67,7 @@ export function createLibrary(options: LibraryOptions): Library {
     settings,
     access,
     catalog: options.catalog,
-    loadedPath: () => engine.localStatus().model?.path ?? null,
+    loadedModel: () => engine.localStatus().model,
   });
   const imports = new ModelImports({ modelsDir: access.modelsDir });
   const idle = new IdleUnloader({
@@ -75,8 +78,10 @@ export function createLibrary(options: LibraryOptions): Library {
     onError: (error) => console.error('[burrow] could not unload the idle model:', error),
   });
   idle.setMinutes(settings.get(IDLE_KEY, z.number().positive().max(MAX_IDLE_UNLOAD_MINUTES).nullable(), null));
+  const loadedFile = new LoadedFileWatch(() => emit('library.changed', { reason: 'missing' }), options.fileCheckMs);
   const stopWatching = options.subscribe((...[name]) => {
     if (name === 'engine.state' || name === 'generation.delta' || name === 'generation.end') idle.activity();
+    if (name === 'engine.state') loadedFile.follow(engine.localStatus().model?.path ?? null);
   });
 
 
@@ -128,6 +133,7 @@ export function createLibrary(options: LibraryOptions): Library {
     changed: (reason) => emit('library.changed', { reason }),
     async dispose() {
       stopWatching();
+      loadedFile.follow(null);
       idle.dispose();
       await imports.dispose();
     },
@@ -150,7 +156,37 @@ async function loadChecked(engine: EngineHost, access: ModelAccess, path: string
   }
   const status = await engine.load(path, overrides);
   access.setLast(path);
+  // A chosen default whose file is gone gives way to the model loaded now (the last one).
+  const chosen = access.chosenDefault();
+  if (chosen !== null && !existsSync(chosen)) access.setDefault(null);
   return status;
+}
+
+/**
+ * Watches the loaded model's file and calls `changed` when it disappears (deleted or moved) or
+ * comes back: the engine answers from memory, but the library must say the file is gone. Polls with
+ * fs.watchFile, which follows a path (not an inode) and works the same on every platform.
+ */
+class LoadedFileWatch {
+  #path: string | null = null;
+  readonly #changed: () => void;
+  readonly #intervalMs: number;
+  readonly #listener = (current: Stats, previous: Stats): void => {
+    // watchFile reports a missing file as zeroed stats; a file put back is news too.
+    if ((current.mtimeMs === 0) !== (previous.mtimeMs === 0)) this.#changed();
+  };
+
+  constructor(changed: () => void, intervalMs = 2000) {
+    this.#changed = changed;
+    this.#intervalMs = intervalMs;
+  }
+
+  follow(path: string | null): void {
+    if (path === this.#path) return;
+    if (this.#path !== null) unwatchFile(this.#path, this.#listener);
+    this.#path = path;
+    if (path !== null) watchFile(path, { interval: this.#intervalMs, persistent: false }, this.#listener);
+  }
 }
 
 interface ModelChoice {
@@ -180,5 +216,6 @@ async function ensureModelFor({ engine, access, conversationModel, load }: Model
   if (loaded !== null) return;
   const fallback = access.defaultModel();
   if (fallback === null) throw noModelError();
+  if (!existsSync(fallback)) throw new BurrowError('not_found', `${missingFileMessage(fallback)} Find it again, or choose another model.`);
   await load(access.authorize(fallback));
 }

@@ -5,11 +5,11 @@
  * where it came from, and its per-model load overrides. Only files in the models folder can
  * be deleted; the others are the user's own and are only ever forgotten.
  */
-import { realpathSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { readdir, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { z } from 'zod';
-import { ModelOverrides, ModelSource, type CatalogEntry, type LibraryModel, type ModelFacts } from '../../shared/contract';
+import { ModelOverrides, ModelSource, type CatalogEntry, type LibraryModel, type ModelFacts, type ModelInfo } from '../../shared/contract';
 import { BurrowError } from '../../shared/errors';
 import type { EngineSettings } from '../engine/types';
 import type { SettingsStore } from '../store/settings';
@@ -33,8 +33,8 @@ export interface ModelLibraryOptions {
   access: ModelAccess;
   /** The catalog, to recognise a downloaded file whose origin was not recorded. */
   catalog: () => readonly CatalogEntry[];
-  /** The path of the model the engine has loaded, if any. */
-  loadedPath: () => string | null;
+  /** The model the engine has loaded, if any. */
+  loadedModel: () => ModelInfo | null;
 }
 
 interface CachedVerdict {
@@ -49,21 +49,25 @@ export class ModelLibrary {
   readonly #settings: SettingsStore;
   readonly #access: ModelAccess;
   readonly #catalog: () => readonly CatalogEntry[];
-  readonly #loadedPath: () => string | null;
+  readonly #loadedModel: () => ModelInfo | null;
   readonly #verdicts = new Map<string, CachedVerdict>();
 
   constructor(options: ModelLibraryOptions) {
     this.#settings = options.settings;
     this.#access = options.access;
     this.#catalog = options.catalog;
-    this.#loadedPath = options.loadedPath;
+    this.#loadedModel = options.loadedModel;
   }
 
   get modelsDir(): string {
     return this.#access.modelsDir;
   }
 
-  /** Every model: the models folder's .gguf files, then the user's recent ones that still exist. Loaded first, then the default, then by name. */
+  /**
+   * Every model: the models folder's .gguf files, then the user's recent ones that still exist,
+   * and the loaded or default model even when its file is gone (marked `fileMissing`). Loaded
+   * first, then the default, then by name.
+   */
   async list(): Promise<LibraryModel[]> {
     const paths = new Set<string>();
     const folder = this.modelsDir;
@@ -75,6 +79,9 @@ export class ModelLibrary {
     for (const path of this.#access.recent()) paths.add(path);
     const described = await Promise.all([...paths].map((path) => this.describe(path).catch(() => null)));
     const models = described.filter((model): model is LibraryModel => model !== null);
+    for (const path of [this.#loadedModel()?.path ?? null, this.#access.defaultModel()]) {
+      if (path !== null && !existsSync(path)) models.push(this.#missing(path));
+    }
     const seen = new Set<string>();
     const unique = models.filter((model) => !seen.has(model.path) && seen.add(model.path));
     const rank = (model: LibraryModel): number => (model.isLoaded ? 0 : model.isDefault ? 1 : 2);
@@ -101,8 +108,34 @@ export class ModelLibrary {
       facts: verdict.facts,
       problem: verdict.problem,
       isDefault: this.#access.defaultModel() === real,
-      isLoaded: this.#loadedPath() === real,
+      isLoaded: this.#loadedModel()?.path === real,
+      fileMissing: false,
       overrides: this.overrides(real),
+    };
+  }
+
+  /** A model whose file is gone, as far as it is still known: from the engine while loaded, else from what was read of it before. */
+  #missing(path: string): LibraryModel {
+    const loaded = this.#loadedModel();
+    const engineSays = loaded?.path === path ? loaded : null;
+    const cached = this.#verdicts.get(path);
+    const inModelsFolder = this.isInModelsFolder(path);
+    const origin = this.#origin(path, inModelsFolder);
+    return {
+      path,
+      fileName: basename(path),
+      name: engineSays?.name ?? cached?.name ?? basename(path).replace(/\.gguf$/i, ''),
+      sizeBytes: engineSays?.sizeBytes ?? cached?.size ?? 0,
+      modifiedAt: 0,
+      source: origin.source,
+      catalogId: origin.catalogId,
+      inModelsFolder,
+      facts: null,
+      problem: missingFileMessage(path),
+      isDefault: this.#access.defaultModel() === path,
+      isLoaded: engineSays !== null,
+      fileMissing: true,
+      overrides: this.overrides(path),
     };
   }
 
@@ -210,6 +243,11 @@ function factsOf(verdict: Extract<GgufVerdict, { ok: true }>): ModelFacts {
     layerCount: facts.layerCount,
     hasChatTemplate: facts.hasChatTemplate,
   };
+}
+
+/** What Burrow says of a model whose file is gone: which file, and where it was. */
+export function missingFileMessage(path: string): string {
+  return `The model file "${basename(path)}" is gone: it was in ${dirname(path)}. It may have been deleted or moved.`;
 }
 
 function realOrNotFound(path: string): string {

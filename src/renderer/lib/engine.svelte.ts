@@ -56,12 +56,15 @@ export class Engine {
     return off;
   }
 
-  /** Asks the host to show its file picker and load the chosen .gguf file. */
-  async openLocal(): Promise<void> {
+  /**
+   * Asks the host to show its file picker and load the chosen .gguf file. `replaces`: a model
+   * whose file is gone ("Find it again…"); the chosen file takes its place.
+   */
+  async openLocal(replaces?: string): Promise<void> {
     if (this.#opening) return;
     this.#opening = true;
     try {
-      const result = await invoke('models.openLocal', {});
+      const result = await invoke('models.openLocal', replaces === undefined ? {} : { replaces });
       if (!result.ok) this.#toasts.error(result.error);
       else if (result.value.status) this.#apply(result.value.status);
     } finally {

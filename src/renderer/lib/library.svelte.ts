@@ -1,5 +1,6 @@
 import type { EngineStatus, HardwareReport, LibraryModel, MemoryEstimate, ModelLibrary, ModelOverrides } from '../../shared/contract';
 import type { ErrorValue, Result } from '../../shared/errors';
+import { SvelteSet } from 'svelte/reactivity';
 import { invoke, on } from './bridge';
 import { coalesce } from './coalesce';
 import type { Toasts } from './toasts.svelte';
@@ -15,11 +16,23 @@ export class Library {
   /** path → what is being done to it now (buttons show it and stay disabled). */
   #pending = $state<Record<string, 'loading' | 'unloading' | 'deleting' | 'saving'>>({});
   #toasts: Toasts;
+  /** Models whose automatic load failed: typing on does not try them again. */
+  readonly #autoLoadFailed = new SvelteSet<string>();
 
   readonly models = $derived(this.#data?.models ?? []);
   /** Models that can be loaded (the validator accepted them). */
   readonly usable = $derived(this.models.filter((model) => model.problem === null));
   readonly defaultModel = $derived(this.models.find((model) => model.isDefault) ?? null);
+  /**
+   * The model Burrow loads without asking when none is loaded and the user starts typing: the
+   * default (the one chosen in Models, else the last loaded), else the only usable one. A
+   * default that cannot be loaded (its file is gone) is not silently replaced: the user chooses.
+   */
+  readonly preferred = $derived(
+    this.defaultModel !== null ? (this.defaultModel.problem === null ? this.defaultModel : null) : this.usable.length === 1 ? (this.usable[0] ?? null) : null,
+  );
+  /** A model whose file is gone, still loaded or remembered as the default (the loaded one first: the list is in that order). */
+  readonly missing = $derived(this.models.find((model) => model.fileMissing) ?? null);
 
   constructor(toasts: Toasts) {
     this.#toasts = toasts;
@@ -76,6 +89,7 @@ export class Library {
 
   /** Loads a model; a memory refusal is returned (the row offers "Load anyway"), other errors are toasts. */
   async load(path: string, force = false): Promise<Result<EngineStatus>> {
+    this.#autoLoadFailed.delete(path);
     this.#pending[path] = 'loading';
     try {
       const result = await invoke('models.load', { path, ...(force ? { force } : {}) });
@@ -84,6 +98,19 @@ export class Library {
     } finally {
       delete this.#pending[path];
     }
+  }
+
+  /**
+   * Loads `preferred` unless it is being loaded already. A failure is shown once: typing on
+   * does not try the same file again (loading it by hand does).
+   */
+  async loadPreferred(): Promise<void> {
+    const model = this.preferred;
+    if (model === null || this.#pending[model.path] !== undefined || this.#autoLoadFailed.has(model.path)) return;
+    const result = await this.load(model.path);
+    if (result.ok) return;
+    this.#autoLoadFailed.add(model.path);
+    if (result.error.code === 'insufficient_memory') this.#toasts.error(result.error);
   }
 
   async unload(path: string): Promise<void> {

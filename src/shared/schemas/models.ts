@@ -57,6 +57,12 @@ export const LibraryModel = z.strictObject({
   /** The model loaded at start and for conversations without their own choice. */
   isDefault: z.boolean(),
   isLoaded: z.boolean(),
+  /**
+   * The file is no longer where it was (deleted or moved). Such a model is listed only while it
+   * is loaded (it answers from memory until unloaded) or remembered as the default; `problem`
+   * then says so, `facts` is null and `sizeBytes` is what it was when known (else 0).
+   */
+  fileMissing: z.boolean(),
   overrides: ModelOverrides,
 });
 export type LibraryModel = z.infer<typeof LibraryModel>;
