@@ -175,5 +175,12 @@ test('past the cap on answers at once, sending says Burrow is busy and what to d
   const toast = page.getByTestId('toast').filter({ hasText: 'Burrow is busy' });
   await expect(toast).toBeVisible();
   await expect(toast).toContainText(/already writing \d+ answers\. Wait for one to finish, or stop one, then ask again\./);
+  // Asked again: the same notice is counted, not stacked, and it stays clear of the message box.
+  await composer.fill('One more question');
+  await composer.press('Enter');
+  await expect(toast).toHaveCount(1);
+  await expect(toast.getByTestId('toast-count')).toHaveText('×2');
+  const [toastBox, composerBox] = [await toast.boundingBox(), await page.locator('.composer-area').boundingBox()];
+  expect((toastBox?.y ?? Infinity) + (toastBox?.height ?? 0)).toBeLessThanOrEqual(composerBox?.y ?? 0);
   for (const generationId of running) await burrow.assistant.router.call('chat.cancel', { generationId });
 });

@@ -353,7 +353,9 @@ test.describe('import and library', () => {
     await dropFile(page, 'report.gguf', pdf);
     const error = page.getByTestId('import-error');
     await expect(error).toBeVisible();
-    await expect(error).toContainText(/not added/);
+    // The title says it was not added; the reason under it does not say so again.
+    await expect(page.getByTestId('import-progress')).toContainText('“report.gguf” was not added');
+    await expect(error).not.toContainText('was not added');
     await expect(error).toContainText('Nothing was saved.');
     await expect(page.getByTestId('import-progress')).toHaveAttribute('data-phase', 'failed');
     expect(ggufFilesIn(join(burrow.dataDir, 'models'))).toEqual([]);

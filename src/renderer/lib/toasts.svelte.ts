@@ -5,6 +5,24 @@ export interface Toast {
   tone: 'error' | 'info';
   title: string;
   message: string;
+  /** How many times this same notice came (shown as ×N): repeats merge instead of piling up. */
+  count: number;
+}
+
+/** At most this many on screen: the oldest goes first. */
+export const MAX_TOASTS = 3;
+
+/**
+ * The message without the words the title already says: `“x.gguf” was not added` over
+ * `"x.gguf" was not added: not a GGUF file` reads `Not a GGUF file`.
+ */
+export function withoutRepeatedTitle(title: string, message: string): string {
+  const plain = (text: string): string => text.replace(/[“”"‘’']/g, '"').toLowerCase();
+  const head = plain(title).trim();
+  const body = plain(message);
+  if (head === '' || !body.startsWith(head)) return message;
+  const rest = message.slice(title.length).replace(/^\s*[:.,—–-]\s*/, '');
+  return rest === '' ? '' : rest.charAt(0).toUpperCase() + rest.slice(1);
 }
 
 const TITLES: Record<string, string> = {
@@ -57,16 +75,26 @@ export class Toasts {
     if (this.#items.some((toast) => toast.id === id)) this.#schedule(id);
   }
 
-  #push(toast: Omit<Toast, 'id'>): void {
-    // The same message twice in a row (a retry loop, a double click) shows once.
-    const last = this.#items.at(-1);
-    if (last && last.title === toast.title && last.message === toast.message) {
-      this.#schedule(last.id);
+  #push(toast: Omit<Toast, 'id' | 'count'>): void {
+    const message = withoutRepeatedTitle(toast.title, toast.message);
+    // The same notice again (a retry loop, a double click, five files refused alike) merges
+    // into the one on screen, counted, and moves to the newest place.
+    const same = this.#items.find((item) => item.tone === toast.tone && item.title === toast.title && item.message === message);
+    if (same) {
+      this.#items = [...this.#items.filter((item) => item.id !== same.id), { ...same, count: same.count + 1 }];
+      this.#schedule(same.id);
       return;
     }
     const id = this.#nextId++;
-    this.#items = [...this.#items.slice(-3), { ...toast, id }];
+    const kept = this.#items.slice(-(MAX_TOASTS - 1));
+    for (const gone of this.#items.slice(0, this.#items.length - kept.length)) this.#forget(gone.id);
+    this.#items = [...kept, { ...toast, message, id, count: 1 }];
     this.#schedule(id);
+  }
+
+  #forget(id: number): void {
+    clearTimeout(this.#timers.get(id));
+    this.#timers.delete(id);
   }
 
   #schedule(id: number): void {
