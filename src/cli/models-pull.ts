@@ -136,7 +136,9 @@ class ProgressPrinter {
     } else if (status.state === 'paused') {
       this.#io.stderr.write(`Paused at ${status.percent ?? 0} %. Run the same command again to continue.\n`);
     } else {
-      this.#io.stderr.write(`burrow models pull: ${status.error?.message ?? `the download ended as ${status.state}.`}\n`);
+      // A terminal has no Resume button: the same command resumes.
+      const next = status.canResume ? ' Run the same command again to continue from there.' : '';
+      this.#io.stderr.write(`burrow models pull: ${status.error?.message ?? `the download ended as ${status.state}.`}${next}\n`);
     }
   }
 

@@ -225,6 +225,8 @@ test.describe('first run', () => {
     await expect(error).toBeVisible();
     await expect(error).toContainText('Nothing was saved.');
     await expect(error).toContainText(/corrupted|checksum|SHA-256/i);
+    // Its words match its buttons: nothing about resuming where there is nothing to resume.
+    await expect(error).not.toContainText(/resume/i);
     // The failed card offers to try again or dismiss, never to use what failed.
     await expect(card.getByRole('button')).toHaveText(['Try again', 'Dismiss']);
     await expect(page.getByTestId('model-chip')).toHaveAttribute('data-state', 'idle');

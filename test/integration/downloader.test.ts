@@ -14,6 +14,7 @@ import { loadCatalog } from '../../src/core/models/catalog';
 import { ModelDownloader, type ModelDownloaderOptions } from '../../src/core/models/downloader';
 import { EgressGate, MODEL_HOSTS } from '../../src/core/net/egress';
 import type { CatalogEntry, DownloadStatus } from '../../src/shared/contract';
+import { freeLoopbackPort } from '../support/free-port';
 import { startModelServer, type ModelServer } from '../support/model-server';
 import { tinyModelPath } from '../support/tiny-model';
 
@@ -227,7 +228,7 @@ describe('ModelDownloader', () => {
     // The percentage of what was kept: how much of the half sent before each drop reaches the file depends on the machine's load.
     const keptPercent = Math.floor((failed.bytesDone / model.length) * 100);
     expect(keptPercent).toBeGreaterThanOrEqual(45);
-    expect(failed.error?.message).toMatch(new RegExp(`^The download stopped at ${keptPercent} %: the connection failed .*3 times in a row.*press Resume`));
+    expect(failed.error?.message).toMatch(new RegExp(`^The download stopped at ${keptPercent} %: the connection to 127\\.0\\.0\\.1:\\d+ was cut, 3 times in a row\\. What was downloaded is kept\\.$`));
     expect(partialFiles()).toContain('tiny-pinned.gguf.part');
     expect(modelFiles()).toEqual([]);
 
@@ -329,6 +330,25 @@ describe('the egress gate on downloads', () => {
     expect(failed.error?.message).toMatch(/Offline mode is on/);
     expect(server.requests).toEqual([]);
     expect(gate.log()).toMatchObject([{ url: `${server.base}${pinnedPath}`, allowed: false, blockedBecause: 'Offline mode is on.' }]);
+  });
+
+  it('a computer that cannot resolve the host is told so at once, in plain words, without retries', async () => {
+    // What undici throws when DNS finds nothing (an offline computer): the network layer fails, the downloader is real.
+    const offlineGate = new EgressGate({
+      extraAllowedHosts: ['127.0.0.1'],
+      fetch: () => Promise.reject(Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('getaddrinfo ENOTFOUND 127.0.0.1'), { code: 'ENOTFOUND' }) })),
+    });
+    const failed = await download(downloader({ gate: offlineGate, retry: { attempts: 6, initialDelayMs: 2_000, maxDelayMs: 8_000 } }));
+    expect(failed).toMatchObject({ state: 'failed', attempt: 1, error: { code: 'offline' } });
+    expect(failed.error?.message).toBe(`Burrow could not reach ${new URL(server.base).host}: this computer seems to be offline, or a firewall blocks it.`);
+    expect(failed.error?.message).not.toMatch(/ENOTFOUND|in a row/);
+  });
+
+  it('a refused connection (nothing listening) is retried, then named with its host', async () => {
+    const port = await freeLoopbackPort();
+    const failed = await download(downloader({ mirror: `http://127.0.0.1:${port}` }));
+    expect(failed).toMatchObject({ state: 'failed', attempt: 3, canResume: false });
+    expect(failed.error?.message).toMatch(new RegExp(`^The download stopped at 0 %: 127\\.0\\.0\\.1:${port} refused the connection, 3 times in a row\\.$`));
   });
 
   it('a host not on the allow-list is refused, before anything is sent', async () => {

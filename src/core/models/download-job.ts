@@ -163,7 +163,7 @@ export async function downloadWithRetries(job: Job, context: RunContext): Promis
       if (failures >= retry.attempts) {
         const where = job.expectedSize !== null ? `at ${percentOf(job.bytesDone, job.expectedSize)} %` : `after ${job.bytesDone} bytes`;
         throw new DownloadFailure(
-          `The download stopped ${where}: ${lowerFirst(error.message.replace(/\.$/, ''))}, ${failures} times in a row. What was downloaded is kept: press Resume to continue.`,
+          `The download stopped ${where}: ${lowerFirst(error.message.replace(/\.$/, ''))}, ${failures} times in a row.${job.bytesDone > 0 ? ' What was downloaded is kept.' : ''}`,
           { cause: error },
         );
       }

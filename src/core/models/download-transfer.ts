@@ -92,7 +92,7 @@ export async function transferOnce(target: TransferTarget, options: TransferOpti
   } catch (error) {
     if (options.signal.aborted) throw options.signal.reason;
     if (stall.signal.aborted) throw stall.signal.reason;
-    throw classify(error);
+    throw classify(error, target.url);
   } finally {
     clearTimeout(timer);
   }
@@ -265,21 +265,42 @@ function checkHead(head: Buffer): void {
 
 const DISK_ERRORS = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM', 'EIO', 'EMFILE']);
 
-/** Anything else thrown by an attempt: refusals stay refusals, disk trouble is final, the network is retried. */
-function classify(error: unknown): DownloadFailure {
+/** The computer cannot reach the network at all, or this host: retrying in a loop would only make the user wait. */
+const UNREACHABLE = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'ENETDOWN']);
+
+/**
+ * Anything else thrown by an attempt: refusals stay refusals, disk trouble is final, an
+ * unreachable network is said at once in plain words, other network trouble is retried.
+ */
+export function classify(error: unknown, url: string): DownloadFailure {
   if (error instanceof DownloadFailure) return error;
   if (error instanceof BurrowError) return new DownloadFailure(error.message, { code: error.code, cause: error });
   const code = (error as NodeJS.ErrnoException | null)?.code;
   if (code !== undefined && DISK_ERRORS.has(code)) {
     const message =
       code === 'ENOSPC' || code === 'EDQUOT'
-        ? 'There is not enough free disk space for this model. Free some space, then press Resume.'
-        : `Burrow could not write the model file (${code}). Check the models folder, then press Resume.`;
+        ? 'There is not enough free disk space for this model. Free some space, then resume the download.'
+        : `Burrow could not write the model file (${code}). Check the models folder, then resume the download.`;
     return new DownloadFailure(message, { code: 'storage_error', cause: error });
   }
   const cause = (error as { cause?: { code?: string; message?: string } } | null)?.cause;
-  const detail = cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
-  return new DownloadFailure(`The connection failed (${String(detail).slice(0, 80)}).`, { retryable: true, cause: error });
+  const networkCode = cause?.code ?? code;
+  const host = hostOf(url);
+  if (networkCode !== undefined && UNREACHABLE.has(networkCode)) {
+    return new DownloadFailure(`Burrow could not reach ${host}: this computer seems to be offline, or a firewall blocks it.`, { code: 'offline', cause: error });
+  }
+  if (networkCode === 'ECONNREFUSED') return new DownloadFailure(`${host} refused the connection.`, { retryable: true, cause: error });
+  if (networkCode === 'ECONNRESET' || networkCode === 'EPIPE' || networkCode === 'UND_ERR_SOCKET') return new DownloadFailure(`The connection to ${host} was cut.`, { retryable: true, cause: error });
+  const detail = networkCode ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
+  return new DownloadFailure(`The connection to ${host} failed (${String(detail).slice(0, 80)}).`, { retryable: true, cause: error });
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host || 'the server';
+  } catch {
+    return 'the server';
+  }
 }
 
 export function percentOf(done: number, total: number): number {
