@@ -303,6 +303,9 @@ test.describe('import and library', () => {
     await expect(view.getByTestId('hardware-ram')).toContainText('free of');
     await expect(row.getByTestId('reveal-model'), 'the browser host cannot show a file in its folder').toHaveCount(0);
 
+    // The loaded model says what memory it holds.
+    await expect(row.getByTestId('memory-estimate')).toHaveAttribute('data-in-use', 'true');
+    await expect(row.getByTestId('memory-estimate')).toContainText(/Uses about .* of memory while loaded/);
     // A second model from disk, to see the estimate shown before loading.
     await page.getByTestId('model-chip').click();
     await page.getByTestId('open-model').click();
