@@ -15,6 +15,8 @@ import { AppSettings, SettingsStatus, UiCommand } from './schemas/settings';
 export const events = {
   /** Answer text, batched to at most one message per ~16 ms; `seq` starts at 0 and has no gaps. */
   'generation.delta': z.strictObject({ generationId: Id, seq: z.number().int().nonnegative(), text: z.string() }),
+  /** A chat answer started (chat.send, edit, regenerate, continue), before its first delta: every window can follow it. */
+  'generation.started': z.strictObject({ generationId: Id, conversationId: Id, messageId: Id }),
   /** Always sent exactly once per generation, after its last delta. */
   'generation.end': z.strictObject({
     generationId: Id,

@@ -85,6 +85,15 @@ export const procedures = {
    * tokenLimit), in the same message: the continuation streams like chat.send and is appended.
    */
   'chat.continue': { input: z.strictObject({ messageId: Id }), output: ChatStarted },
+  /**
+   * The answers being written in a conversation right now: the text a continued answer started
+   * from (`prefix`), what its deltas carried so far (`text`) and the seq of the next one. Another
+   * window catches up with them, then follows the same deltas.
+   */
+  'chat.running': {
+    input: z.strictObject({ conversationId: Id }),
+    output: z.array(z.strictObject({ generationId: Id, messageId: Id, prefix: z.string(), text: z.string(), nextSeq: z.number().int().nonnegative() })),
+  },
   /** Saves an answer whose generation.end carried 'storage_error' (Burrow still holds its text). */
   'chat.retrySave': { input: z.strictObject({ messageId: Id }), output: Message },
   'search.query': {

@@ -184,3 +184,46 @@ test('past the cap on answers at once, sending says Burrow is busy and what to d
   expect((toastBox?.y ?? Infinity) + (toastBox?.height ?? 0)).toBeLessThanOrEqual(composerBox?.y ?? 0);
   for (const generationId of running) await burrow.assistant.router.call('chat.cancel', { generationId });
 });
+
+test('every open tab streams the same answer live and can stop it; a tab opened mid-answer catches up', async ({ page, burrow }) => {
+  await page.goto(burrow.host.url);
+  await loadModelThroughUi(page);
+  await page.getByTestId('new-chat').first().click();
+  const second = await page.context().newPage();
+  await second.goto(burrow.host.url);
+  await expect(second.getByTestId('composer')).toBeVisible();
+
+  await page.getByTestId('composer').fill('Write a long story');
+  await page.getByTestId('composer').press('Enter');
+  const answerIn = (tab: typeof page) => tab.locator('[data-testid="message"][data-role="assistant"]').last();
+  const lengthIn = async (tab: typeof page): Promise<number> => (await answerIn(tab).textContent())?.trim().length ?? 0;
+
+  // The other tab shows the question and the answer as it is written, with Stop.
+  await expect(second.locator('[data-testid="message"][data-role="user"]').last()).toContainText('Write a long story');
+  await expect(answerIn(second)).toHaveAttribute('data-status', 'streaming');
+  await expect.poll(() => lengthIn(second)).toBeGreaterThan(10);
+  const seen = await lengthIn(second);
+  await expect.poll(() => lengthIn(second), 'it grows live, not in one jump at the end').toBeGreaterThan(seen);
+  await expect(answerIn(second)).toHaveAttribute('data-status', 'streaming');
+  await expect(second.getByTestId('stop')).toBeVisible();
+
+  // A tab opened now catches up with what was written, then follows.
+  const late = await page.context().newPage();
+  await late.goto(burrow.host.url);
+  await expect(answerIn(late)).toHaveAttribute('data-status', 'streaming');
+  await expect.poll(() => lengthIn(late)).toBeGreaterThanOrEqual(seen);
+  await expect(late.getByTestId('stop')).toBeVisible();
+
+  // Stopped from the late tab: every tab shows it stopped, with the same text, as saved.
+  await late.getByTestId('stop').click();
+  for (const tab of [page, second, late]) {
+    await expect(answerIn(tab)).toHaveAttribute('data-status', 'cancelled');
+    await expect(tab.getByTestId('send')).toBeVisible();
+  }
+  const conversation = burrow.assistant.conversations.list()[0]!;
+  const stored = burrow.assistant.conversations.get(conversation.id).messages.at(-1)!;
+  expect(stored.status).toBe('cancelled');
+  for (const tab of [page, second, late]) await expect.poll(async () => (await answerIn(tab).textContent())?.includes(stored.content.trim().slice(-40))).toBe(true);
+  await second.close();
+  await late.close();
+});

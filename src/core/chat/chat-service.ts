@@ -61,8 +61,17 @@ export interface PreparedTurn {
 
 interface RunningGeneration {
   conversationId: string;
+  messageId: string;
   controller: AbortController;
   done: Promise<void>;
+  progress: Progress;
+}
+
+/** What a running answer started from, what its deltas have carried so far, and the next seq. */
+interface Progress {
+  prefix: string;
+  text: string;
+  nextSeq: number;
 }
 
 /** An answer the disk refused to save: what it should say, kept until a retry succeeds. */
@@ -83,6 +92,7 @@ interface Job {
   controller: AbortController;
   /** The answer's text so far, which the model goes on from (chat.continue); '' for a new answer. */
   prefix: string;
+  progress: Progress;
 }
 
 /** What the engine answered, as the chat saves it. */
@@ -201,6 +211,13 @@ export class ChatService {
     return [...this.#running].filter(([, running]) => running.conversationId === conversationId).map(([id, running]) => [id, running.done]);
   }
 
+  /** What another window needs to follow the answers being written in a conversation. */
+  runningIn(conversationId: string): Array<{ generationId: string; messageId: string; prefix: string; text: string; nextSeq: number }> {
+    return [...this.#running]
+      .filter(([, running]) => running.conversationId === conversationId)
+      .map(([generationId, running]) => ({ generationId, messageId: running.messageId, prefix: running.progress.prefix, text: running.progress.text, nextSeq: running.progress.nextSeq }));
+  }
+
   get runningCount(): number {
     return this.#running.size;
   }
@@ -235,8 +252,11 @@ export class ChatService {
     const generationId = randomUUID();
     const controller = new AbortController();
     const options = generateOptions(this.#options.conversations, conversationId);
-    const done = this.#run({ generationId, conversationId, messageId: started.assistantMessage.id, history, prompt, options, controller, prefix });
-    this.#running.set(generationId, { conversationId, controller, done });
+    const messageId = started.assistantMessage.id;
+    const progress: Progress = { prefix, text: '', nextSeq: 0 };
+    const done = this.#run({ generationId, conversationId, messageId, history, prompt, options, controller, prefix, progress });
+    this.#running.set(generationId, { conversationId, messageId, controller, done, progress });
+    this.#options.emit('generation.started', { generationId, conversationId, messageId });
     return { generationId, ...started };
   }
 
@@ -258,6 +278,8 @@ export class ChatService {
       flushTimer = undefined;
       if (unsent.length > 0) {
         emit('generation.delta', { generationId, seq: seq++, text: unsent });
+        job.progress.text += unsent;
+        job.progress.nextSeq = seq;
         unsent = '';
       }
       if (text.length !== savedLength && Date.now() - lastSave >= saveIntervalMs) {

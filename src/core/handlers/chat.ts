@@ -28,6 +28,7 @@ export function chatHandlers(options: ChatOptions): Pick<Handlers, ChatProcedure
     'chat.regenerate': ({ messageId }) => chat.regenerate(messageId),
     'chat.continue': ({ messageId }) => chat.continue(messageId),
     'chat.retrySave': ({ messageId }) => chat.retrySave(messageId),
+    'chat.running': ({ conversationId }) => chat.runningIn(conversationId),
     'quick.ask': ({ conversationId, text }) => ask(options, conversationId, text),
     'quick.dismiss': async ({ conversationId }) => {
       let cancelled = false;

@@ -109,6 +109,10 @@ export class ChatState {
   /** Subscribes to events once, loads the list and opens the newest conversation. */
   connect(): () => void {
     const offs = [
+      this.#client.on('generation.started', ({ conversationId }) => {
+        // Started in another window (this one is still waiting for its own chat.* answer otherwise).
+        if (conversationId === this.#openId && !this.#sending) void this.#follow(conversationId);
+      }),
       this.#client.on('generation.delta', (event) => this.#onDelta(event)),
       this.#client.on('generation.end', (event) => this.#onEnd(event)),
       this.#client.on('conversations.changed', (event) => void this.#onChanged(event.id)),
@@ -138,6 +142,30 @@ export class ChatState {
       return;
     }
     this.#showView(result.value);
+    if (result.value.messages.some((message) => message.status === 'streaming')) await this.#follow(id);
+  }
+
+  /**
+   * Follows the answers another window (or tab) is writing in this conversation: catches up with
+   * the text their deltas carried so far, then streams the same deltas live, with Stop.
+   */
+  async #follow(conversationId: string): Promise<void> {
+    const running = await this.#client.invoke('chat.running', { conversationId });
+    if (!running.ok || this.#openId !== conversationId) return;
+    let adopted = false;
+    for (const { generationId, messageId, prefix, text, nextSeq } of running.value) {
+      const generation = this.#generation(generationId);
+      if (generation.messageId !== null) continue; // this window's own, or already followed
+      generation.conversationId = conversationId;
+      generation.messageId = messageId;
+      generation.prefix = prefix;
+      generation.buffer.catchUp(text, nextSeq);
+      if (generation.final === null) this.#active[conversationId] = generationId;
+      adopted = true;
+    }
+    if (!adopted) return;
+    const view = await this.#client.invoke('conversations.get', { id: conversationId });
+    if (view.ok && this.#openId === conversationId) this.#showView(view.value);
   }
 
   /** "New chat": the open conversation while it is still empty, else a new one. */

@@ -28,3 +28,26 @@ describe('DeltaBuffer', () => {
     expect(buffer.text).toBe('abc');
   });
 });
+
+describe('DeltaBuffer.catchUp', () => {
+  it('joins an answer under way: takes the text so far, keeps deltas waiting from there, ignores older ones', () => {
+    const buffer = new DeltaBuffer();
+    // Deltas 5 and 4 reached this window before it asked what came before them.
+    buffer.push(5, ' five');
+    buffer.push(4, ' four');
+    expect(buffer.text).toBe('');
+    expect(buffer.catchUp('zero one two three', 4)).toBe(true);
+    expect(buffer.text).toBe('zero one two three four five');
+    expect(buffer.push(3, ' three again')).toBe(false);
+    expect(buffer.push(6, ' six')).toBe(true);
+    expect(buffer.text).toBe('zero one two three four five six');
+  });
+
+  it('leaves a buffer that is already further along as it is', () => {
+    const buffer = new DeltaBuffer();
+    buffer.push(0, 'a');
+    buffer.push(1, 'b');
+    expect(buffer.catchUp('a', 1)).toBe(false);
+    expect(buffer.text).toBe('ab');
+  });
+});
