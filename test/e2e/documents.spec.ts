@@ -295,8 +295,20 @@ test.describe('documents', () => {
     await loadModelThroughUi(page);
     await page.getByTestId('new-chat').first().click();
     await expect(page.getByTestId('attach')).toBeVisible();
+    // Where the file's "Opening / Reading" notice appears, seen from the page itself.
+    await page.evaluate(() => {
+      const places: string[] = [];
+      (window as unknown as { __arrivalPlaces: string[] }).__arrivalPlaces = places;
+      new MutationObserver(() => {
+        for (const card of document.querySelectorAll('[data-testid="document-arrival"]')) places.push(card.closest('[data-testid="document-panel"]') ? 'panel' : 'floating');
+      }).observe(document.body, { subtree: true, childList: true });
+    });
     await page.getByTestId('attach-input').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from(sentences('notes', 12, 9).join('\n')) });
     await expect(page.getByTestId('document-name')).toHaveText('notes.txt', { timeout: 30_000 });
+    // A file going into the open conversation is shown in its own document card, not over the message box.
+    const places = await page.evaluate(() => (window as unknown as { __arrivalPlaces: string[] }).__arrivalPlaces);
+    expect(places.length).toBeGreaterThan(0);
+    expect(new Set(places)).toEqual(new Set(['panel']));
     await expect(summaryMessage(page)).toBeVisible({ timeout: 60_000 });
     // Attached to the conversation that was open, not a new one.
     expect(burrow.assistant.conversations.list()).toHaveLength(1);

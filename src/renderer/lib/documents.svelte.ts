@@ -14,6 +14,8 @@ export interface Arrival {
   key: number;
   fileName: string;
   phase: 'sending' | 'reading' | 'failed';
+  /** The conversation it goes into; null when it starts a new one. */
+  conversationId: string | null;
   sentBytes: number;
   totalBytes: number;
   error: string | null;
@@ -65,6 +67,17 @@ export class DocumentsState {
 
   get arrivals(): readonly Arrival[] {
     return this.#arrivals;
+  }
+
+  /** Files on their way into this conversation: shown in its document panel, as documents to be. */
+  incomingTo(conversationId: string | null): readonly Arrival[] {
+    return conversationId === null ? [] : this.#arrivals.filter((arrival) => arrival.conversationId === conversationId && arrival.phase !== 'failed');
+  }
+
+  /** The rest (refusals, files starting a new conversation or going into another one): floating notices. */
+  floatingFor(openId: string | null): readonly Arrival[] {
+    const incoming = this.incomingTo(openId);
+    return this.#arrivals.filter((arrival) => !incoming.includes(arrival));
   }
   get passage(): PassageView | null {
     return this.#passage;
@@ -211,7 +224,7 @@ export class DocumentsState {
 
   async #handOver(file: File, conversationId: string | undefined): Promise<DocumentInfo | null> {
     const key = this.#nextKey++;
-    this.#arrivals = [...this.#arrivals, { key, fileName: file.name, phase: 'sending', sentBytes: 0, totalBytes: file.size, error: null }];
+    this.#arrivals = [...this.#arrivals, { key, fileName: file.name, phase: 'sending', conversationId: conversationId ?? null, sentBytes: 0, totalBytes: file.size, error: null }];
     const update = (patch: Partial<Arrival>): void => {
       this.#arrivals = this.#arrivals.map((arrival) => (arrival.key === key ? { ...arrival, ...patch } : arrival));
     };
