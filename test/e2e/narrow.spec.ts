@@ -6,6 +6,8 @@
  * that Esc and choosing a conversation close.
  */
 import type { Page } from '@playwright/test';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { scanAccessibility } from './accessibility';
 import { expect, test, type BurrowApp } from './fixtures';
 import { clientOf } from '../support/client';
@@ -25,6 +27,10 @@ async function loadModelAndConversation(burrow: BurrowApp): Promise<void> {
     content: 'Rabbits live in **burrows**: tunnels they dig in the ground, with several ways out.\n\n- warm in winter\n- safe from foxes',
     status: 'complete',
   });
+  // A document in the conversation, not summarised: its card shows the summary options and the focus field.
+  const notes = join(burrow.dataDir, 'burrow-notes.txt');
+  writeFileSync(notes, 'Rabbits dig warrens with several entrances. They graze at dawn and dusk.\n'.repeat(20));
+  await clientOf(burrow.assistant).call('documents.add', { path: burrow.assistant.grantDocument(notes), conversationId: conversation.id });
 }
 
 /**
@@ -80,8 +86,11 @@ test('every view fits from 480 px up, in both themes, and passes the accessibili
       await expect(page.locator('[data-testid="message"][data-role="assistant"]')).toContainText('burrows');
       // Below 760 px the sidebar is folded away; above, it shows.
       await expect(page.getByTestId('sidebar')).toBeVisible({ visible: width >= DRAWER_BELOW });
-      const chatControls = ['conversation-title', 'model-chip', 'conversation-menu', 'composer', width < DRAWER_BELOW ? 'sidebar-toggle' : 'new-chat'];
+      await expect(page.getByTestId('summary-focus')).toBeVisible();
+      const chatControls = ['conversation-title', 'model-chip', 'conversation-menu', 'composer', 'summary-focus', 'summarise', width < DRAWER_BELOW ? 'sidebar-toggle' : 'new-chat'];
       expect(await misfits(page, chatControls), `chat, ${where}`).toEqual([]);
+      // The focus field keeps room for its placeholder's first words (it once shrank to “Focu”).
+      expect((await page.getByTestId('summary-focus').boundingBox())?.width ?? 0, `the focus field, ${where}`).toBeGreaterThanOrEqual(180);
       expect(await scanAccessibility(page), `chat, ${where}`).toEqual([]);
 
       await throughSidebar(page, width, 'open-models');

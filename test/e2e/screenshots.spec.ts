@@ -6,10 +6,11 @@
  *   npm run build && BURROW_SCREENSHOTS_DIR=docs/screenshots node scripts/run-e2e.mjs test/e2e/screenshots.spec.ts --project browser-host
  *
  * The conversation is written into the store rather than by the suite's tiny model, whose
- * answers are gibberish; everything else is the app as it runs.
+ * answers are gibberish, and the document is shown before its summary for the same reason;
+ * everything else is the app as it runs.
  */
 import type { Page } from '@playwright/test';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { findProjectRoot } from '../../src/core/process/project-root';
 import { clientOf } from '../support/client';
@@ -52,7 +53,10 @@ test('the screenshot set: every view at 640 px in light and dark', async ({ page
   burrow.assistant.conversations.addMessage({ conversationId: conversation.id, role: 'user', content: 'Where do rabbits live, and why there?', status: 'complete' });
   burrow.assistant.conversations.addMessage({ conversationId: conversation.id, role: 'assistant', content: ANSWER, status: 'complete' });
   burrow.assistant.conversations.create('Carrot soup for four');
-  burrow.assistant.conversations.create('Summary: field report');
+  // A document read into a conversation of its own (named after it), its summary not asked for yet.
+  const notes = join(burrow.dataDir, 'warren-survey.txt');
+  writeFileSync(notes, 'The warren on the north slope has eleven entrances. Rabbits graze there at dawn and dusk.\n'.repeat(40));
+  await clientOf(burrow.assistant).call('documents.add', { path: burrow.assistant.grantDocument(notes) });
 
   for (const theme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: theme, reducedMotion: 'reduce' });
@@ -66,6 +70,13 @@ test('the screenshot set: every view at 640 px in light and dark', async ({ page
     await page.getByTestId('sidebar-toggle').click();
     await expect(page.getByTestId('sidebar')).toBeVisible();
     await shoot(page, `sidebar-${theme}`);
+
+    await page.getByTestId('conversation-item').filter({ hasText: 'warren-survey' }).click();
+    await expect(page.getByTestId('summary-focus')).toBeVisible();
+    await page.getByTestId('composer').blur();
+    await shoot(page, `document-${theme}`);
+
+    await page.getByTestId('sidebar-toggle').click();
 
     await page.getByTestId('open-models').click();
     await expect(page.locator('[data-testid="library-model"]').first()).toBeVisible();
