@@ -112,6 +112,24 @@ test('every view fits from 480 px up, in both themes, and passes the accessibili
   }
 });
 
+test('the welcome, before there is a model, fits from 480 px up in both themes: the download button inside its card', async ({ page, burrow }) => {
+  for (const theme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: theme, reducedMotion: 'reduce' });
+    for (const width of WIDTHS) {
+      const where = `${width} px, ${theme}`;
+      await page.setViewportSize({ width, height: 760 });
+      await page.goto(burrow.host.url);
+      await expect(page.getByTestId('first-run')).toBeVisible();
+      const card = page.locator('[data-testid="catalog-entry"]').first();
+      await card.getByTestId('download-button').scrollIntoViewIfNeeded();
+      expect(await misfits(page, ['model-chip', 'download-button']), `welcome, ${where}`).toEqual([]);
+      const [cardBox, buttonBox] = await Promise.all([card.boundingBox(), card.getByTestId('download-button').boundingBox()]);
+      expect(cardBox !== null && buttonBox !== null && buttonBox.x >= cardBox.x && buttonBox.x + buttonBox.width <= cardBox.x + cardBox.width, `download inside its card, ${where}`).toBe(true);
+      expect(await scanAccessibility(page), `welcome, ${where}`).toEqual([]);
+    }
+  }
+});
+
 test('the sidebar: Ctrl+B hides and shows it, the choice is kept, and below 760 px it is a drawer that Esc or a conversation closes', async ({ page, burrow }) => {
   await loadModelAndConversation(burrow);
   burrow.assistant.conversations.create('Carrots');
