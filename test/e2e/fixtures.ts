@@ -110,3 +110,9 @@ export async function loadModelThroughUi(page: Page): Promise<void> {
   // Starting the engine process and loading takes a few seconds, more on a busy machine.
   await expect(page.getByTestId('model-chip')).toContainText(/streaming-test|tiny/i, { timeout: 60_000 });
 }
+
+/** Clicks a control in the sidebar, opening it first when the window is narrow enough to fold it away (below 760 px). */
+export async function fromSidebar(page: Page, testId: string): Promise<void> {
+  if (!(await page.getByTestId('sidebar').isVisible())) await page.getByTestId('sidebar-toggle').click();
+  await page.getByTestId(testId).first().click();
+}

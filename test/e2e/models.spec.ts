@@ -20,7 +20,7 @@ import { formatBytes } from '../../src/shared/format-bytes';
 import { startModelServer, type ModelServer } from '../support/model-server';
 import { streamingModelPath, tinyModelPath } from '../support/tiny-model';
 import { scanAccessibility } from './accessibility';
-import { test as base, expect, screenshot, type BurrowApp } from './fixtures';
+import { test as base, expect, fromSidebar, screenshot, type BurrowApp } from './fixtures';
 
 const root = findProjectRoot();
 const REVISION = '0123456789abcdef0123456789abcdef01234567';
@@ -432,7 +432,7 @@ test.describe('choosing a model already on this computer', () => {
     await page.setViewportSize({ width: 640, height: 760 });
     await page.goto(burrow.host.url);
     await expect(page.getByTestId('welcome-model')).toHaveCount(1);
-    await page.getByTestId('new-chat').click();
+    await fromSidebar(page, 'new-chat');
 
     const composer = page.getByTestId('composer');
     await expect(composer).toBeEnabled();
@@ -494,7 +494,7 @@ test.describe('a model file deleted while loaded', () => {
     await expect(answer).toHaveAttribute('data-status', /complete|cancelled/, { timeout: 30_000 });
 
     // The Models view lists it, loaded, with the file marked deleted and Unload.
-    await page.getByTestId('open-models').click();
+    await fromSidebar(page, 'open-models');
     const row = page.locator('[data-testid="library-model"][data-file="gone.gguf"]');
     await expect(row).toHaveAttribute('data-missing', 'true');
     await expect(row).toHaveAttribute('data-loaded', 'true');
@@ -513,7 +513,7 @@ test.describe('a model file deleted while loaded', () => {
     // After a restart: the message names the file and where it was, not the generic one.
     await burrow.restart();
     await page.goto(burrow.host.url);
-    await page.getByTestId('conversation-item').first().click();
+    await fromSidebar(page, 'conversation-item');
     const notice = page.getByTestId('engine-model-missing');
     await expect(notice).toContainText('The model file “gone.gguf” is gone.');
     await expect(notice).toContainText(`It was in ${where}`);
@@ -526,7 +526,7 @@ test.describe('a model file deleted while loaded', () => {
     await notice.getByTestId('find-model-again').click();
     await expect(chip).toContainText('Burrow streaming-test model', { timeout: 60_000 });
     await expect(page.getByTestId('model-file-missing')).toHaveCount(0);
-    await page.getByTestId('open-models').click();
+    await fromSidebar(page, 'open-models');
     await expect(page.locator('[data-testid="library-model"][data-file="gone.gguf"]')).toHaveCount(0);
     await expect(page.locator('[data-testid="library-model"][data-default="true"]')).toContainText('Burrow streaming-test model');
   });

@@ -16,6 +16,7 @@ export type KeyCommand =
   | { kind: 'copy-last' }
   | { kind: 'focus-composer' }
   | { kind: 'settings' }
+  | { kind: 'sidebar' }
   | { kind: 'help' };
 
 /** The command a key press asks for, or null. New chat (⌘/Ctrl+N) is App's own. */
@@ -27,6 +28,7 @@ export function keyCommand(event: KeyboardEvent): KeyCommand | null {
     if (/^[1-9]$/.test(key)) return { kind: 'open-nth', index: Number(key) - 1 };
     if (key.toLowerCase() === 'k') return { kind: 'search' };
     if (key === ',') return { kind: 'settings' };
+    if (key.toLowerCase() === 'b') return { kind: 'sidebar' };
     if (key === '/') return { kind: 'help' };
   }
   if (primary && event.shiftKey && !event.altKey) {
@@ -86,6 +88,7 @@ export function shortcutGroups(quickShortcut: string | null): ShortcutGroup[] {
       entries: [
         ...(quickShortcut !== null ? [{ keys: [acceleratorParts(quickShortcut, isMac)], action: 'Quick prompt, from any app' }] : []),
         { keys: [[P, ',']], action: 'Settings' },
+        { keys: [[P, 'B']], action: 'Show or hide the sidebar' },
         { keys: [['?'], [P, '/']], action: 'This list of shortcuts' },
       ],
     },
