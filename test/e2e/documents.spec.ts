@@ -147,9 +147,13 @@ test.describe('documents', () => {
 
     // A follow-up question: answered from the page that has the answer, with references.
     const composer = page.getByTestId('composer');
+    // The new answer, not the summary above it (which is already complete): wait for it to appear.
+    const assistants = page.locator('[data-testid="message"][data-role="assistant"]');
+    const before = await assistants.count();
     await composer.fill(`Where does the ${NEEDLE} nest?`);
     await composer.press('Enter');
-    const answer = page.locator('[data-testid="message"][data-role="assistant"]').last();
+    await expect(assistants).toHaveCount(before + 1);
+    const answer = assistants.nth(before);
     await expect(answer).toHaveAttribute('data-status', 'complete', { timeout: 60_000 });
     await expect(answer).toContainText('Sources:');
     const sources = answer.locator('button.reference');
