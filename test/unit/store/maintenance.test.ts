@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { StoreMaintenance, WAL_SAFETY_CHECKPOINT_PAGES } from '../../../src/core/store/maintenance';
+import { CRISIS_MERGE_SEGMENTS, FTS_TABLES, StoreMaintenance, WAL_SAFETY_CHECKPOINT_PAGES } from '../../../src/core/store/maintenance';
 import { Storage } from '../../../src/core/store/storage';
 import { useTempDataDir } from './helpers';
 
@@ -33,7 +33,10 @@ describe('store maintenance', () => {
   it('takes merges and checkpoints out of commits', () => {
     const storage = open();
     expect(storage.db.pragma('wal_autocheckpoint', { simple: true })).toBe(WAL_SAFETY_CHECKPOINT_PAGES);
-    expect(storage.db.prepare("SELECT v FROM messages_fts_config WHERE k = 'automerge'").pluck().get()).toBe(0);
+    for (const table of FTS_TABLES) {
+      expect(storage.db.prepare(`SELECT v FROM ${table}_config WHERE k = 'automerge'`).pluck().get()).toBe(0);
+      expect(storage.db.prepare(`SELECT v FROM ${table}_config WHERE k = 'crisismerge'`).pluck().get()).toBe(CRISIS_MERGE_SEGMENTS);
+    }
     const conversation = storage.conversations.create();
     for (let i = 0; i < 40; i++) storage.conversations.addExchange({ conversationId: conversation.id, text: `question ${i} about burrows` });
     const unmerged = segments(storage);
@@ -41,7 +44,7 @@ describe('store maintenance', () => {
     storage.db.prepare("INSERT INTO messages_fts (messages_fts, rank) VALUES ('automerge', 4)").run();
     for (let i = 0; i < 40; i++) storage.conversations.addExchange({ conversationId: conversation.id, text: `question ${i} about warrens` });
     const mergedInCommits = segments(storage);
-    // Without automerge, segments pile up until crisismerge (16 on one level) or a quiet moment.
+    // Without automerge, segments pile up until crisismerge (64 on one level) or a quiet moment.
     expect(unmerged).toBeGreaterThanOrEqual(8);
     expect(mergedInCommits).toBeLessThan(unmerged);
   });
