@@ -5,6 +5,7 @@
  *
  *   npx tsx bench/memory-profile.ts [--model PATH] [--sequences N] [--flash on|off|auto]
  *                                   [--kv f16|q8_0] [--mmap on|off] [--context N] [--build auto|prebuilt|local]
+ *                                   [--batch N] [--prompt WORDS] [--tokens N]
  */
 import { parseArgs } from 'node:util';
 import { statSync } from 'node:fs';
@@ -21,6 +22,8 @@ const { values } = parseArgs({
     context: { type: 'string', default: '2048' },
     build: { type: 'string', default: 'auto' },
     tokens: { type: 'string', default: '32' },
+    batch: { type: 'string', default: '512' },
+    prompt: { type: 'string', default: '200' },
   },
 });
 const MB = 1024 * 1024;
@@ -40,6 +43,7 @@ const context = await model.createContext({
   contextSize: Number(values.context),
   sequences: Number(values.sequences),
   threads: 2,
+  batchSize: Number(values.batch),
   flashAttention: values.flash === 'on' ? true : values.flash === 'off' ? false : undefined,
   experimentalKvCacheKeyType: kvType,
   experimentalKvCacheValueType: kvType,
@@ -47,7 +51,7 @@ const context = await model.createContext({
 steps.context = rss();
 const sequence = context.getSequence();
 let generated = 0;
-for await (const token of sequence.evaluate(model.tokenize(benchText(200, 5)), { temperature: 0 })) {
+for await (const token of sequence.evaluate(model.tokenize(benchText(Number(values.prompt), 5)), { temperature: 0 })) {
   void token;
   if (++generated >= Number(values.tokens)) break;
 }

@@ -69,10 +69,12 @@ describe('engine process with the tiny model', () => {
     expect(states()).toEqual(['starting', 'loading', 'ready']);
   });
 
-  it.runIf(process.platform === 'linux')('runs every decode from one libuv thread (one OpenMP team), with small V8 semi-spaces and two malloc arenas', () => {
+  it.runIf(process.platform === 'linux')('runs every decode from one libuv thread (one OpenMP team), with small V8 semi-spaces, two malloc arenas and a fixed mmap threshold', () => {
     const environ = readFileSync(`/proc/${host.pid ?? 0}/environ`, 'utf8').split('\0');
     expect(environ).toContain('UV_THREADPOOL_SIZE=1');
     expect(environ).toContain('MALLOC_ARENA_MAX=2');
+    expect(environ).toContain('MALLOC_MMAP_THRESHOLD_=131072');
+    expect(environ).toContain('MALLOC_TRIM_THRESHOLD_=131072');
     expect(readFileSync(`/proc/${host.pid ?? 0}/cmdline`, 'utf8').split('\0')).toContain('--max-semi-space-size=1');
   });
 

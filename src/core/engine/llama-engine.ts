@@ -95,6 +95,7 @@ export class LlamaEngine {
           contextSize: settings.contextSize ?? { max: Math.min(model.trainContextSize, DEFAULT_CONTEXT_CAP) },
           threads,
           ...(memory.flashAttention === undefined ? {} : { flashAttention: memory.flashAttention }),
+          ...(memory.batchSize === undefined ? {} : { batchSize: memory.batchSize }),
           ...(memory.kvCacheKeyType === undefined ? {} : { experimentalKvCacheKeyType: memory.kvCacheKeyType, experimentalKvCacheValueType: memory.kvCacheValueType }),
         });
       } catch (error) {

@@ -51,6 +51,7 @@ export async function estimateMemory(input: EstimateInput): Promise<MemoryEstima
   const memory = contextMemoryOptions(settings, onCpu, attentionShape(fileInfo.architectureMetadata));
   const contextMemory = {
     ...(memory.flashAttention === undefined ? {} : { flashAttention: memory.flashAttention }),
+    ...(memory.batchSize === undefined ? {} : { batchSize: memory.batchSize }),
     ...(memory.kvCacheKeyType === undefined ? {} : { kvCacheKeyType: memory.kvCacheKeyType, kvCacheValueType: memory.kvCacheValueType }),
   };
   const layerCount = insights.totalLayers > 0 ? insights.totalLayers : null;

@@ -13,12 +13,12 @@ describe('context memory layout', () => {
   });
 
   it('on CPU: flash attention and an f16 KV cache by default; q8_0 when chosen', () => {
-    expect(contextMemoryOptions({}, true, tinyLlama)).toEqual({ flashAttention: true, kvCacheKeyType: GgmlType.F16, kvCacheValueType: GgmlType.F16 });
-    expect(contextMemoryOptions({ kvCacheType: 'q8_0' }, true, tinyLlama)).toEqual({ flashAttention: true, kvCacheKeyType: GgmlType.Q8_0, kvCacheValueType: GgmlType.Q8_0 });
+    expect(contextMemoryOptions({}, true, tinyLlama)).toEqual({ flashAttention: true, batchSize: 256, kvCacheKeyType: GgmlType.F16, kvCacheValueType: GgmlType.F16 });
+    expect(contextMemoryOptions({ kvCacheType: 'q8_0' }, true, tinyLlama)).toEqual({ flashAttention: true, batchSize: 256, kvCacheKeyType: GgmlType.Q8_0, kvCacheValueType: GgmlType.Q8_0 });
   });
 
   it("leaves GPUs to node-llama-cpp's defaults unless told", () => {
-    expect(contextMemoryOptions({}, false, tinyLlama)).toEqual({ flashAttention: undefined, kvCacheKeyType: undefined, kvCacheValueType: undefined });
+    expect(contextMemoryOptions({}, false, tinyLlama)).toEqual({ flashAttention: undefined, batchSize: undefined, kvCacheKeyType: undefined, kvCacheValueType: undefined });
     expect(contextMemoryOptions({ kvCacheType: 'q8_0', flashAttention: true }, false, tinyLlama).kvCacheKeyType).toBe(GgmlType.Q8_0);
   });
 
