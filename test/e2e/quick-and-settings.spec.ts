@@ -90,6 +90,23 @@ test.describe('quick prompt', () => {
     expect(burrow.assistant.conversations.list()).toHaveLength(2);
   });
 
+  test('an answer cut off at its token limit says so and points to Continue in Burrow; the next question starts without the mark', async ({ page, burrow }) => {
+    await loadModel(burrow);
+    await call(burrow, 'settings.set', { patch: { maxTokens: 5 } });
+    await openQuick(page, burrow);
+    await page.getByTestId('quick-input').fill('Tell me a long story about burrows');
+    await page.getByTestId('quick-input').press('Enter');
+    await expect(page.getByTestId('quick-answer')).toHaveAttribute('data-status', 'done', { timeout: 30_000 });
+    await expect(page.getByTestId('quick-token-limit')).toHaveText(/Stopped at the 5-token limit — Continue in Burrow to go on/);
+    await screenshot(page, 'quick-token-limit-light');
+    // The next question starts without the mark.
+    await page.getByTestId('quick-input').fill('And another?');
+    await page.getByTestId('quick-input').press('Enter');
+    await expect(page.getByTestId('quick-token-limit')).toHaveCount(0);
+    await expect(page.getByTestId('quick-answer')).toHaveAttribute('data-status', 'done', { timeout: 30_000 });
+    await expect(page.getByTestId('quick-token-limit')).toBeVisible();
+  });
+
   test('Esc stops the answer when the settings say so; with "don’t save quick prompts" the conversation is deleted', async ({ page, burrow }) => {
     await loadModel(burrow);
     await call(burrow, 'settings.set', { patch: { escCancelsQuickAnswer: true } });

@@ -29,6 +29,8 @@ export class QuickState {
   #phase = $state<QuickPhase>('idle');
   #error = $state<{ code: string; message: string } | null>(null);
   #stats = $state<GenerationStats | null>(null);
+  /** The answer stopped at this token limit (it can go on in the main window); null otherwise. */
+  #tokenLimit = $state<number | null>(null);
   #attachment = $state<Attachment | null>(null);
   #notice = $state<string | null>(null);
   /** false once dismissed in a host that cannot hide windows: the page shows its closed state. */
@@ -55,6 +57,9 @@ export class QuickState {
   }
   get error(): { code: string; message: string } | null {
     return this.#error;
+  }
+  get tokenLimit(): number | null {
+    return this.#tokenLimit;
   }
   get stats(): GenerationStats | null {
     return this.#stats;
@@ -165,6 +170,7 @@ export class QuickState {
     this.#answer = '';
     this.#error = null;
     this.#stats = null;
+    this.#tokenLimit = null;
     const result = await this.#client.invoke('quick.ask', { conversationId: this.#conversationId, text });
     if (!result.ok) {
       this.#phase = 'error';
@@ -196,6 +202,7 @@ export class QuickState {
     this.#phase = end.reason === 'done' ? 'done' : end.reason === 'cancelled' ? 'cancelled' : 'error';
     this.#error = end.error ?? null;
     this.#stats = end.stats ?? null;
+    this.#tokenLimit = end.reason === 'done' ? (end.tokenLimit ?? null) : null;
   }
 
   #reset(): void {
@@ -206,6 +213,7 @@ export class QuickState {
     this.#phase = 'idle';
     this.#error = null;
     this.#stats = null;
+    this.#tokenLimit = null;
     this.#attachment = null;
     this.#notice = null;
   }

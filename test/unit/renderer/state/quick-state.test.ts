@@ -62,6 +62,22 @@ describe('QuickState', () => {
     expect(quick.conversationId).toBe('c1');
   });
 
+  it('remembers an answer that stopped at its token limit until the next question', async () => {
+    const { core, quick } = setup();
+    await quick.ask('hi');
+    expect(quick.tokenLimit).toBeNull();
+    core.end('g1', 'done', { tokenLimit: 5 });
+    await settled();
+    expect(quick.phase).toBe('done');
+    expect(quick.tokenLimit).toBe(5);
+    core.askResult = { ok: true, value: started('g2') };
+    await quick.ask('more');
+    expect(quick.tokenLimit).toBeNull();
+    core.end('g2', 'cancelled', { tokenLimit: 5 });
+    await settled();
+    expect(quick.tokenLimit).toBeNull();
+  });
+
   it('streams deltas in seq order and ignores other generations', async () => {
     const { core, quick } = setup();
     await quick.ask('hi');
