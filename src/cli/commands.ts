@@ -36,6 +36,11 @@ async function prepareModel(context: CliContext): Promise<void> {
   if (context.json) printJson(context, 'engine.state', status);
 }
 
+/** What the app marks under an answer cut off at its limit, with where it can go on. */
+function tokenLimitNote(limit: number): string {
+  return `[Stopped at the ${limit.toLocaleString('en-US')}-token limit. The answer length is in Burrow's Settings; Continue in the app goes on from here.]`;
+}
+
 /** Sends one message and streams its answer. Resolves with the end event. */
 async function streamAnswer(context: CliContext, conversationId: string, text: string, signal?: AbortSignal): Promise<GenerationEnd> {
   const { client } = context;
@@ -56,6 +61,8 @@ async function streamAnswer(context: CliContext, conversationId: string, text: s
     end = { generationId: 'none', conversationId, messageId: 'none', reason: 'error', error: { code: error instanceof BurrowError ? error.code : 'internal', message: (error as Error).message } };
   }
   if (!context.json) context.stdout.write('\n');
+  // On stderr, so a piped answer stays only the answer.
+  if (!context.json && end.reason === 'done' && end.tokenLimit !== undefined) context.stderr.write(`${tokenLimitNote(end.tokenLimit)}\n`);
   if (end.reason === 'error' && end.error?.code === 'no_model') throw new BurrowError('no_model', NO_MODEL_HELP);
   if (end.reason === 'error') throw new BurrowError((end.error?.code ?? 'engine_error') as BurrowError['code'], end.error?.message ?? 'The answer failed.');
   return end;

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { findProjectRoot } from '../../src/core/process/project-root';
+import { AppSettingsStore } from '../../src/core/settings/app-settings';
 import { Storage } from '../../src/core/store/storage';
 import { streamingModelPath, tinyModelPath } from '../support/tiny-model';
 import { runCli, type CliRun } from '../support/cli';
@@ -20,10 +21,13 @@ function burrow(args: string[], input?: string): Promise<CliRun> {
   return runCli(args, { dataDir, input: input ?? '' });
 }
 
+const withoutLimitNotes = (stderr: string): string => stderr.replace(/^\[Stopped at the [\d,]+-token limit\. .*\]\n/gm, '');
+
 describe('burrow CLI', () => {
   it('ask streams an answer to stdout and saves the conversation in the data folder the app uses', async () => {
     const asked = await burrow(['ask', '--model', tinyModelPath(), 'Where is the rabbit?']);
-    expect(asked.stderr).toBe('');
+    // Nothing but the mark of an answer cut off at the length limit (the tiny model writes to it).
+    expect(withoutLimitNotes(asked.stderr)).toBe('');
     expect(asked.code).toBe(0);
     expect(asked.stdout.trim().length).toBeGreaterThan(0);
 
@@ -31,6 +35,20 @@ describe('burrow CLI', () => {
     expect(listed.code).toBe(0);
     const conversations = JSON.parse(listed.stdout) as Array<{ title: string; messageCount: number }>;
     expect(conversations).toMatchObject([{ title: 'Where is the rabbit?', messageCount: 2 }]);
+  });
+
+  it('an answer cut off at its token limit says so on stderr, the answer alone on stdout', async () => {
+    const storage = Storage.open(dataDir);
+    try {
+      new AppSettingsStore(storage.settings).set({ maxTokens: 4 });
+    } finally {
+      storage.close();
+    }
+    const asked = await burrow(['ask', '--model', streamingModelPath(), 'Tell me a long story']);
+    expect(asked.code).toBe(0);
+    expect(asked.stdout.trim().length).toBeGreaterThan(0);
+    expect(asked.stdout).not.toContain('limit');
+    expect(asked.stderr).toBe("[Stopped at the 4-token limit. The answer length is in Burrow's Settings; Continue in the app goes on from here.]\n");
   });
 
   it('--json prints one event per line, deltas in order, then the end', async () => {
@@ -45,7 +63,7 @@ describe('burrow CLI', () => {
 
   it('chat keeps one conversation across turns until /exit', async () => {
     const chatted = await burrow(['chat', '--model', tinyModelPath()], 'first line\nsecond line\n/exit\n');
-    expect(chatted.stderr).toBe('');
+    expect(withoutLimitNotes(chatted.stderr)).toBe('');
     expect(chatted.code).toBe(0);
     const listed = JSON.parse((await burrow(['list', '--json'])).stdout) as Array<{ title: string; messageCount: number }>;
     expect(listed).toMatchObject([{ title: 'first line', messageCount: 4 }]);
