@@ -23,7 +23,7 @@ describe('context memory layout', () => {
   });
 
   it('keeps f16 where q8_0 cannot work: flash attention off, or heads that are not whole q8_0 blocks', () => {
-    expect(contextMemoryOptions({ flashAttention: false }, true, tinyLlama)).toEqual({ flashAttention: false, kvCacheKeyType: GgmlType.F16, kvCacheValueType: GgmlType.F16 });
+    expect(contextMemoryOptions({ flashAttention: false }, true, tinyLlama)).toEqual({ flashAttention: false, batchSize: 256, kvCacheKeyType: GgmlType.F16, kvCacheValueType: GgmlType.F16 });
     // The test suite's tiny model: 32 dimensions over 4 heads, 8 values per head.
     const tiny = attentionShape({ embedding_length: 32, attention: { head_count: 4 } });
     expect(contextMemoryOptions({ kvCacheType: 'q8_0' }, true, tiny).kvCacheKeyType).toBe(GgmlType.F16);
