@@ -123,6 +123,7 @@ export class IncrementalMarkdown {
   #html: string[] = [];
   #source = '';
   #plans: BlockPlan[] = [];
+  #planKeys: string[] = [];
   readonly #render: MarkdownRenderer;
   readonly #now: () => number;
 
@@ -132,16 +133,20 @@ export class IncrementalMarkdown {
   }
 
   render(source: string, budget: RenderBudget): RenderedPrefix {
-    // A long answer takes many calls to render: plan it once.
+    // A long answer takes many calls to render: plan it, and key its pieces, once. A cached
+    // piece then matches by identity, so a frame costs nothing per piece already shown.
     if (source !== this.#source || this.#plans.length === 0) {
       this.#source = source;
       this.#plans = planAnswer(source);
+      this.#planKeys = this.#plans.map(planKey);
+      for (const [index, key] of this.#planKeys.entries()) if (this.#keys[index] === key) this.#keys[index] = key;
     }
     const plans = this.#plans;
+    const keys = this.#planKeys;
     let fresh = 0;
     const html: string[] = [];
     for (const [index, plan] of plans.entries()) {
-      const key = planKey(plan);
+      const key = keys[index]!;
       const cached = this.#keys[index] === key ? this.#html[index] : undefined;
       if (cached !== undefined) {
         html.push(cached);
