@@ -134,6 +134,35 @@ describe('chat', () => {
     expect(await call('chat.cancel', { generationId: sent.generationId })).toEqual({ cancelled: false });
   });
 
+  it('quitting during an answer keeps its text, marked as stopped, and closes within the 5 s the app allows', async () => {
+    assistant = await restartWith({ maxTokens: 100_000, seed: 3 });
+    await call('models.openLocal', {});
+    const conversation = await call('conversations.create', {});
+    const sent = await call('chat.send', { conversationId: conversation.id, text: 'Go on and on' });
+    let streamed = '';
+    await new Promise<void>((resolve) => {
+      const unsubscribe = assistant.subscribe((name, payload) => {
+        if (name !== 'generation.delta') return;
+        streamed += (payload as EventPayload<'generation.delta'>).text;
+        if (streamed.length > 20) {
+          unsubscribe();
+          resolve();
+        }
+      });
+    });
+    // What the app's before-quit does (src/main/index.ts): dispose, raced against 5 s.
+    const startedAt = performance.now();
+    await assistant.dispose();
+    expect(performance.now() - startedAt).toBeLessThan(5000);
+
+    events = [];
+    assistant = start();
+    const saved = assistant.conversations.getMessage(sent.assistantMessage.id);
+    expect(saved.status).toBe('cancelled');
+    expect(saved.content.length).toBeGreaterThanOrEqual(streamed.trim().length);
+    expect(saved.content.startsWith(streamed.trim())).toBe(true);
+  });
+
   it('a follow-up turn reuses the conversation\'s KV cache', async () => {
     await call('models.openLocal', {});
     const conversation = await call('conversations.create', {});
