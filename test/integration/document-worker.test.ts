@@ -9,6 +9,8 @@ import { crc32 } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProcessChannel } from '../../src/core/process/channel';
 import { spawnNodeDocumentWorker } from '../../src/core/process/node-spawn';
@@ -258,5 +260,25 @@ describe('the extraction supervisor', () => {
     const fifo = join(dir, 'pipe.txt');
     execFileSync('mkfifo', [fifo]);
     await expect(extractor.extract({ path: fifo, fileName: 'pipe.txt' })).rejects.toThrow('This file could not be read: it is not a regular file.');
+  });
+
+  it('keeps nothing of a finished document while its process lives on for the next', async () => {
+    // A reaction per job on the long-lived process's exit promise once kept every document's
+    // extracted text for as long as the process ran (found by the soak).
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    // Each extraction is held only inside this function, so nothing of the test's keeps it.
+    const extractOne = async (round: number): Promise<WeakRef<object>> => {
+      const extraction = await extractor.extract({ path: write(`kept-${round}.txt`, sentences(`round ${round}`, 40, 1).join(' ')), fileName: `kept-${round}.txt` });
+      expect(extraction.units.length).toBeGreaterThan(0);
+      return new WeakRef(extraction.units);
+    };
+    const kept: Array<WeakRef<object>> = [];
+    for (let round = 0; round < 5; round++) kept.push(await extractOne(round));
+    for (let pass = 0; pass < 3; pass++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      gc();
+    }
+    expect(kept.filter((ref) => ref.deref() !== undefined)).toHaveLength(0);
   });
 });

@@ -6,7 +6,7 @@
  */
 import { BurrowError } from '../../shared/errors';
 import { SerialQueue } from '../process/serial-queue';
-import type { ProcessChannel } from '../process/channel';
+import type { ProcessChannel, ProcessExit } from '../process/channel';
 import { ExtractorMessage, type ExtractorRequest } from './extraction-protocol';
 import { DEFAULT_CAPS, type ExtractedUnit, type SpawnDocumentWorker, type Extraction, type ExtractionCaps, type FileIdentity } from './types';
 
@@ -27,8 +27,14 @@ export interface ExtractJob {
 interface Running {
   channel: ProcessChannel;
   started: Promise<void>;
-  exited: Promise<{ code: number | null; signal: string | null }>;
+  exited: Promise<ProcessExit>;
   listeners: Set<(message: ExtractorMessage) => void>;
+  /**
+   * Jobs waiting on this process, told if it exits. A set each job leaves when it ends, not a
+   * `.then` per job on `exited`: that promise lives as long as the process, and every reaction
+   * on it (with the job's extracted text in its closure) would live as long too.
+   */
+  exitListeners: Set<(info: ProcessExit) => void>;
   alive: boolean;
 }
 
@@ -82,6 +88,7 @@ export class DocumentExtractor {
         settled = true;
         clearTimeout(timer);
         running.listeners.delete(onMessage);
+        running.exitListeners.delete(onExit);
         job.signal?.removeEventListener('abort', onAbort);
         outcome();
       };
@@ -115,7 +122,7 @@ export class DocumentExtractor {
       );
       running.listeners.add(onMessage);
       job.signal?.addEventListener('abort', onAbort, { once: true });
-      void running.exited.then((info) =>
+      const onExit = (info: ProcessExit): void =>
         finish(() =>
           reject(
             unreadable(
@@ -124,8 +131,8 @@ export class DocumentExtractor {
                 : `This file could not be read: the document reader stopped (exit code ${info.code}).`,
             ),
           ),
-        ),
-      );
+        );
+      running.exitListeners.add(onExit);
       running.channel.send({
         type: 'extract',
         id,
@@ -155,9 +162,11 @@ export class DocumentExtractor {
       started,
       alive: true,
       listeners: new Set(),
+      exitListeners: new Set(),
       exited: new Promise((resolve) => channel.onExit(resolve)),
     };
-    void running.exited.then(() => {
+    void running.exited.then((info) => {
+      for (const listener of [...running.exitListeners]) listener(info);
       running.alive = false;
       if (this.#running === running) this.#running = null;
     });

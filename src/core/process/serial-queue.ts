@@ -4,8 +4,12 @@ export class SerialQueue {
 
   run<T>(task: () => Promise<T>): Promise<T> {
     const result = this.#tail.then(task);
-    // A failed task must not block the ones behind it; its caller sees the failure.
-    this.#tail = result.catch(() => undefined);
+    // A failed task must not block the ones behind it; its caller sees the failure. The tail
+    // holds no result either: the last task's value is its caller's, not the queue's to keep.
+    this.#tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
     return result;
   }
 }
