@@ -4,27 +4,15 @@
  * (PerformanceObserver 'longtask') from the click that opens the conversation until its
  * answer has finished rendering.
  */
+import { PATHOLOGICAL_ANSWERS, PATHOLOGICAL_LIMIT } from '../support/pathological-answers';
 import { expect, test } from './fixtures';
 
-const LIMIT = 200 * 1024;
-const fit = (text: string): string => text.slice(0, LIMIT);
-const lines = (count: number, line: (i: number) => string): string => Array.from({ length: count }, (_, i) => line(i)).join('\n');
-
-const SHAPES: Record<string, { answer: string; visible: string }> = {
-  'emphasis runs': { answer: fit('*a'.repeat(LIMIT)), visible: '*a*a' },
-  'mixed delimiter runs': { answer: fit('*_a'.repeat(LIMIT)), visible: '*_a*_a' },
-  'deep quotes': { answer: fit('>'.repeat(2000) + ' deep\n\n' + lines(5000, (i) => `${'>'.repeat(i % 60)} level ${i % 60}`)), visible: 'level 59' },
-  'nested lists': { answer: fit(lines(4000, (i) => `${' '.repeat((i % 80) * 2)}- item ${i}`)), visible: 'item 79' },
-  'long tables': { answer: fit('| a | b | c |\n|---|---|---|\n' + lines(12_000, (i) => `| **${i}** | _x_ | [y](https://x.io/${i}) |`)), visible: '| **11' },
-  'huge code block': { answer: fit('```js\n' + lines(9000, (i) => `const v${i} = "<b>${i}</b>";`)) + '\n```', visible: 'const v1 = "<b>1</b>";' },
-  '10 000 links': { answer: fit(lines(100, (block) => Array.from({ length: 100 }, (_, i) => `<https://x.io/${block * 100 + i}>`).join(' ') + '\n')), visible: 'https://x.io/9999' },
-  'ordinary long answer': { answer: fit(lines(3000, (i) => `## Part ${i}\n\nSome **bold**, some \`code\`, a [link](https://example.com/${i}) and a list:\n\n- one\n- two\n`)), visible: 'Part 1' },
-};
+const SHAPES = PATHOLOGICAL_ANSWERS;
 
 test('answers up to 200 KB of any shape render without a main-thread task over 50 ms', async ({ page, burrow }) => {
   test.setTimeout(240_000);
   for (const [name, { answer }] of Object.entries(SHAPES)) {
-    expect(answer.length, name).toBeLessThanOrEqual(LIMIT + 10);
+    expect(answer.length, name).toBeLessThanOrEqual(PATHOLOGICAL_LIMIT + 10);
     const conversation = burrow.assistant.conversations.create(name);
     burrow.assistant.conversations.addMessage({ conversationId: conversation.id, role: 'user', content: `Show me ${name}`, status: 'complete' });
     burrow.assistant.conversations.addMessage({ conversationId: conversation.id, role: 'assistant', content: answer, status: 'complete' });
