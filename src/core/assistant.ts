@@ -102,6 +102,8 @@ export interface Assistant {
    * command line), so documents.add may read it. Returns its real path. Hosts only: never from IPC.
    */
   grantDocument(path: string): string;
+  /** Records a LoRA adapter file the user handed over, so models.addAdapter may add it. Returns its real path. Hosts only. */
+  grantAdapter(path: string): string;
   subscribe(listener: EventListener): () => void;
   /** Stops answers (keeping their text), stops the engine, closes the database. */
   dispose(): Promise<void>;
@@ -312,6 +314,7 @@ export function createAssistant(host: AssistantHost): Assistant {
     preferences,
     api: services.api,
     grantDocument: (path) => documents.access.grant(path),
+    grantAdapter: (path) => library.adapters.grant(path),
     subscribe: (listener) => hub.subscribe(listener),
     dispose() {
       disposed ??= (async () => {

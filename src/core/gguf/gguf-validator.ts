@@ -47,7 +47,8 @@ export interface GgufFacts {
   dataOffset: number;
 }
 
-export type GgufVerdict = { ok: true; facts: GgufFacts } | { ok: false; code: 'model_invalid'; message: string };
+/** `adapter`: the file is a valid-looking LoRA adapter, refused only because a model was asked for. */
+export type GgufVerdict = { ok: true; facts: GgufFacts } | { ok: false; code: 'model_invalid'; message: string; adapter?: true };
 
 export interface ValidateGgufOptions {
   /** Overrides for the caps; the defaults (DEFAULT_GGUF_LIMITS) suit every real model. */
@@ -56,6 +57,7 @@ export interface ValidateGgufOptions {
 
 /** Where adapters go in the app, for messages that send the user there. */
 export const ADAPTERS_PLACE = 'Models → the base model → Adapters';
+const ADAPTER_NOT_MODEL = `This is a LoRA adapter, not a model: it changes a base model and cannot run on its own. Add it under ${ADAPTERS_PLACE}.`;
 
 /**
  * Checks a GGUF model file without loading it. Resolves with a verdict for anything about the
@@ -83,9 +85,7 @@ export async function validateGgufWithShapes(path: string, options: ValidateGguf
 
 function validateParsed(read: Extract<ReadResult, { ok: true }>): GgufVerdict {
   try {
-    if (isAdapter(read.parsed)) {
-      return invalid(`This is a LoRA adapter, not a model: it changes a base model and cannot run on its own. Add it under ${ADAPTERS_PLACE}.`);
-    }
+    if (isAdapter(read.parsed)) return { ...invalid(ADAPTER_NOT_MODEL), adapter: true };
     return { ok: true, facts: describe(read.parsed, read.fileName, read.size, read.limits) };
   } catch (error) {
     if (error instanceof GgufRejection) return invalid(error.message);

@@ -15,6 +15,7 @@ import { noModelError } from '../engine/no-model';
 import type { EmitEvent, EventListener } from '../events/event-hub';
 import { conversationModelKey } from '../store/conversation-sql';
 import type { SettingsStore } from '../store/settings';
+import { AdapterLibrary } from './adapters';
 import { IdleUnloader } from './idle-unload';
 import { missingFileMessage, ModelLibrary } from './library';
 import type { ModelAccess } from './model-access';
@@ -39,12 +40,14 @@ export interface LibraryOptions {
   fileCheckMs?: number;
 }
 
-export type LibraryChange = 'download' | 'import' | 'delete' | 'default' | 'overrides' | 'settings' | 'missing';
+export type LibraryChange = 'download' | 'import' | 'delete' | 'default' | 'overrides' | 'settings' | 'missing' | 'adapters';
 
 export interface Library {
   readonly library: ModelLibrary;
   readonly imports: ModelImports;
   readonly access: ModelAccess;
+  /** LoRA adapters per base model, model defaults and conversations' own choices. */
+  readonly adapters: AdapterLibrary;
   /** The library as models.list shows it. */
   snapshot(): Promise<ModelLibraryValue>;
   /** "Unload when idle", in minutes; null: never. */
@@ -70,6 +73,7 @@ export function createLibrary(options: LibraryOptions): Library {
     loadedModel: () => engine.localStatus().model,
   });
   const imports = new ModelImports({ modelsDir: access.modelsDir });
+  const adapters = new AdapterLibrary(settings);
   const idle = new IdleUnloader({
     unload: () => engine.unload(),
     hasModel: () => engine.localStatus().model !== null,
@@ -119,6 +123,7 @@ export function createLibrary(options: LibraryOptions): Library {
     library,
     imports,
     access,
+    adapters,
     snapshot,
     setIdleUnload(minutes) {
       settings.set(IDLE_KEY, minutes);
