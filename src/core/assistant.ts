@@ -173,9 +173,7 @@ function createServices(host: AssistantHost, routerOf: () => Router): Services {
     conversations,
     engine,
     emit: hub.emit,
-    ensureModel: async (conversationId) => {
-      if (engine.remote === null) await library.ensureModelFor(conversationId);
-    },
+    ensureModel: (conversationId) => (engine.remote !== null ? Promise.resolve(undefined) : library.ensureModelFor(conversationId)),
     spawnWorker: host.spawnDocumentWorker,
     pickFile: host.pickDocumentFile,
     caps: host.documentCaps,
