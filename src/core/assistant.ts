@@ -102,6 +102,8 @@ export interface Assistant {
    * command line), so documents.add may read it. Returns its real path. Hosts only: never from IPC.
    */
   grantDocument(path: string): string;
+  /** Records a LoRA adapter file the user handed over, so models.addAdapter may add it. Returns its real path. Hosts only. */
+  grantAdapter(path: string): string;
   subscribe(listener: EventListener): () => void;
   /** Stops answers (keeping their text), stops the engine, closes the database. */
   dispose(): Promise<void>;
@@ -171,7 +173,7 @@ function createServices(host: AssistantHost, routerOf: () => Router): Services {
     conversations,
     engine,
     emit: hub.emit,
-    ensureModel: (conversationId) => (engine.remote !== null ? Promise.resolve() : library.ensureModelFor(conversationId)),
+    ensureModel: (conversationId) => (engine.remote !== null ? Promise.resolve(undefined) : library.ensureModelFor(conversationId)),
     spawnWorker: host.spawnDocumentWorker,
     pickFile: host.pickDocumentFile,
     caps: host.documentCaps,
@@ -184,7 +186,7 @@ function createServices(host: AssistantHost, routerOf: () => Router): Services {
     prepareTurn: (turn) => documents.service.prepareTurn(turn),
     withoutFooter: withoutSources,
     hasModel: () => engine.remote !== null || engine.status().model !== null || models.defaultModel() !== null,
-    ensureModel: (conversationId) => (engine.remote !== null ? Promise.resolve() : library.ensureModelFor(conversationId)),
+    ensureModel: (conversationId) => (engine.remote !== null ? Promise.resolve(undefined) : library.ensureModelFor(conversationId)),
   });
   const direct = new DirectGenerations({
     engine,
@@ -312,6 +314,7 @@ export function createAssistant(host: AssistantHost): Assistant {
     preferences,
     api: services.api,
     grantDocument: (path) => documents.access.grant(path),
+    grantAdapter: (path) => library.adapters.grant(path),
     subscribe: (listener) => hub.subscribe(listener),
     dispose() {
       disposed ??= (async () => {

@@ -11,6 +11,7 @@ import { isAbsolute } from 'node:path';
 import type { SpawnDocumentWorker } from '../core/documents/types';
 import { heapLimitArgs } from '../core/process/process-env';
 import { MAX_PATH_CHARS } from '../shared/limits';
+import { GrantKind } from '../shared/schemas/common';
 import { spawnUtility, type ForkUtility } from './utility-process';
 
 /** Starts the extraction process (out/main/document-worker.js) as a utilityProcess with the worker's heap cap. */
@@ -49,4 +50,11 @@ export function grantDroppedPath(trusted: boolean, path: unknown, grant: (path: 
   } catch {
     return null;
   }
+}
+
+/** grantDroppedPath for a file of the given kind (the preload's second argument, untrusted): a document by default, or an adapter. */
+export function grantDroppedFile(trusted: boolean, path: unknown, kind: unknown, grants: Record<GrantKind, (path: string) => string>): string | null {
+  const parsed = GrantKind.safeParse(kind ?? 'document');
+  if (!parsed.success) return null;
+  return grantDroppedPath(trusted, path, grants[parsed.data]);
 }

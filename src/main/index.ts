@@ -9,7 +9,7 @@ import { createAssistant, type Assistant } from '../core/assistant';
 import { resolveDataDir } from '../core/store/paths';
 import { findProjectRoot } from '../core/process/project-root';
 import { IPC_EVENT, IPC_GRANT_FILE, IPC_INVOKE } from '../shared/ipc-channels';
-import { grantDroppedPath, pickDocument, spawnUtilityDocumentWorker } from './document-host';
+import { grantDroppedFile, pickDocument, spawnUtilityDocumentWorker } from './document-host';
 import { spawnUtilityEngine } from './engine-spawn';
 import { electronSqliteBinding } from './native';
 import { registerAppScheme, serveRenderer } from './protocol';
@@ -103,7 +103,9 @@ function serveIpc(assistant: Assistant): void {
     return assistant.router.call(name, input);
   });
   // A file dropped on (or chosen in) one of our windows: only our preload sends these (see preload/index.ts).
-  ipcMain.handle(IPC_GRANT_FILE, (event, path: unknown) => grantDroppedPath(fromOurWindow(event), path, (granted) => assistant.grantDocument(granted)));
+  ipcMain.handle(IPC_GRANT_FILE, (event, path: unknown, kind: unknown) =>
+    grantDroppedFile(fromOurWindow(event), path, kind, { document: (granted) => assistant.grantDocument(granted), adapter: (granted) => assistant.grantAdapter(granted) }),
+  );
   assistant.subscribe((name, payload) => {
     for (const window of BrowserWindow.getAllWindows()) {
       if (!window.isDestroyed()) window.webContents.send(IPC_EVENT, name, payload);

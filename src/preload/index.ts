@@ -6,16 +6,17 @@ import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'ele
 import type { BurrowBridge, EventName } from '../shared/contract';
 import { IPC_EVENT, IPC_GRANT_FILE, IPC_INVOKE } from '../shared/ipc-channels';
 
-const bridge: BurrowBridge & { grantFile: (file: File) => Promise<string | null> } = {
+const bridge: BurrowBridge & { grantFile: (file: File, kind?: 'document' | 'adapter') => Promise<string | null> } = {
   /**
    * A File the user dropped or chose has a path on disk; main grants it so documents.add may read
-   * it, and answers its real path (null when it cannot be granted). A File the page made itself
-   * has no path, so a page cannot grant anything the user did not hand over.
+   * it (kind 'adapter': so models.addAdapter may add it), and answers its real path (null when it
+   * cannot be granted). A File the page made itself has no path, so a page cannot grant anything
+   * the user did not hand over. Main checks `kind`.
    */
-  grantFile: async (file) => {
+  grantFile: async (file, kind = 'document') => {
     const path = webUtils.getPathForFile(file);
     if (!path) return null;
-    const granted: unknown = await ipcRenderer.invoke(IPC_GRANT_FILE, path);
+    const granted: unknown = await ipcRenderer.invoke(IPC_GRANT_FILE, path, kind);
     return typeof granted === 'string' ? granted : null;
   },
   invoke: (name, input) => ipcRenderer.invoke(IPC_INVOKE, name, input),

@@ -48,7 +48,7 @@ export const events = {
    * The model library changed (a download finished, an import, a delete, a new default or
    * overrides, or the loaded model's file disappeared or came back: 'missing'): read models.list again.
    */
-  'library.changed': z.strictObject({ reason: z.enum(['download', 'import', 'delete', 'default', 'overrides', 'settings', 'missing']) }),
+  'library.changed': z.strictObject({ reason: z.enum(['download', 'import', 'delete', 'default', 'overrides', 'settings', 'missing', 'adapters']) }),
   /** A summary's progress: at its start and after every step. Counters never go backwards. */
   'document.progress': DocumentProgress,
   /** Sent once when a summary ends; read documents.get for the result. */

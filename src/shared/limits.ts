@@ -15,6 +15,13 @@ export const MIN_CONTEXT_OVERRIDE = 256;
 export const MAX_CONTEXT_OVERRIDE = 1_048_576;
 /** Layers a per-model GPU override may ask for (no real model has more). */
 export const MAX_GPU_LAYERS_OVERRIDE = 1024;
+/** LoRA adapters applied at once (per conversation, or as a model's default). */
+export const MAX_ADAPTERS = 8;
+/** Adapter scales run from 0 (off) to this; 1 is the adapter as trained. */
+export const MAX_ADAPTER_SCALE = 2;
+export const DEFAULT_ADAPTER_SCALE = 1;
+/** Adapters remembered for one base model. */
+export const MAX_ADAPTERS_PER_MODEL = 100;
 /** Longest "unload when idle" delay, in minutes (one day). */
 export const MAX_IDLE_UNLOAD_MINUTES = 1440;
 /** Largest WebSocket message the browser host accepts (a 100 000-character prompt fits easily). */

@@ -11,7 +11,7 @@ import { CatalogEntry, CatalogId, DownloadRef, DownloadStatus, NetworkAttempt } 
 import { ChunkId, DocumentInfo, DocumentPassage, DocumentView, MAX_DOCUMENT_DECLARED_BYTES, SummaryStyle, UploadId } from './schemas/documents';
 import { EngineStatus } from './schemas/engine';
 import { BackupInfo, BackupName, ImportResult, MAX_IMPORT_CHARS, MAX_SEARCH_LIMIT, SearchResults, StoreStatus } from './schemas/history';
-import { ConversationModel, HardwareReport, ImportId, LibraryModel, MemoryEstimate, ModelLibrary, ModelOverrides, ModelPath } from './schemas/models';
+import { AdapterChoices, ConversationModel, HardwareReport, LibraryAdapter, ImportId, LibraryModel, MemoryEstimate, ModelLibrary, ModelOverrides, ModelPath } from './schemas/models';
 import { ApiConfigPatch, ApiRequestEntry, ApiStatus, RemoteEnginePatch, RemoteEngineStatus, RemoteKey, RemoteUrl } from './schemas/api';
 import { DirectMessage, DirectOptions, DirectStarted, EmbedInput, EmbedResult, MAX_GENERATE_CHARS } from './schemas/generate';
 import { AppSettings, DataFolder, QuickDismissed, SettingsPatch, SettingsStatus } from './schemas/settings';
@@ -202,11 +202,31 @@ export const procedures = {
   },
   'models.importFinish': { input: z.strictObject({ importId: ImportId }), output: LibraryModel },
   'models.importCancel': { input: z.strictObject({ importId: ImportId }), output: z.strictObject({ cancelled: z.boolean() }) },
+  /** The LoRA adapters added to a base model, each checked against it (a model the user may load). */
+  'models.adapters': { input: z.strictObject({ modelPath: ModelPath }), output: z.array(LibraryAdapter) },
+  /**
+   * Adds an adapter file the host handed over (a file dialog, a drop through grantFile with kind
+   * 'adapter', the command line) to a base model. The file is validated and must fit the model (else
+   * 'model_invalid' saying why, naming both); it stays where it is and never joins the models list.
+   */
+  'models.addAdapter': { input: z.strictObject({ modelPath: ModelPath, path: ModelPath }), output: LibraryAdapter },
+  /** Opens the host's file picker for an adapter and adds it as models.addAdapter does; null when cancelled. */
+  'models.pickAdapter': { input: z.strictObject({ modelPath: ModelPath }), output: z.strictObject({ adapter: LibraryAdapter.nullable() }) },
+  /** Forgets an adapter (never deletes the file); it leaves the model's defaults too. Returns the model's adapters. */
+  'models.removeAdapter': { input: z.strictObject({ modelPath: ModelPath, path: ModelPath }), output: z.array(LibraryAdapter) },
+  /** The adapters a model answers with when a conversation has none of its own (and in the quick prompt). Returns the model's adapters. */
+  'models.setAdapterDefaults': { input: z.strictObject({ modelPath: ModelPath, adapters: AdapterChoices }), output: z.array(LibraryAdapter) },
   /** The machine as the engine sees it. Starts the engine process, never loads a model. */
   'engine.hardware': { input: Empty, output: HardwareReport },
   'conversations.getModel': { input: z.strictObject({ id: Id }), output: ConversationModel },
   /** The model this conversation answers with (loaded before its next answer); null: the default. */
   'conversations.setModel': { input: z.strictObject({ id: Id, path: ModelPath.nullable() }), output: ConversationModel },
+  /**
+   * This conversation's own adapters, each with a scale (null: the answering model's default adapters).
+   * Applies from the next answer, which reloads the context ("Applying adapter…"). Adapters not
+   * added to the model that answers are skipped then.
+   */
+  'conversations.setAdapters': { input: z.strictObject({ id: Id, adapters: AdapterChoices.nullable() }), output: ConversationModel },
   /**
    * Reads a document the host handed over (dropped on the window, chosen in a dialog, named on the
    * command line); any other path is refused before it is read. Attaches it to `conversationId`, or

@@ -134,8 +134,8 @@ describe('the model library', () => {
     const ownPath = (await call('models.list', {})).models.find((model) => model.fileName === 'streaming.gguf')?.path ?? '';
     const plain = await call('conversations.create', {});
     const special = await call('conversations.create', {});
-    expect(await call('conversations.setModel', { id: special.id, path: ownPath })).toEqual({ id: special.id, path: ownPath });
-    expect(await call('conversations.getModel', { id: plain.id })).toEqual({ id: plain.id, path: null });
+    expect(await call('conversations.setModel', { id: special.id, path: ownPath })).toEqual({ id: special.id, path: ownPath, adapters: null });
+    expect(await call('conversations.getModel', { id: plain.id })).toEqual({ id: plain.id, path: null, adapters: null });
 
     const first = await call('chat.send', { conversationId: special.id, text: 'hi' });
     expect((await nextEvent('generation.end', (end) => end.generationId === first.generationId)).reason).toBe('done');

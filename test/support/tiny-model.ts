@@ -56,13 +56,13 @@ const UNKNOWN = 2;
 const CONTROL = 3;
 const BYTE = 6;
 
-interface Vocab {
+export interface Vocab {
   tokens: string[];
   scores: number[];
   types: number[];
 }
 
-function buildVocab(): Vocab {
+export function buildVocab(): Vocab {
   const vocab: Vocab = { tokens: ['<unk>', '<s>', '</s>'], scores: [0, 0, 0], types: [UNKNOWN, CONTROL, CONTROL] };
   for (let byte = 0; byte < 256; byte++) {
     vocab.tokens.push(`<0x${byte.toString(16).toUpperCase().padStart(2, '0')}>`);
@@ -109,7 +109,7 @@ function prng(seed: number): () => number {
  *   elsewhere a word with ▁. Real models learn this; without it the answer's first word
  *   would re-tokenize differently and the next turn could not reuse the cached answer.
  */
-const BIAS_CHANNEL = 0;
+export const BIAS_CHANNEL = 0;
 const LINE_START_CHANNEL = 1;
 const NEWLINE_TOKEN = 3 + 0x0a; // <0x0A>, after the three special tokens
 

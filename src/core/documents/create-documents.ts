@@ -3,6 +3,7 @@
  * procedures are in handlers/documents.ts).
  */
 import { join } from 'node:path';
+import type { AppliedAdapter } from '../../shared/contract';
 import type { EmitEvent } from '../events/event-hub';
 import type { ConversationStore } from '../store/conversations';
 import type { Storage } from '../store/storage';
@@ -20,7 +21,7 @@ export interface DocumentsOptions {
   conversations: ConversationStore;
   engine: DocumentEngine;
   emit: EmitEvent;
-  ensureModel: (conversationId: string) => Promise<void>;
+  ensureModel: (conversationId: string) => Promise<readonly AppliedAdapter[] | undefined | void>;
   /** Starts the extraction process. Default: a Node child (the app passes a utilityProcess spawner). */
   spawnWorker?: SpawnDocumentWorker | undefined;
   pickFile?: (() => Promise<string | null>) | undefined;

@@ -4,7 +4,7 @@
  * reference, and answering follow-up questions in their conversation from the most relevant
  * chunks. Knows nothing of the host: paths arrive already granted, bytes arrive as uploads.
  */
-import type { DocumentInfo, DocumentPassage, DocumentView, SummaryStyle } from '../../shared/contract';
+import type { AppliedAdapter, DocumentInfo, DocumentPassage, DocumentView, SummaryStyle } from '../../shared/contract';
 import { MAX_PASSAGE_CHARS } from '../../shared/contract';
 import { BurrowError, toErrorValue } from '../../shared/errors';
 import { formatBytes } from '../../shared/format-bytes';
@@ -36,7 +36,8 @@ export interface DocumentServiceOptions {
   engine: DocumentEngine;
   emit: EmitEvent;
   /** Loads the model a conversation answers with, if none is loaded; throws 'no_model' when there is none. */
-  ensureModel: (conversationId: string) => Promise<void>;
+  /** Loads the model if needed; resolves with the conversation's LoRA adapters (undefined: not up to Burrow). */
+  ensureModel: (conversationId: string) => Promise<readonly AppliedAdapter[] | undefined | void>;
   /** The host's file picker (the Attach button); resolves null when cancelled. */
   pickFile?: () => Promise<string | null>;
 }
@@ -313,7 +314,7 @@ export class DocumentService {
     let chunks: ChunkRecord[] = [];
     try {
       emit('document.progress', { ...base, stage: 'chunking', chunksDone: 0, chunksTotal: summary.chunkCount, section: null, secondsLeft: null, percent: 0 });
-      await this.#o.ensureModel(document.conversationId);
+      const adapters = (await this.#o.ensureModel(document.conversationId)) ?? undefined;
       const cut = await this.#chunksFor(document, signal);
       chunks = cut.chunks;
       let current = summary;
@@ -324,6 +325,7 @@ export class DocumentService {
       }
       let lastPercent = 0;
       const outcome = await runSummary({
+        adapters,
         engine: this.#o.engine,
         store,
         summary: current,

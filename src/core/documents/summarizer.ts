@@ -6,6 +6,7 @@
  * so prompt + answer fit. Each partial summary is saved as soon as it exists, with the chunks
  * it covers, so a cancelled or interrupted summary resumes where it stopped.
  */
+import type { AppliedAdapter } from '../../shared/contract';
 import { BurrowError } from '../../shared/errors';
 import type { GenerateRequest, GenerateResult, MeasureRequest, MeasureResult } from '../engine/types';
 import type { ChunkRecord, DocumentRecord, DocumentStore, PartRecord, SummaryRecord } from '../store/document-store';
@@ -61,6 +62,8 @@ export interface SummaryRunInput {
   onProgress: (progress: SummaryProgress) => void;
   /** Temperature for every summary prompt. Default 0.2. */
   temperature?: number;
+  /** The conversation's LoRA adapters (its own, else the model's defaults); left out: whatever the context has. */
+  adapters?: readonly AppliedAdapter[] | undefined;
   now?: () => number;
 }
 
@@ -233,6 +236,7 @@ class SummaryRun {
       history: [],
       prompt,
       options: { systemPrompt: SUMMARY_SYSTEM_PROMPT, maxTokens, temperature: this.#input.temperature ?? 0.2 },
+      ...(this.#input.adapters === undefined ? {} : { adapters: [...this.#input.adapters] }),
       signal,
       onText: () => {
         firstText ??= this.#now();

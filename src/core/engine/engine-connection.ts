@@ -3,7 +3,7 @@
  * parsing. When the process goes, every pending request is rejected — nothing waits on a
  * dead process. EngineHost decides what happens next (status, restart).
  */
-import type { ModelInfo } from '../../shared/contract';
+import type { AppliedAdapter, ModelInfo } from '../../shared/contract';
 import type { HardwareReport, MemoryEstimate } from '../../shared/contract';
 import { assertNever, BurrowError, errorCodes, type ErrorCode } from '../../shared/errors';
 import { WorkerMessage, type HostMessage, type LogLevel } from './protocol';
@@ -31,6 +31,8 @@ export interface ConnectionHooks {
   onLog?: ((level: LogLevel, message: string) => void) | undefined;
   /** The process ended without being asked to. Called before pending requests are rejected. */
   onCrash: (info: ExitInfo) => void;
+  /** A generation's context is being rebuilt with other LoRA adapters ('applying'), or is done ('applied'). */
+  onAdapters?: ((phase: 'applying' | 'applied', model: ModelInfo) => void) | undefined;
 }
 
 const DISPOSE_GRACE_MS = 3000;
@@ -102,6 +104,7 @@ export class EngineConnection {
         prompt: input.prompt,
         ...(input.options === undefined ? {} : { options: input.options }),
         ...(input.responsePrefix === undefined ? {} : { responsePrefix: input.responsePrefix }),
+        ...(input.adapters === undefined ? {} : { adapters: input.adapters }),
       }));
       cancel = () => {
         if (this.#alive) this.#channel.send({ type: 'cancel', id } satisfies HostMessage);
@@ -114,10 +117,10 @@ export class EngineConnection {
   }
 
   /** An answer that belongs to no conversation; cancelled like generate() through `signal`. */
-  generateDirect(input: DirectInput, options: DirectOptions, signal: AbortSignal, onText: (text: string) => void): Promise<DirectResult> {
+  generateDirect(input: DirectInput, options: DirectOptions, signal: AbortSignal, onText: (text: string) => void, adapters?: AppliedAdapter[]): Promise<DirectResult> {
     let cancel = (): void => undefined;
     const result = new Promise<DirectResult>((resolve, reject) => {
-      const id = this.#register({ kind: 'direct', resolve, reject, onText }, (id) => ({ type: 'direct', id, input, options }));
+      const id = this.#register({ kind: 'direct', resolve, reject, onText }, (id) => ({ type: 'direct', id, input, options, ...(adapters === undefined ? {} : { adapters }) }));
       cancel = () => {
         if (this.#alive) this.#channel.send({ type: 'cancel', id } satisfies HostMessage);
       };
@@ -150,9 +153,9 @@ export class EngineConnection {
     });
   }
 
-  estimate(path: string, settings: EngineSettings): Promise<MemoryEstimate> {
+  estimate(path: string, settings: EngineSettings, adapters: readonly string[] = []): Promise<MemoryEstimate> {
     return new Promise<MemoryEstimate>((resolve, reject) => {
-      this.#register({ kind: 'estimate', resolve, reject }, (id) => ({ type: 'estimate', id, path, settings }));
+      this.#register({ kind: 'estimate', resolve, reject }, (id) => ({ type: 'estimate', id, path, settings, ...(adapters.length === 0 ? {} : { adapters: [...adapters] }) }));
     });
   }
 
@@ -228,6 +231,10 @@ export class EngineConnection {
     switch (message.type) {
       case 'text':
         if (pending.kind === 'generate' || pending.kind === 'direct') pending.onText(message.text);
+        return;
+      case 'adapters':
+        if (message.phase === 'applied') this.#model = message.model;
+        this.#hooks.onAdapters?.(message.phase, message.model);
         return;
       case 'direct-done': {
         if (pending.kind !== 'direct') return;

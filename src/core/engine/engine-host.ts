@@ -102,7 +102,7 @@ export class EngineHost {
       this.#generating--;
       if (this.#generating === 0 && this.#reloadPending) this.#reloadForSettings().catch(() => undefined);
       // A crash has already set 'stopped'; only a live engine goes back to 'ready'.
-      if (this.#generating === 0 && this.#status.state === 'generating' && connection.alive) {
+      if (this.#generating === 0 && (this.#status.state === 'generating' || this.#status.state === 'applying') && connection.alive) {
         this.#setStatus({ state: 'ready', model: connection.model, error: null });
       }
     }
@@ -128,11 +128,11 @@ export class EngineHost {
         ...(defaults.maxTokens === undefined ? {} : { maxTokens: defaults.maxTokens }),
         ...request.options,
       };
-      return await connection.generateDirect(request.input, options, request.signal, request.onText);
+      return await connection.generateDirect(request.input, options, request.signal, request.onText, request.adapters);
     } finally {
       this.#generating--;
       if (this.#generating === 0 && this.#reloadPending) this.#reloadForSettings().catch(() => undefined);
-      if (this.#generating === 0 && this.#status.state === 'generating' && connection.alive) {
+      if (this.#generating === 0 && (this.#status.state === 'generating' || this.#status.state === 'applying') && connection.alive) {
         this.#setStatus({ state: 'ready', model: connection.model, error: null });
       }
     }
@@ -228,12 +228,12 @@ export class EngineHost {
   }
 
   /**
-   * What loading `path` with `overrides` would need, against what the machine has. Starts the
-   * engine process if needed (keeping the status it reported), never loads a model.
+   * What loading `path` with `overrides` (and these LoRA adapter files) would need, against what
+   * the machine has. Starts the engine process if needed (keeping the status it reported), never loads a model.
    */
-  async estimate(path: string, overrides: EngineSettings = {}): Promise<MemoryEstimate> {
+  async estimate(path: string, overrides: EngineSettings = {}, adapters: readonly string[] = []): Promise<MemoryEstimate> {
     const connection = await this.#processForQuery();
-    return connection.estimate(path, { ...this.#options.settings, ...overrides });
+    return connection.estimate(path, { ...this.#options.settings, ...overrides }, adapters);
   }
 
   /** The backend, GPU, memory and threads, as the engine process sees them. */
@@ -346,6 +346,8 @@ export class EngineHost {
       connection = new EngineConnection(this.#options.spawn(), {
         onLog: this.#options.onLog,
         onCrash: () => this.#onCrash(connection),
+        // Only a running answer rebuilds the context; it goes on 'generating' once the adapters are on.
+        onAdapters: (phase, model) => this.#setStatus({ state: phase === 'applying' ? 'applying' : 'generating', model, error: null }),
       });
     } catch (caught) {
       const error = new BurrowError('engine_error', `Burrow could not start its model engine: ${messageOf(caught)}`, { cause: caught });

@@ -6,7 +6,8 @@
  * EngineHost nor the request handler sees.
  */
 import { z } from 'zod';
-import { ErrorValueSchema, GenerationStats, ModelInfo } from '../../shared/contract';
+import { AppliedAdapter, ErrorValueSchema, GenerationStats, ModelInfo } from '../../shared/contract';
+import { MAX_ADAPTERS } from '../../shared/limits';
 import { HardwareReport, MemoryEstimate } from '../../shared/contract';
 import { DirectMessage, DirectOptions, FinishReason, ToolCall } from '../../shared/schemas/generate';
 
@@ -75,6 +76,12 @@ export const TurnSchema = z.strictObject({
    * on from its end, with no new user turn. The result's text includes it. Default: none.
    */
   responsePrefix: z.string().optional(),
+  /**
+   * The LoRA adapters to answer with ([]: none). A set other than the context's rebuilds the
+   * context first (state 'applying'); left out: whatever the context has (summaries, the API).
+   * Validated in the engine before llama.cpp sees them.
+   */
+  adapters: z.array(AppliedAdapter).max(MAX_ADAPTERS).optional(),
 });
 
 /** How a turn ended: what the engine sends with 'done' and the host resolves with. */
@@ -111,7 +118,7 @@ export const HostMessage = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('load'), id: RequestId, path: z.string().min(1), settings: EngineSettingsSchema }),
   z.strictObject({ type: z.literal('generate'), id: RequestId, ...TurnSchema.shape }),
   /** An answer that belongs to no conversation, on a sequence never saved to disk. Queued like a generation; cancelled like one. */
-  z.strictObject({ type: z.literal('direct'), id: RequestId, input: DirectInputSchema, options: DirectOptions }),
+  z.strictObject({ type: z.literal('direct'), id: RequestId, input: DirectInputSchema, options: DirectOptions, adapters: z.array(AppliedAdapter).max(MAX_ADAPTERS).optional() }),
   /** Embedding vectors from the loaded model, or from the model file at `modelPath` (loaded for this request). Queued. */
   z.strictObject({ type: z.literal('embed'), id: RequestId, texts: z.array(z.string()).min(1), modelPath: z.string().min(1).optional() }),
   /** Counts tokens with the loaded model's tokenizer and chat template; answered at once, not queued behind a generation. */
@@ -124,7 +131,14 @@ export const HostMessage = z.discriminatedUnion('type', [
   /** A deleted conversation: its session and saved state go. Queued like a generation. */
   z.strictObject({ type: z.literal('forget'), id: RequestId, sessionKey: z.string().min(1) }),
   /** Memory a load of `path` with `settings` would need (validated first; never loads). Not queued behind generations once the backend is up. */
-  z.strictObject({ type: z.literal('estimate'), id: RequestId, path: z.string().min(1), settings: EngineSettingsSchema }),
+  z.strictObject({
+    type: z.literal('estimate'),
+    id: RequestId,
+    path: z.string().min(1),
+    settings: EngineSettingsSchema,
+    /** LoRA adapter files the load would apply (validated in the engine; their tensors count). */
+    adapters: z.array(z.string().min(1).max(4096)).max(MAX_ADAPTERS).optional(),
+  }),
   /** The backend, GPU, memory and threads. Not queued behind generations once the backend is up. */
   z.strictObject({ type: z.literal('hardware'), id: RequestId, settings: EngineSettingsSchema }),
   /** Frees every llama object, acknowledges, then the process exits. */
@@ -137,6 +151,8 @@ export const WorkerMessage = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('started'), pid: z.number().int() }),
   z.strictObject({ type: z.literal('loaded'), id: RequestId, model: ModelInfo }),
   z.strictObject({ type: z.literal('text'), id: RequestId, text: z.string() }),
+  /** Before generation `id`: the context is being rebuilt with other adapters ('applying'), then is ready ('applied'). */
+  z.strictObject({ type: z.literal('adapters'), id: RequestId, phase: z.enum(['applying', 'applied']), model: ModelInfo }),
   z.strictObject({ type: z.literal('done'), id: RequestId, ...TurnResultSchema.shape }),
   z.strictObject({ type: z.literal('direct-done'), id: RequestId, ...DirectResultSchema.shape }),
   z.strictObject({ type: z.literal('embedded'), id: RequestId, ...EmbeddedSchema.shape }),

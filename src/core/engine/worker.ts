@@ -41,7 +41,12 @@ function generate(message: Extract<HostMessage, { type: 'generate' }>): void {
         post({ type: 'done', id: message.id, ...cancelledBeforeStart() });
         return;
       }
-      const result = await engine.generate(message, signal, (text) => post({ type: 'text', id: message.id, text }));
+      const result = await engine.generate(
+        message,
+        signal,
+        (text) => post({ type: 'text', id: message.id, text }),
+        (phase, model) => post({ type: 'adapters', id: message.id, phase, model }),
+      );
       post({ type: 'done', id: message.id, ...result });
     } catch (error) {
       fail(message.id, error);
@@ -63,7 +68,14 @@ function direct(message: Extract<HostMessage, { type: 'direct' }>): void {
         post({ type: 'direct-done', id: message.id, ...cancelledBeforeStart(), finishReason: 'stop' });
         return;
       }
-      const result = await engine.generateDirect(message.input, message.options, signal, (text) => post({ type: 'text', id: message.id, text }));
+      const result = await engine.generateDirect(
+        message.input,
+        message.options,
+        signal,
+        (text) => post({ type: 'text', id: message.id, text }),
+        message.adapters,
+        (phase, model) => post({ type: 'adapters', id: message.id, phase, model }),
+      );
       post({ type: 'direct-done', id: message.id, ...result });
     } catch (error) {
       fail(message.id, error);
@@ -86,7 +98,7 @@ function embed(message: Extract<HostMessage, { type: 'embed' }>): void {
 function readMachine(message: Extract<HostMessage, { type: 'estimate' | 'hardware' }>): void {
   const answer = async (): Promise<void> => {
     try {
-      if (message.type === 'estimate') post({ type: 'estimated', id: message.id, estimate: await engine.estimate(message.path, message.settings) });
+      if (message.type === 'estimate') post({ type: 'estimated', id: message.id, estimate: await engine.estimate(message.path, message.settings, message.adapters ?? []) });
       else post({ type: 'hardware-report', id: message.id, hardware: await engine.hardware(message.settings) });
     } catch (error) {
       fail(message.id, error);

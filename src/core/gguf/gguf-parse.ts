@@ -31,6 +31,32 @@ export interface ParsedGguf {
   elementsByType: Map<number, bigint>;
   alignment: number;
   dataOffset: number;
+  /** Tensor names in file order, and their dimensions (ggml order, at most 4 each). */
+  tensors: TensorShapes;
+}
+
+/**
+ * Every tensor's name and dimensions, kept flat (4 numbers per tensor) so the 65 536-tensor cap
+ * costs a few MB. Dimensions above 2^53 lose precision, which no real tensor has.
+ */
+export interface TensorShapes {
+  names: readonly string[];
+  /** 4 slots per tensor; unused slots are 0. */
+  dims: Float64Array;
+  dimensionCounts: Uint8Array;
+}
+
+/** The dimensions of tensor `index`, in ggml order (ne[0] first). */
+export function tensorDims(shapes: TensorShapes, index: number): number[] {
+  const n = shapes.dimensionCounts[index] ?? 0;
+  return Array.from(shapes.dims.subarray(index * MAX_TENSOR_DIMENSIONS, index * MAX_TENSOR_DIMENSIONS + n));
+}
+
+/** A metadata integer as a count, or null when absent, text, a float, negative, fractional or too large. */
+export function countOf(kept: KeptValue | undefined): number | null {
+  if (kept === undefined || typeof kept.value === 'string' || kept.type === GgufValueType.f32 || kept.type === GgufValueType.f64) return null;
+  const value = Number(kept.value);
+  return Number.isSafeInteger(value) && value >= 0 ? value : null;
 }
 
 /** Per-layer lists (head counts in some models) are this short; longer integer lists are skipped. */
@@ -40,7 +66,7 @@ const MAX_TENSOR_NAME_CAP = 4096;
 /** Only so much of a kept text value is decoded (names, architectures). */
 const MAX_KEPT_TEXT = 256;
 const KEPT_SUFFIXES = ['.context_length', '.block_count', '.embedding_length', '.attention.head_count', '.attention.head_count_kv', '.vocab_size'];
-const KEPT_KEYS = new Set(['general.architecture', 'general.name', 'general.file_type', 'general.alignment', 'tokenizer.chat_template']);
+const KEPT_KEYS = new Set(['general.architecture', 'general.name', 'general.file_type', 'general.alignment', 'general.type', 'adapter.type', 'adapter.lora.alpha', 'tokenizer.chat_template']);
 
 function keepsValue(key: string): boolean {
   return KEPT_KEYS.has(key) || KEPT_SUFFIXES.some((suffix) => key.endsWith(suffix));
@@ -101,7 +127,17 @@ export async function parseGguf(reader: BoundedReader, limits: GgufLimits): Prom
   reader.section = 'tensor data';
   if (dataOffset > reader.size) throw reader.cutShort();
   checkLayout(tensors, dataOffset, alignment, reader.size);
-  return { version, metadata, arrayLengths, tensorCount: tensors.names.length, parameterCount: tensors.parameterCount, elementsByType: tensors.elementsByType, alignment, dataOffset };
+  return {
+    version,
+    metadata,
+    arrayLengths,
+    tensorCount: tensors.names.length,
+    parameterCount: tensors.parameterCount,
+    elementsByType: tensors.elementsByType,
+    alignment,
+    dataOffset,
+    tensors: { names: tensors.names, dims: tensors.dims, dimensionCounts: tensors.dimensionCounts },
+  };
 }
 
 const swap32 = (n: number): number => (((n & 0xff) << 24) | ((n & 0xff00) << 8) | ((n >>> 8) & 0xff00) | (n >>> 24)) >>> 0;
@@ -168,8 +204,13 @@ function readInteger(type: number, bytes: Buffer): number | bigint {
       return bytes.readBigUInt64LE(0);
     case GgufValueType.i64:
       return bytes.readBigInt64LE(0);
+    // Kept as numbers (adapter.lora.alpha); count() in the validator ignores float types.
+    case GgufValueType.f32:
+      return bytes.readFloatLE(0);
+    case GgufValueType.f64:
+      return bytes.readDoubleLE(0);
     default:
-      return Number.NaN; // floats are not counts
+      return Number.NaN;
   }
 }
 
@@ -191,12 +232,22 @@ interface TensorList {
   sizes: BigUint64Array;
   parameterCount: bigint;
   elementsByType: Map<number, bigint>;
+  dims: Float64Array;
+  dimensionCounts: Uint8Array;
 }
 
 async function readTensorList(reader: BoundedReader, count: number, limits: GgufLimits): Promise<TensorList> {
   reader.section = 'tensor list';
   // count is at most limits.maxTensors and was checked against the file size.
-  const list: TensorList = { names: [], offsets: new BigUint64Array(count), sizes: new BigUint64Array(count), parameterCount: 0n, elementsByType: new Map() };
+  const list: TensorList = {
+    names: [],
+    offsets: new BigUint64Array(count),
+    sizes: new BigUint64Array(count),
+    parameterCount: 0n,
+    elementsByType: new Map(),
+    dims: new Float64Array(count * MAX_TENSOR_DIMENSIONS),
+    dimensionCounts: new Uint8Array(count),
+  };
   const seen = new Set<string>();
   const nameCap = Math.min(limits.maxTensorNameBytes, MAX_TENSOR_NAME_CAP);
   const nameTooLong = (n: bigint): string => `The model file has a tensor name ${n} bytes long; ggml allows at most ${bytesLimit(nameCap)}.`;
@@ -220,6 +271,7 @@ async function readTensorList(reader: BoundedReader, count: number, limits: Gguf
     for (let d = 0; d < dimensionCount; d++) {
       const dimension = reader.u64Now();
       dimensions.push(dimension);
+      list.dims[i * MAX_TENSOR_DIMENSIONS + d] = Number(dimension);
       if (d === 0) first = dimension;
       if (dimension === 0n) hasZero = true;
       elements *= dimension;
@@ -240,6 +292,7 @@ async function readTensorList(reader: BoundedReader, count: number, limits: Gguf
     // Up to 8 bytes per element (F64, I64): checked before it goes into a 64-bit array.
     if (bytes > INT64_MAX) reject(`Tensor "${printable(name)}" would need ${bytes} bytes, more than can exist. The file is damaged.`);
     list.names.push(name);
+    list.dimensionCounts[i] = dimensionCount;
     list.offsets[i] = reader.u64Now();
     list.sizes[i] = bytes;
     list.parameterCount += elements;

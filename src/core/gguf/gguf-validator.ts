@@ -13,11 +13,14 @@ import { constants } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { DEFAULT_GGUF_LIMITS, FILE_TYPE_NAMES, GGML_TYPES, GgufValueType, type GgufLimits } from './gguf-format';
-import { parseGguf, printable, type KeptValue, type ParsedGguf } from './gguf-parse';
+import { describeAdapter, isAdapter, shapeMap, type AdapterFacts, type AdapterVerdict } from './gguf-adapter';
+import { countOf, parseGguf, printable, type KeptValue, type ParsedGguf } from './gguf-parse';
 import { BoundedReader, GgufRejection } from './gguf-reader';
 
 export type { GgufLimits } from './gguf-format';
 export { DEFAULT_GGUF_LIMITS } from './gguf-format';
+export type { AdapterFacts, AdapterVerdict } from './gguf-adapter';
+export { checkAdapterFits } from './gguf-adapter';
 
 /** What a valid model file says about itself. Counts the file does not state are null. */
 export interface GgufFacts {
@@ -44,22 +47,89 @@ export interface GgufFacts {
   dataOffset: number;
 }
 
-export type GgufVerdict = { ok: true; facts: GgufFacts } | { ok: false; code: 'model_invalid'; message: string };
+/** `adapter`: the file is a valid-looking LoRA adapter, refused only because a model was asked for. */
+export type GgufVerdict = { ok: true; facts: GgufFacts } | { ok: false; code: 'model_invalid'; message: string; adapter?: true };
 
 export interface ValidateGgufOptions {
   /** Overrides for the caps; the defaults (DEFAULT_GGUF_LIMITS) suit every real model. */
   limits?: Partial<GgufLimits>;
 }
 
+/** Where adapters go in the app, for messages that send the user there. */
+export const ADAPTERS_PLACE = 'Models → the base model → Adapters';
+const ADAPTER_NOT_MODEL = `This is a LoRA adapter, not a model: it changes a base model and cannot run on its own. Add it under ${ADAPTERS_PLACE}.`;
+
 /**
- * Checks a GGUF file without loading it. Resolves with a verdict for anything about the file's
- * content (including "not a file"); rejects only when the file cannot be read at all (missing,
- * no permission: the Node error, with its `code`).
+ * Checks a GGUF model file without loading it. Resolves with a verdict for anything about the
+ * file's content (including "not a file", and "this is an adapter"); rejects only when the file
+ * cannot be read at all (missing, no permission: the Node error, with its `code`).
  */
 export async function validateGguf(path: string, options: ValidateGgufOptions = {}): Promise<GgufVerdict> {
+  const read = await readGguf(path, options, 'model');
+  if (!read.ok) return read;
+  return validateParsed(read);
+}
+
+/** A model's tensor shapes by name (ggml order), for checking an adapter against it. */
+export type TensorShapeMap = ReadonlyMap<string, readonly number[]>;
+
+export type GgufModelDetails = { ok: true; facts: GgufFacts; shapes: TensorShapeMap } | { ok: false; code: 'model_invalid'; message: string };
+
+/** validateGguf, plus the model's tensor shapes (bounded by the tensor cap). */
+export async function validateGgufWithShapes(path: string, options: ValidateGgufOptions = {}): Promise<GgufModelDetails> {
+  const read = await readGguf(path, options, 'model');
+  if (!read.ok) return read;
+  const verdict = validateParsed(read);
+  return verdict.ok ? { ...verdict, shapes: shapeMap(read.parsed.tensors) } : verdict;
+}
+
+function validateParsed(read: Extract<ReadResult, { ok: true }>): GgufVerdict {
+  try {
+    if (isAdapter(read.parsed)) return { ...invalid(ADAPTER_NOT_MODEL), adapter: true };
+    return { ok: true, facts: describe(read.parsed, read.fileName, read.size, read.limits) };
+  } catch (error) {
+    if (error instanceof GgufRejection) return invalid(error.message);
+    throw error;
+  }
+}
+
+/** Checks a LoRA adapter file without loading it (same bounds and error rules as validateGguf). */
+export async function validateAdapter(path: string, options: ValidateGgufOptions = {}): Promise<AdapterVerdict> {
+  const read = await readGguf(path, options, 'adapter');
+  if (!read.ok) return read;
+  try {
+    return { ok: true, facts: describeAdapter(read.parsed, read.fileName, read.size, read.limits) };
+  } catch (error) {
+    if (error instanceof GgufRejection) return invalid(error.message);
+    throw error;
+  }
+}
+
+/** Either kind of GGUF file, for `burrow models validate`. */
+export type GgufInspection =
+  | { ok: true; kind: 'model'; facts: GgufFacts }
+  | { ok: true; kind: 'adapter'; facts: AdapterFacts }
+  | { ok: false; code: 'model_invalid'; message: string };
+
+export async function inspectGguf(path: string, options: ValidateGgufOptions = {}): Promise<GgufInspection> {
+  const read = await readGguf(path, options, 'model');
+  if (!read.ok) return read;
+  try {
+    if (isAdapter(read.parsed)) return { ok: true, kind: 'adapter', facts: describeAdapter(read.parsed, read.fileName, read.size, read.limits) };
+    return { ok: true, kind: 'model', facts: describe(read.parsed, read.fileName, read.size, read.limits) };
+  } catch (error) {
+    if (error instanceof GgufRejection) return invalid(error.message);
+    throw error;
+  }
+}
+
+type ReadResult = { ok: true; parsed: ParsedGguf; fileName: string; size: number; limits: GgufLimits } | { ok: false; code: 'model_invalid'; message: string };
+
+async function readGguf(path: string, options: ValidateGgufOptions, expected: 'model' | 'adapter'): Promise<ReadResult> {
   const limits = { ...DEFAULT_GGUF_LIMITS, ...options.limits };
   const fileName = basename(path);
-  const notAFile = invalid(`This is not a model file: "${printable(fileName)}" is a folder or a device. Choose a .gguf file.`);
+  const what = expected === 'model' ? 'model' : 'adapter';
+  const notAFile = invalid(`This is not ${expected === 'model' ? 'a model' : 'an adapter'} file: "${printable(fileName)}" is a folder or a device. Choose a .gguf file.`);
   // Checked before opening, and opened non-blocking where the OS has it: opening a named pipe
   // for reading would otherwise wait for a writer forever.
   if (!(await stat(path)).isFile()) return notAFile;
@@ -68,18 +138,27 @@ export async function validateGguf(path: string, options: ValidateGgufOptions = 
     const facts = await handle.stat();
     if (!facts.isFile()) return notAFile; // swapped after the first check
     const { size } = facts;
-    if (size === 0) return invalid('This file is empty (0 bytes), so it is not a model.');
+    if (size === 0) return invalid(`This file is empty (0 bytes), so it is not ${expected === 'model' ? 'a model' : 'an adapter'}.`);
     const parsed = await parseGguf(new BoundedReader(handle, size), limits);
-    return { ok: true, facts: describe(parsed, fileName, size, limits) };
+    return { ok: true, parsed, fileName, size, limits };
   } catch (error) {
-    if (error instanceof GgufRejection) return invalid(error.message);
+    if (error instanceof GgufRejection) return invalid(what === 'model' ? error.message : asAdapterMessage(error.message));
     throw error;
   } finally {
     await handle.close();
   }
 }
 
-function invalid(message: string): GgufVerdict {
+/** The parser speaks of models; a file added as an adapter is called one. */
+function asAdapterMessage(message: string): string {
+  return message
+    .replace(/\bmodel file\b/g, 'adapter file')
+    .replace(/\bGGUF model\b/g, 'GGUF adapter')
+    .replace('download the model again', 'get the adapter again')
+    .replace(/any real model\b/g, 'any real adapter');
+}
+
+function invalid(message: string): { ok: false; code: 'model_invalid'; message: string } {
   return { ok: false, code: 'model_invalid', message };
 }
 
@@ -125,9 +204,7 @@ function describe(parsed: ParsedGguf, fileName: string, fileSize: number, limits
 
 /** A metadata integer as a count, or null when absent, negative, fractional or too large. */
 function count(kept: KeptValue | undefined): number | null {
-  if (kept === undefined || typeof kept.value === 'string') return null;
-  const value = Number(kept.value);
-  return Number.isSafeInteger(value) && value >= 0 ? value : null;
+  return countOf(kept);
 }
 
 function quantization(parsed: ParsedGguf): string {

@@ -76,13 +76,18 @@ export function conversationsHandlers(options: ConversationsOptions): Pick<Handl
     'conversations.export': ({ id, format }) => exportConversation(archive.read(id), conversations.get(id).messages, format, options.now()),
     'conversations.getModel': ({ id }) => {
       conversations.settings(id);
-      return { id, path: library.conversationModel(id) };
+      return { id, path: library.conversationModel(id), adapters: library.adapters.conversationAdapters(id) };
     },
     'conversations.setModel': ({ id, path }) => {
       conversations.settings(id);
       const real = path === null ? null : library.access.authorize(path);
       library.setConversationModel(id, real);
-      return { id, path: real };
+      return { id, path: real, adapters: library.adapters.conversationAdapters(id) };
+    },
+    'conversations.setAdapters': ({ id, adapters }) => {
+      conversations.settings(id);
+      const chosen = library.adapters.setConversationAdapters(id, adapters);
+      return changed(id, { id, path: library.conversationModel(id), adapters: chosen });
     },
   };
 }

@@ -26,6 +26,11 @@ export type LibraryProcedure =
   | 'models.importChunk'
   | 'models.importFinish'
   | 'models.importCancel'
+  | 'models.adapters'
+  | 'models.addAdapter'
+  | 'models.pickAdapter'
+  | 'models.removeAdapter'
+  | 'models.setAdapterDefaults'
   | 'engine.hardware';
 
 export interface LibraryHandlerOptions {
@@ -39,7 +44,11 @@ export interface LibraryHandlerOptions {
 
 export function libraryHandlers(options: LibraryHandlerOptions): Pick<Handlers, LibraryProcedure> {
   const { library: service, engine } = options;
-  const { library, imports, access } = service;
+  const { library, imports, access, adapters } = service;
+  const adapterChanged = <T>(value: T): T => {
+    service.changed('adapters');
+    return value;
+  };
   return {
     'models.list': () => service.snapshot(),
     'models.load': ({ path, force }) => service.load(access.authorize(path), { force: force ?? false }),
@@ -61,6 +70,7 @@ export function libraryHandlers(options: LibraryHandlerOptions): Pick<Handlers, 
       const real = deletablePath(library, path);
       if (engine.localStatus().model?.path === real) await engine.unload();
       const deleted = await library.delete(real);
+      adapters.forgetModel(real);
       service.changed('delete');
       return deleted;
     },
@@ -77,7 +87,8 @@ export function libraryHandlers(options: LibraryHandlerOptions): Pick<Handlers, 
     },
     'models.estimate': ({ path, contextSize }) => {
       const real = access.authorize(path);
-      return engine.estimate(real, { ...library.engineOverrides(real), ...(contextSize === undefined ? {} : { contextSize }) });
+      const defaultAdapters = adapters.defaults(real).map((choice) => choice.path);
+      return engine.estimate(real, { ...library.engineOverrides(real), ...(contextSize === undefined ? {} : { contextSize }) }, defaultAdapters);
     },
     'models.setOverrides': async ({ path, gpuLayers, contextSize }) => {
       const real = access.authorize(path);
@@ -99,6 +110,16 @@ export function libraryHandlers(options: LibraryHandlerOptions): Pick<Handlers, 
       return library.describe(path);
     },
     'models.importCancel': ({ importId }) => imports.cancel(importId),
+    'models.adapters': ({ modelPath }) => adapters.list(access.authorize(modelPath)),
+    'models.addAdapter': async ({ modelPath, path }) => adapterChanged(await adapters.add(access.authorize(modelPath), path)),
+    'models.pickAdapter': async ({ modelPath }) => {
+      const real = access.authorize(modelPath);
+      const picked = await options.pickModelFile();
+      if (picked === null) return { adapter: null };
+      return { adapter: adapterChanged(await adapters.add(real, adapters.grant(picked))) };
+    },
+    'models.removeAdapter': async ({ modelPath, path }) => adapterChanged(await adapters.remove(access.authorize(modelPath), path)),
+    'models.setAdapterDefaults': async ({ modelPath, adapters: choices }) => adapterChanged(await adapters.setDefaults(access.authorize(modelPath), choices)),
     'engine.hardware': () => engine.hardware(),
   };
 }

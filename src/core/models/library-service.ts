@@ -6,7 +6,7 @@
  */
 import { existsSync, unwatchFile, watchFile, type Stats } from 'node:fs';
 import { z } from 'zod';
-import type { CatalogEntry, EngineStatus, ModelLibrary as ModelLibraryValue } from '../../shared/contract';
+import type { AppliedAdapter, CatalogEntry, EngineStatus, ModelLibrary as ModelLibraryValue } from '../../shared/contract';
 import { BurrowError } from '../../shared/errors';
 import { MAX_IDLE_UNLOAD_MINUTES } from '../../shared/limits';
 import type { EngineHost } from '../engine/engine-host';
@@ -15,6 +15,7 @@ import { noModelError } from '../engine/no-model';
 import type { EmitEvent, EventListener } from '../events/event-hub';
 import { conversationModelKey } from '../store/conversation-sql';
 import type { SettingsStore } from '../store/settings';
+import { AdapterLibrary } from './adapters';
 import { IdleUnloader } from './idle-unload';
 import { missingFileMessage, ModelLibrary } from './library';
 import type { ModelAccess } from './model-access';
@@ -39,12 +40,14 @@ export interface LibraryOptions {
   fileCheckMs?: number;
 }
 
-export type LibraryChange = 'download' | 'import' | 'delete' | 'default' | 'overrides' | 'settings' | 'missing';
+export type LibraryChange = 'download' | 'import' | 'delete' | 'default' | 'overrides' | 'settings' | 'missing' | 'adapters';
 
 export interface Library {
   readonly library: ModelLibrary;
   readonly imports: ModelImports;
   readonly access: ModelAccess;
+  /** LoRA adapters per base model, model defaults and conversations' own choices. */
+  readonly adapters: AdapterLibrary;
   /** The library as models.list shows it. */
   snapshot(): Promise<ModelLibraryValue>;
   /** "Unload when idle", in minutes; null: never. */
@@ -54,8 +57,11 @@ export interface Library {
   setConversationModel(id: string, path: string | null): void;
   /** Loads a model the user may load, with its overrides, after checking it fits (unless `force`). */
   load(path: string, options?: { force?: boolean }): Promise<EngineStatus>;
-  /** Before a conversation's answer: its own model, else the loaded one, else the default. */
-  ensureModelFor(conversationId: string | null): Promise<void>;
+  /**
+   * Before a conversation's answer: its own model, else the loaded one, else the default. Resolves
+   * with the LoRA adapters to answer with (the conversation's own, else the model's defaults).
+   */
+  ensureModelFor(conversationId: string | null): Promise<AppliedAdapter[]>;
   /** Tells every window to read models.list again. */
   changed(reason: LibraryChange): void;
   dispose(): Promise<void>;
@@ -70,6 +76,7 @@ export function createLibrary(options: LibraryOptions): Library {
     loadedModel: () => engine.localStatus().model,
   });
   const imports = new ModelImports({ modelsDir: access.modelsDir });
+  const adapters = new AdapterLibrary(settings);
   const idle = new IdleUnloader({
     unload: () => engine.unload(),
     hasModel: () => engine.localStatus().model !== null,
@@ -97,7 +104,8 @@ export function createLibrary(options: LibraryOptions): Library {
     const key = JSON.stringify([path, loadOptions.force === true, library.engineOverrides(path)]);
     const pending = loading.get(key);
     if (pending !== undefined) return pending;
-    const run = loadChecked(engine, access, path, library.engineOverrides(path), loadOptions).finally(() => loading.delete(key));
+    const defaultAdapters = adapters.defaults(path).map((choice) => choice.path);
+    const run = loadChecked(engine, access, path, library.engineOverrides(path), loadOptions, defaultAdapters).finally(() => loading.delete(key));
     loading.set(key, run);
     return run;
   }
@@ -119,6 +127,7 @@ export function createLibrary(options: LibraryOptions): Library {
     library,
     imports,
     access,
+    adapters,
     snapshot,
     setIdleUnload(minutes) {
       settings.set(IDLE_KEY, minutes);
@@ -129,7 +138,11 @@ export function createLibrary(options: LibraryOptions): Library {
       settings.set(conversationModelKey(id), path);
     },
     load,
-    ensureModelFor: (conversationId) => ensureModelFor({ engine, access, conversationModel, load }, conversationId),
+    ensureModelFor: async (conversationId) => {
+      await ensureModelFor({ engine, access, conversationModel, load }, conversationId);
+      const loaded = engine.localStatus().model?.path ?? null;
+      return loaded === null ? [] : adapters.effective(loaded, conversationId);
+    },
     changed: (reason) => emit('library.changed', { reason }),
     async dispose() {
       stopWatching();
@@ -141,9 +154,16 @@ export function createLibrary(options: LibraryOptions): Library {
 }
 
 /** Loads a model after checking it fits in memory (unless `force`), and remembers it as the last one. */
-async function loadChecked(engine: EngineHost, access: ModelAccess, path: string, overrides: EngineSettings, loadOptions: { force?: boolean }): Promise<EngineStatus> {
+async function loadChecked(
+  engine: EngineHost,
+  access: ModelAccess,
+  path: string,
+  overrides: EngineSettings,
+  loadOptions: { force?: boolean },
+  adapters: readonly string[],
+): Promise<EngineStatus> {
   if (loadOptions.force !== true) {
-    const estimate = await engine.estimate(path, overrides).catch((error: unknown) => {
+    const estimate = await engine.estimate(path, overrides, adapters).catch((error: unknown) => {
       // A file the validator refuses fails the load the same way (and a stopped engine fails it too): say so now.
       if (error instanceof BurrowError && ['model_invalid', 'model_load_failed', 'not_found', 'engine_stopped'].includes(error.code)) throw error;
       // An estimate that cannot be made (an architecture node-llama-cpp cannot size) must not block loading.

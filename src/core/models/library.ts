@@ -43,6 +43,8 @@ interface CachedVerdict {
   facts: ModelFacts | null;
   name: string;
   problem: string | null;
+  /** A LoRA adapter in the models folder: not listed as a model (it lives under a model's Adapters). */
+  adapter: boolean;
 }
 
 export class ModelLibrary {
@@ -78,7 +80,7 @@ export class ModelLibrary {
     }
     for (const path of this.#access.recent()) paths.add(path);
     const described = await Promise.all([...paths].map((path) => this.describe(path).catch(() => null)));
-    const models = described.filter((model): model is LibraryModel => model !== null);
+    const models = described.filter((model): model is LibraryModel => model !== null && this.#verdicts.get(model.path)?.adapter !== true);
     for (const path of [this.#loadedModel()?.path ?? null, this.#access.defaultModel()]) {
       if (path !== null && !existsSync(path)) models.push(this.#missing(path));
     }
@@ -226,8 +228,8 @@ export class ModelLibrary {
     }
     const described: CachedVerdict =
       verdict?.ok === true
-        ? { size, mtimeMs, name: verdict.facts.name, facts: factsOf(verdict), problem: null }
-        : { size, mtimeMs, name: fallbackName, facts: null, problem: verdict?.ok === false ? verdict.message : unreadable };
+        ? { size, mtimeMs, name: verdict.facts.name, facts: factsOf(verdict), problem: null, adapter: false }
+        : { size, mtimeMs, name: fallbackName, facts: null, problem: verdict?.ok === false ? verdict.message : unreadable, adapter: verdict?.ok === false && verdict.adapter === true };
     this.#verdicts.set(path, described);
     return described;
   }

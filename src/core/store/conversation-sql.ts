@@ -5,6 +5,11 @@ import type { MessageRole, MessageStatus } from '../../shared/contract';
 /** Settings that belong to one conversation (its own model): deleted with it. */
 export const CONVERSATION_MODEL_KEY_PREFIX = 'conversations.model:';
 export const conversationModelKey = (id: string): string => `${CONVERSATION_MODEL_KEY_PREFIX}${id}`;
+/** Its own LoRA adapters (null: the model's defaults). */
+export const CONVERSATION_ADAPTERS_KEY_PREFIX = 'conversations.adapters:';
+export const conversationAdaptersKey = (id: string): string => `${CONVERSATION_ADAPTERS_KEY_PREFIX}${id}`;
+/** Every settings key that belongs to one conversation: deleted with it, everywhere. */
+export const conversationSettingKeys = (id: string): string[] => [conversationModelKey(id), conversationAdaptersKey(id)];
 
 export interface ConversationRow {
   id: string;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 import type { Conversation, ConversationSettings, ConversationView, Message, MessageRole, MessageStatus } from '../../shared/contract';
 import { BurrowError } from '../../shared/errors';
-import { conversationModelKey, MAX_DEPTH, prepareConversationSql, type ConversationRow, type MessageRow } from './conversation-sql';
+import { conversationSettingKeys, MAX_DEPTH, prepareConversationSql, type ConversationRow, type MessageRow } from './conversation-sql';
 import { writing } from './storage-errors';
 import { SqlStore, type DatabaseHandle } from './handle';
 
@@ -112,7 +112,7 @@ export class ConversationStore extends SqlStore<ReturnType<typeof prepareConvers
       this.db.transaction(() => {
         this.sql.deleteMessages.run(id);
         if (this.sql.deleteConversation.run(id).changes === 0) throw conversationGone();
-        this.sql.deleteSetting.run(conversationModelKey(id));
+        for (const key of conversationSettingKeys(id)) this.sql.deleteSetting.run(key);
       })(),
     );
   }
@@ -130,7 +130,7 @@ export class ConversationStore extends SqlStore<ReturnType<typeof prepareConvers
     return writing('delete the empty conversation', () =>
       this.db.transaction(() => {
         if (this.sql.deleteIfEmpty.run({ id, defaultTitle: DEFAULT_CONVERSATION_TITLE }).changes === 0) return false;
-        this.sql.deleteSetting.run(conversationModelKey(id));
+        for (const key of conversationSettingKeys(id)) this.sql.deleteSetting.run(key);
         return true;
       })(),
     );

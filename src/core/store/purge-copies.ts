@@ -11,7 +11,7 @@
 import { closeSync, existsSync, openSync, readdirSync, readSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { backupsDir } from './backups';
-import { conversationModelKey } from './conversation-sql';
+import { conversationSettingKeys } from './conversation-sql';
 import { DATABASE_FILE_NAME, openCopy, type Database } from './database';
 
 export interface PurgeReport {
@@ -73,7 +73,7 @@ function purgeCopy(copy: string, conversationId: string, options: { nativeBindin
     db.transaction(() => {
       db.prepare('DELETE FROM messages WHERE conversation_id = ?').run(conversationId);
       db.prepare('DELETE FROM conversations WHERE id = ?').run(conversationId);
-      setting?.run(conversationModelKey(conversationId));
+      for (const key of conversationSettingKeys(conversationId)) setting?.run(key);
     })();
     // Older copies' search indexes may not drop a deleted row's words at once: rebuilt from what is left.
     for (const table of ftsTables) {

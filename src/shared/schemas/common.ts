@@ -30,3 +30,10 @@ export const ChunkBase64 = z
 
 /** What a chunk's procedure answers: the bytes received so far. */
 export const ChunkReceived = z.strictObject({ receivedBytes: z.number().int().nonnegative() });
+
+/**
+ * What a file handed over through the preload's grantFile is for: a document to read (the
+ * default) or a LoRA adapter for models.addAdapter. Main checks it with this schema.
+ */
+export const GrantKind = z.enum(['document', 'adapter']);
+export type GrantKind = z.infer<typeof GrantKind>;

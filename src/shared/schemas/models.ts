@@ -3,7 +3,7 @@
  * Pure TypeScript: no Node, Electron or DOM imports.
  */
 import { z } from 'zod';
-import { MAX_CONTEXT_OVERRIDE, MAX_GPU_LAYERS_OVERRIDE, MAX_IDLE_UNLOAD_MINUTES, MAX_PATH_CHARS, MIN_CONTEXT_OVERRIDE } from '../limits';
+import { MAX_ADAPTER_SCALE, MAX_ADAPTERS, MAX_CONTEXT_OVERRIDE, MAX_GPU_LAYERS_OVERRIDE, MAX_IDLE_UNLOAD_MINUTES, MAX_PATH_CHARS, MIN_CONTEXT_OVERRIDE } from '../limits';
 import { Id, Timestamp } from './common';
 import { CatalogId } from './downloads';
 
@@ -88,6 +88,8 @@ export const MemoryEstimate = z.strictObject({
   weightsBytes: z.number().nonnegative(),
   /** KV cache and compute buffers for `contextSize`, for every conversation kept at once. */
   kvCacheBytes: z.number().nonnegative(),
+  /** The model's default LoRA adapters' tensors (0 without adapters), loaded next to the weights. */
+  adapterBytes: z.number().nonnegative(),
   totalBytes: z.number().nonnegative(),
   /** Free memory now, counting the memory the loaded model would give back. */
   freeRamBytes: z.number().nonnegative(),
@@ -119,8 +121,50 @@ export const HardwareReport = z.strictObject({
 });
 export type HardwareReport = z.infer<typeof HardwareReport>;
 
-/** A conversation's own model; null: the default model. */
-export const ConversationModel = z.strictObject({ id: Id, path: z.string().nullable() });
+/** How strongly an adapter is applied: 0 (off) to 2; 1 is the adapter as trained. */
+export const AdapterScale = z.number().min(0).max(MAX_ADAPTER_SCALE);
+
+/** One adapter to apply, by the path it was added under (models.addAdapter), with its scale. */
+export const AdapterChoice = z.strictObject({ path: ModelPath, scale: AdapterScale });
+export type AdapterChoice = z.infer<typeof AdapterChoice>;
+
+/** Adapters applied together (an empty list: none). Paths must be adapters added to the model that answers. */
+export const AdapterChoices = z.array(AdapterChoice).max(MAX_ADAPTERS).refine((list) => new Set(list.map((a) => a.path)).size === list.length, 'lists an adapter twice');
+export type AdapterChoices = z.infer<typeof AdapterChoices>;
+
+/**
+ * A LoRA adapter added to a base model (Models → a model → Adapters). The file stays where the
+ * user keeps it; removing it only forgets it. Checked by the bounded validator against the base
+ * model's tensor shapes every time the list is read (cached by size and modification time).
+ */
+export const LibraryAdapter = z.strictObject({
+  path: z.string(),
+  fileName: z.string(),
+  /** general.name, else the file name without .gguf. */
+  name: z.string(),
+  /** File size in bytes (0 when the file is gone). */
+  size: z.number().int().nonnegative(),
+  /** The LoRA rank, from the tensor shapes; null when the file cannot be read. */
+  rank: z.number().int().positive().nullable(),
+  /** adapter.lora.alpha, when the file has it. */
+  alpha: z.number().nullable(),
+  /** general.architecture of the model it was made for (e.g. "llama"); null when unreadable. */
+  baseArchitecture: z.string().nullable(),
+  /** It is a valid LoRA adapter whose tensor shapes match this base model. */
+  fits: z.boolean(),
+  /** Why it cannot be applied (wrong model, damaged, gone); absent when it fits. */
+  problem: z.string().optional(),
+  /** Its scale in the model's default adapters (models.setAdapterDefaults); null when not among them. */
+  defaultScale: AdapterScale.nullable(),
+  fileMissing: z.boolean(),
+});
+export type LibraryAdapter = z.infer<typeof LibraryAdapter>;
+
+/**
+ * A conversation's own model (null: the default model) and its own adapters (null: the adapters
+ * the answering model has as its default; [] : none).
+ */
+export const ConversationModel = z.strictObject({ id: Id, path: z.string().nullable(), adapters: AdapterChoices.nullable() });
 export type ConversationModel = z.infer<typeof ConversationModel>;
 
 export const ImportId = Id;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DocumentAccess } from '../../../src/core/documents/document-access';
 import { WORKER_HEAP_MB } from '../../../src/core/process/process-env';
-import { DOCUMENT_DIALOG, grantDroppedPath, pickDocument, spawnUtilityDocumentWorker } from '../../../src/main/document-host';
+import { DOCUMENT_DIALOG, grantDroppedFile, grantDroppedPath, pickDocument, spawnUtilityDocumentWorker } from '../../../src/main/document-host';
 import { utilityChannel, type UtilityChild, type UtilityForkOptions } from '../../../src/main/utility-process';
 
 /** Stands in for Electron's UtilityProcess: an emitter with its postMessage and kill. */
@@ -88,6 +88,18 @@ describe('grants for dropped files', () => {
     const granted = grantDroppedPath(true, file, (path) => access.grant(path));
     expect(granted).not.toBeNull();
     expect(access.authorize(granted ?? '').fileName).toBe('report.pdf');
+  });
+
+  it('grants a dropped file as a document by default or as an adapter, and nothing for an unknown kind', () => {
+    const file = join(dir, 'my-adapter.gguf');
+    writeFileSync(file, 'GGUF');
+    const granted: string[] = [];
+    const grants = { document: (path: string) => (granted.push(`document:${path}`), path), adapter: (path: string) => (granted.push(`adapter:${path}`), path) };
+    expect(grantDroppedFile(true, file, undefined, grants)).toBe(file);
+    expect(grantDroppedFile(true, file, 'adapter', grants)).toBe(file);
+    for (const kind of ['model', 42, { kind: 'adapter' }, '']) expect(grantDroppedFile(true, file, kind, grants)).toBeNull();
+    expect(grantDroppedFile(false, file, 'adapter', grants)).toBeNull();
+    expect(granted).toEqual([`document:${file}`, `adapter:${file}`]);
   });
 
   it('answers null, granting nothing, for other senders, non-strings, relative paths, folders and devices', () => {

@@ -66,6 +66,11 @@ describe('preload', () => {
     pathOf.mockReturnValueOnce('/home/user/report.pdf');
     ipc.invoke.mockResolvedValueOnce('/home/user/report.pdf' as never);
     expect(await bridge.grantFile({ name: 'report.pdf' })).toBe('/home/user/report.pdf');
-    expect(ipc.invoke).toHaveBeenLastCalledWith(IPC_GRANT_FILE, '/home/user/report.pdf');
+    expect(ipc.invoke).toHaveBeenLastCalledWith(IPC_GRANT_FILE, '/home/user/report.pdf', 'document');
+
+    pathOf.mockReturnValueOnce('/home/user/my-adapter.gguf');
+    ipc.invoke.mockResolvedValueOnce('/home/user/my-adapter.gguf' as never);
+    expect(await (bridge.grantFile as (file: unknown, kind: string) => Promise<string | null>)({ name: 'my-adapter.gguf' }, 'adapter')).toBe('/home/user/my-adapter.gguf');
+    expect(ipc.invoke).toHaveBeenLastCalledWith(IPC_GRANT_FILE, '/home/user/my-adapter.gguf', 'adapter');
   });
 });
