@@ -173,7 +173,9 @@ function createServices(host: AssistantHost, routerOf: () => Router): Services {
     conversations,
     engine,
     emit: hub.emit,
-    ensureModel: (conversationId) => (engine.remote !== null ? Promise.resolve() : library.ensureModelFor(conversationId)),
+    ensureModel: async (conversationId) => {
+      if (engine.remote === null) await library.ensureModelFor(conversationId);
+    },
     spawnWorker: host.spawnDocumentWorker,
     pickFile: host.pickDocumentFile,
     caps: host.documentCaps,
@@ -186,7 +188,7 @@ function createServices(host: AssistantHost, routerOf: () => Router): Services {
     prepareTurn: (turn) => documents.service.prepareTurn(turn),
     withoutFooter: withoutSources,
     hasModel: () => engine.remote !== null || engine.status().model !== null || models.defaultModel() !== null,
-    ensureModel: (conversationId) => (engine.remote !== null ? Promise.resolve() : library.ensureModelFor(conversationId)),
+    ensureModel: (conversationId) => (engine.remote !== null ? Promise.resolve(undefined) : library.ensureModelFor(conversationId)),
   });
   const direct = new DirectGenerations({
     engine,
@@ -194,7 +196,9 @@ function createServices(host: AssistantHost, routerOf: () => Router): Services {
     emit: hub.emit,
     // The local API answers from this computer only, whatever Use a server says.
     hasModel: () => engine.localStatus().model !== null || models.defaultModel() !== null,
-    ensureModel: () => library.ensureModelFor(null),
+    ensureModel: async () => {
+      await library.ensureModelFor(null);
+    },
     authorizeModel: (path) => models.authorize(path),
   });
   const search = new SearchIndex(storage.handle);

@@ -155,6 +155,37 @@ describe('defaults, conversations and removing', () => {
     expect(settings.get(conversationAdaptersKey(id), z.unknown(), 'absent')).toBe('absent');
   });
 
+  it('answers a conversation with its own adapters, and the quick prompt with the model default', async () => {
+    await call('models.load', { path: modelPath });
+    const answer = async (started: Promise<{ generationId: string; conversationId?: string | null; assistantMessage?: { conversationId: string } }>): Promise<string> => {
+      const { generationId } = await started;
+      const end = await new Promise<{ conversationId: string | null; messageId: string | null }>((resolve) => {
+        const stop = assistant.subscribe((name, payload) => {
+          const event = payload as { generationId?: string; conversationId: string | null; messageId: string | null };
+          if (name === 'generation.end' && event.generationId === generationId) {
+            stop();
+            resolve(event);
+          }
+        });
+      });
+      const view = await call('conversations.get', { id: end.conversationId ?? '' });
+      return view.messages.at(-1)?.content ?? '';
+    };
+    const plain = await call('conversations.create', {});
+    const base = await answer(call('chat.send', { conversationId: plain.id, text: 'Tell me about the burrow.' }));
+    expect(base).not.toMatch(/rabbit rabbit/);
+
+    const own = await call('conversations.create', {});
+    await call('conversations.setAdapters', { id: own.id, adapters: [{ path: adapterPath, scale: 1 }] });
+    expect(await answer(call('chat.send', { conversationId: own.id, text: 'Tell me about the burrow.' }))).toMatch(/rabbit rabbit rabbit/);
+    expect(assistant.engine.status().model?.adapters).toEqual([{ path: adapterPath, scale: 1, name: 'rabbit-adapter' }]);
+
+    // No own choice: the model's default (none yet, then the rabbit adapter), in a conversation and in the quick prompt.
+    expect(await answer(call('chat.send', { conversationId: plain.id, text: 'Tell me about the burrow.' }))).not.toMatch(/rabbit rabbit/);
+    await call('models.setAdapterDefaults', { modelPath, adapters: [{ path: adapterPath, scale: 1 }] });
+    expect(await answer(call('quick.ask', { conversationId: null, text: 'Tell me about the burrow.' }))).toMatch(/rabbit rabbit rabbit/);
+  }, 60_000);
+
   it('removes an adapter without touching its file, and drops it from the defaults', async () => {
     await call('models.setAdapterDefaults', { modelPath, adapters: [{ path: adapterPath, scale: 1 }] });
     expect(await call('models.removeAdapter', { modelPath, path: adapterPath })).toEqual([]);

@@ -6,7 +6,7 @@
  * anything: the text is held here until `retrySave` succeeds.
  */
 import { randomUUID } from 'node:crypto';
-import type { ChatStarted, FinishReason, GenerationEndReason, GenerationStats, Message, MessageStatus } from '../../shared/contract';
+import type { AppliedAdapter, ChatStarted, FinishReason, GenerationEndReason, GenerationStats, Message, MessageStatus } from '../../shared/contract';
 import { END_STATUS } from '../../shared/message-status';
 import { noModelError } from '../engine/no-model';
 import { BurrowError, toErrorValue, type ErrorValue } from '../../shared/errors';
@@ -22,7 +22,8 @@ export interface ChatServiceOptions {
   engine: EngineHost;
   emit: EmitEvent;
   /** Makes sure a model is loaded (loading the last used one if needed); throws 'no_model' otherwise. */
-  ensureModel: (conversationId: string) => Promise<void>;
+  /** Resolves with the LoRA adapters to answer with (undefined: not up to Burrow, e.g. a server answers). */
+  ensureModel: (conversationId: string) => Promise<readonly AppliedAdapter[] | undefined | void>;
   /** Whether a model is loaded or can be loaded without asking the user. */
   hasModel: () => boolean;
   /**
@@ -347,7 +348,7 @@ export class ChatService {
   async #answer(job: Job, onText: (chunk: string) => void): Promise<Answered | null> {
     const { conversationId, history, prompt, options, prefix } = job;
     const { signal } = job.controller;
-    await this.#options.ensureModel(conversationId);
+    const adapters = await this.#options.ensureModel(conversationId);
     if (signal.aborted) return null;
     const prepared = (await this.#options.prepareTurn?.({ conversationId, prompt, history, options, signal })) ?? null;
     const result = await this.#options.engine.generate({
@@ -356,6 +357,7 @@ export class ChatService {
       prompt: prepared?.prompt ?? prompt,
       options: prepared?.options ?? options,
       ...(prefix.length > 0 ? { responsePrefix: prefix } : {}),
+      ...(adapters ? { adapters: [...adapters] } : {}),
       signal,
       onText,
     });

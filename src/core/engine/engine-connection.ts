@@ -31,6 +31,8 @@ export interface ConnectionHooks {
   onLog?: ((level: LogLevel, message: string) => void) | undefined;
   /** The process ended without being asked to. Called before pending requests are rejected. */
   onCrash: (info: ExitInfo) => void;
+  /** A generation's context is being rebuilt with other LoRA adapters ('applying'), or is done ('applied'). */
+  onAdapters?: ((phase: 'applying' | 'applied', model: ModelInfo) => void) | undefined;
 }
 
 const DISPOSE_GRACE_MS = 3000;
@@ -102,6 +104,7 @@ export class EngineConnection {
         prompt: input.prompt,
         ...(input.options === undefined ? {} : { options: input.options }),
         ...(input.responsePrefix === undefined ? {} : { responsePrefix: input.responsePrefix }),
+        ...(input.adapters === undefined ? {} : { adapters: input.adapters }),
       }));
       cancel = () => {
         if (this.#alive) this.#channel.send({ type: 'cancel', id } satisfies HostMessage);
@@ -228,6 +231,10 @@ export class EngineConnection {
     switch (message.type) {
       case 'text':
         if (pending.kind === 'generate' || pending.kind === 'direct') pending.onText(message.text);
+        return;
+      case 'adapters':
+        if (message.phase === 'applied') this.#model = message.model;
+        this.#hooks.onAdapters?.(message.phase, message.model);
         return;
       case 'direct-done': {
         if (pending.kind !== 'direct') return;

@@ -102,7 +102,7 @@ export class EngineHost {
       this.#generating--;
       if (this.#generating === 0 && this.#reloadPending) this.#reloadForSettings().catch(() => undefined);
       // A crash has already set 'stopped'; only a live engine goes back to 'ready'.
-      if (this.#generating === 0 && this.#status.state === 'generating' && connection.alive) {
+      if (this.#generating === 0 && (this.#status.state === 'generating' || this.#status.state === 'applying') && connection.alive) {
         this.#setStatus({ state: 'ready', model: connection.model, error: null });
       }
     }
@@ -346,6 +346,8 @@ export class EngineHost {
       connection = new EngineConnection(this.#options.spawn(), {
         onLog: this.#options.onLog,
         onCrash: () => this.#onCrash(connection),
+        // Only a running answer rebuilds the context; it goes on 'generating' once the adapters are on.
+        onAdapters: (phase, model) => this.#setStatus({ state: phase === 'applying' ? 'applying' : 'generating', model, error: null }),
       });
     } catch (caught) {
       const error = new BurrowError('engine_error', `Burrow could not start its model engine: ${messageOf(caught)}`, { cause: caught });

@@ -15,9 +15,10 @@ import {
   type LlamaEmbeddingContext,
   type LlamaModel,
 } from 'node-llama-cpp';
-import type { ModelInfo } from '../../shared/contract';
+import type { AppliedAdapter, ModelInfo } from '../../shared/contract';
 import { BurrowError } from '../../shared/errors';
 import { checkModelFile } from '../gguf/gguf-check';
+import { checkAdapterFits, validateAdapter, validateGgufWithShapes, type TensorShapeMap } from '../gguf/gguf-validator';
 import { defaultMaxSessions, estimateMemory, hardwareReport } from './memory-estimate';
 import type { HardwareReport, MemoryEstimate } from '../../shared/contract';
 import type { LogLevel } from './protocol';
@@ -53,7 +54,15 @@ interface Loaded {
   direct: DirectSlot;
   /** Made on the first embedding request, freed with the model. */
   embedding: LlamaEmbeddingContext | null;
+  onCpu: boolean;
+  /** LoRA adapters on the context now. */
+  adapters: AppliedAdapter[];
+  /** The model's tensor shapes, read on the first adapter check. */
+  shapes: TensorShapeMap | null;
 }
+
+/** Reports a context rebuild for other adapters: 'applying' (with the adapters being applied), then 'applied'. */
+export type AdapterProgress = (phase: 'applying' | 'applied', model: ModelInfo) => void;
 
 export class LlamaEngine {
   #log: Log;
@@ -89,15 +98,7 @@ export class LlamaEngine {
       try {
         // The model's own chat template (tokenizer.chat_template), or the best match for its architecture.
         chatWrapper = resolveChatWrapper(model);
-        const memory = contextMemoryOptions(settings, onCpu, attentionShape(model.fileInfo.architectureMetadata));
-        context = await model.createContext({
-          sequences: settings.maxSessions ?? defaultMaxSessions(onCpu),
-          contextSize: settings.contextSize ?? { max: Math.min(model.trainContextSize, DEFAULT_CONTEXT_CAP) },
-          threads,
-          ...(memory.flashAttention === undefined ? {} : { flashAttention: memory.flashAttention }),
-          ...(memory.batchSize === undefined ? {} : { batchSize: memory.batchSize }),
-          ...(memory.kvCacheKeyType === undefined ? {} : { experimentalKvCacheKeyType: memory.kvCacheKeyType, experimentalKvCacheValueType: memory.kvCacheValueType }),
-        });
+        context = await this.#createContext(model, settings, onCpu, threads, []);
       } catch (error) {
         await model.dispose();
         throw error;
@@ -113,20 +114,96 @@ export class LlamaEngine {
       const threadsByLoad = settings.threads === undefined && threads > 1;
       if (threadsByLoad) this.#load.start();
       llama.maxThreads = threads;
-      const persistence = this.#persistence(path, settings, model, context, chatWrapper);
+      const persistence = this.#persistence(path, settings, model, context, chatWrapper, []);
       const sessions = new SessionPool(context, chatWrapper, settings.systemPrompt, persistence);
       const direct = new DirectSlot(context, chatWrapper, () => sessions.evictOne());
       sessions.reclaim = () => direct.release();
-      this.#loaded = { model, context, info, settings, chatWrapper, threadsByLoad, sessions, direct, embedding: null };
+      this.#loaded = { model, context, info, settings, chatWrapper, threadsByLoad, sessions, direct, embedding: null, onCpu, adapters: [], shapes: null };
       return info;
     } catch (error) {
       throw new BurrowError('model_load_failed', `Burrow could not load this model: ${reasonOf(error)}`, { cause: error });
     }
   }
 
-  async generate(request: Turn, signal: AbortSignal, onText: (text: string) => void): Promise<GenerateResult> {
+  /** The context for a model: its size, threads, memory options and LoRA adapters. */
+  async #createContext(model: LlamaModel, settings: EngineSettings, onCpu: boolean, threads: number, adapters: readonly AppliedAdapter[]): Promise<LlamaContext> {
+    const memory = contextMemoryOptions(settings, onCpu, attentionShape(model.fileInfo.architectureMetadata));
+    return model.createContext({
+      sequences: settings.maxSessions ?? defaultMaxSessions(onCpu),
+      contextSize: settings.contextSize ?? { max: Math.min(model.trainContextSize, DEFAULT_CONTEXT_CAP) },
+      threads,
+      ...(memory.flashAttention === undefined ? {} : { flashAttention: memory.flashAttention }),
+      ...(memory.batchSize === undefined ? {} : { batchSize: memory.batchSize }),
+      ...(memory.kvCacheKeyType === undefined ? {} : { experimentalKvCacheKeyType: memory.kvCacheKeyType, experimentalKvCacheValueType: memory.kvCacheValueType }),
+      ...(adapters.length === 0 ? {} : { lora: { adapters: adapters.map(({ path, scale }) => ({ filePath: path, scale })) } }),
+    });
+  }
+
+  /**
+   * Rebuilds the context with other LoRA adapters (llama.cpp applies them per context). Each is
+   * checked by the bounded validator against the loaded model's tensor shapes first, so a wrong
+   * or hostile file never reaches llama.cpp and costs nothing. Every session is saved under the
+   * old adapters' key and dropped: no KV cache computed with one adapter set serves another.
+   */
+  async #applyAdapters(loaded: Loaded, wanted: readonly AppliedAdapter[], progress: AdapterProgress | undefined): Promise<void> {
+    for (const adapter of wanted) await this.#checkAdapter(loaded, adapter.path);
+    progress?.('applying', { ...loaded.info, adapters: [...wanted] });
+    await loaded.embedding?.dispose();
+    loaded.embedding = null;
+    await loaded.direct.release();
+    await loaded.sessions.dispose();
+    await loaded.context.dispose();
+    let applied = [...wanted];
+    let failure: unknown = null;
+    let context: LlamaContext;
+    try {
+      context = await this.#createContext(loaded.model, loaded.settings, loaded.onCpu, loaded.info.threads, applied);
+    } catch (error) {
+      // The model stays usable: a context without adapters, and the answer fails with the reason.
+      failure = error;
+      applied = [];
+      context = await this.#createContext(loaded.model, loaded.settings, loaded.onCpu, loaded.info.threads, applied);
+    }
+    const persistence = this.#persistence(loaded.info.path, loaded.settings, loaded.model, context, loaded.chatWrapper, applied);
+    const sessions = new SessionPool(context, loaded.chatWrapper, loaded.settings.systemPrompt, persistence);
+    const direct = new DirectSlot(context, loaded.chatWrapper, () => sessions.evictOne());
+    sessions.reclaim = () => direct.release();
+    Object.assign(loaded, { context, sessions, direct, adapters: applied });
+    const { adapters: _previous, ...info } = loaded.info;
+    loaded.info = { ...info, contextSize: context.contextSize, ...(applied.length === 0 ? {} : { adapters: applied }) };
+    progress?.('applied', loaded.info);
+    if (failure !== null) throw new BurrowError('engine_error', `Burrow could not apply the adapter: ${reasonOf(failure)}`, { cause: failure });
+  }
+
+  /** Refuses an adapter that is not a valid LoRA adapter for the loaded model, with the validator's reason. */
+  async #checkAdapter(loaded: Loaded, path: string): Promise<void> {
+    let verdict;
+    try {
+      verdict = await validateAdapter(path);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException | null)?.code;
+      throw new BurrowError(code === 'ENOENT' ? 'not_found' : 'model_load_failed', `Burrow could not open the adapter ${basename(path)}: ${code === 'ENOENT' ? 'the file does not exist. It may have been moved or deleted' : reasonOf(error)}.`);
+    }
+    if (!verdict.ok) throw new BurrowError('model_invalid', verdict.message);
+    if (loaded.shapes === null) {
+      const model = await validateGgufWithShapes(loaded.info.path);
+      if (!model.ok) throw new BurrowError('model_invalid', model.message);
+      loaded.shapes = model.shapes;
+    }
+    const problem = checkAdapterFits(verdict.facts, {
+      name: loaded.info.name,
+      architecture: String(loaded.model.fileInfo.metadata.general?.architecture ?? ''),
+      embeddingLength: loaded.model.embeddingVectorSize,
+      layerCount: Number(loaded.model.fileInfo.architectureMetadata.block_count ?? 0) || null,
+      shapes: loaded.shapes,
+    });
+    if (problem !== null) throw new BurrowError('model_invalid', problem);
+  }
+
+  async generate(request: Turn, signal: AbortSignal, onText: (text: string) => void, progress?: AdapterProgress): Promise<GenerateResult> {
     const loaded = this.#loaded;
     if (loaded === null) throw noModelError();
+    if (request.adapters !== undefined && !sameAdapters(loaded.adapters, request.adapters)) await this.#applyAdapters(loaded, request.adapters, progress);
     const started = performance.now();
     const { settings } = loaded;
     const options = request.options ?? {};
@@ -273,9 +350,9 @@ export class LlamaEngine {
 
   /**
    * Saved state is keyed to everything the KV cache depends on: the model file, the context's
-   * size and layout, the binary that computed it and the (future) adapters.
+   * size and layout, the binary that computed it and the LoRA adapters (each file's identity and scale).
    */
-  #persistence(path: string, settings: EngineSettings, model: LlamaModel, context: LlamaContext, chatWrapper: ChatWrapper): SessionPersistence | null {
+  #persistence(path: string, settings: EngineSettings, model: LlamaModel, context: LlamaContext, chatWrapper: ChatWrapper, adapters: readonly AppliedAdapter[]): SessionPersistence | null {
     if (settings.stateDir === undefined) return null;
     const key = stateKey({
       model: modelIdentity(path),
@@ -285,7 +362,7 @@ export class LlamaEngine {
       kvCacheType: settings.kvCacheType ?? null,
       memory: contextMemoryOptions(settings, this.#llama?.instance.gpu === false, attentionShape(model.fileInfo.architectureMetadata)),
       build: this.#llama?.build ?? 'unknown',
-      adapters: [],
+      adapters: adapters.map(({ path: adapterPath, scale }) => ({ file: modelIdentity(adapterPath), scale })),
     });
     const store = new StateStore(settings.stateDir, settings.stateBudgetBytes === undefined ? {} : { budgetBytes: settings.stateBudgetBytes });
     // The previous model's sessions were saved by the unload before this load: no save is running.
@@ -411,6 +488,12 @@ export class LlamaEngine {
         return this.#log('debug', text);
     }
   }
+}
+
+/** The same adapters at the same scales (order does not matter: LoRA deltas add up). */
+export function sameAdapters(a: readonly AppliedAdapter[], b: readonly AppliedAdapter[]): boolean {
+  const key = (list: readonly AppliedAdapter[]): string => JSON.stringify(list.map(({ path, scale }) => [path, scale]).sort());
+  return a.length === b.length && key(a) === key(b);
 }
 
 function modelName(model: LlamaModel, path: string): string {

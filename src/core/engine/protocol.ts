@@ -6,7 +6,8 @@
  * EngineHost nor the request handler sees.
  */
 import { z } from 'zod';
-import { ErrorValueSchema, GenerationStats, ModelInfo } from '../../shared/contract';
+import { AppliedAdapter, ErrorValueSchema, GenerationStats, ModelInfo } from '../../shared/contract';
+import { MAX_ADAPTERS } from '../../shared/limits';
 import { HardwareReport, MemoryEstimate } from '../../shared/contract';
 import { DirectMessage, DirectOptions, FinishReason, ToolCall } from '../../shared/schemas/generate';
 
@@ -75,6 +76,12 @@ export const TurnSchema = z.strictObject({
    * on from its end, with no new user turn. The result's text includes it. Default: none.
    */
   responsePrefix: z.string().optional(),
+  /**
+   * The LoRA adapters to answer with ([]: none). A set other than the context's rebuilds the
+   * context first (state 'applying'); left out: whatever the context has (summaries, the API).
+   * Validated in the engine before llama.cpp sees them.
+   */
+  adapters: z.array(AppliedAdapter).max(MAX_ADAPTERS).optional(),
 });
 
 /** How a turn ended: what the engine sends with 'done' and the host resolves with. */
@@ -137,6 +144,8 @@ export const WorkerMessage = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('started'), pid: z.number().int() }),
   z.strictObject({ type: z.literal('loaded'), id: RequestId, model: ModelInfo }),
   z.strictObject({ type: z.literal('text'), id: RequestId, text: z.string() }),
+  /** Before generation `id`: the context is being rebuilt with other adapters ('applying'), then is ready ('applied'). */
+  z.strictObject({ type: z.literal('adapters'), id: RequestId, phase: z.enum(['applying', 'applied']), model: ModelInfo }),
   z.strictObject({ type: z.literal('done'), id: RequestId, ...TurnResultSchema.shape }),
   z.strictObject({ type: z.literal('direct-done'), id: RequestId, ...DirectResultSchema.shape }),
   z.strictObject({ type: z.literal('embedded'), id: RequestId, ...EmbeddedSchema.shape }),

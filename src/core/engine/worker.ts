@@ -41,7 +41,12 @@ function generate(message: Extract<HostMessage, { type: 'generate' }>): void {
         post({ type: 'done', id: message.id, ...cancelledBeforeStart() });
         return;
       }
-      const result = await engine.generate(message, signal, (text) => post({ type: 'text', id: message.id, text }));
+      const result = await engine.generate(
+        message,
+        signal,
+        (text) => post({ type: 'text', id: message.id, text }),
+        (phase, model) => post({ type: 'adapters', id: message.id, phase, model }),
+      );
       post({ type: 'done', id: message.id, ...result });
     } catch (error) {
       fail(message.id, error);

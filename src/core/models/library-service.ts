@@ -6,7 +6,7 @@
  */
 import { existsSync, unwatchFile, watchFile, type Stats } from 'node:fs';
 import { z } from 'zod';
-import type { CatalogEntry, EngineStatus, ModelLibrary as ModelLibraryValue } from '../../shared/contract';
+import type { AppliedAdapter, CatalogEntry, EngineStatus, ModelLibrary as ModelLibraryValue } from '../../shared/contract';
 import { BurrowError } from '../../shared/errors';
 import { MAX_IDLE_UNLOAD_MINUTES } from '../../shared/limits';
 import type { EngineHost } from '../engine/engine-host';
@@ -57,8 +57,11 @@ export interface Library {
   setConversationModel(id: string, path: string | null): void;
   /** Loads a model the user may load, with its overrides, after checking it fits (unless `force`). */
   load(path: string, options?: { force?: boolean }): Promise<EngineStatus>;
-  /** Before a conversation's answer: its own model, else the loaded one, else the default. */
-  ensureModelFor(conversationId: string | null): Promise<void>;
+  /**
+   * Before a conversation's answer: its own model, else the loaded one, else the default. Resolves
+   * with the LoRA adapters to answer with (the conversation's own, else the model's defaults).
+   */
+  ensureModelFor(conversationId: string | null): Promise<AppliedAdapter[]>;
   /** Tells every window to read models.list again. */
   changed(reason: LibraryChange): void;
   dispose(): Promise<void>;
@@ -134,7 +137,11 @@ export function createLibrary(options: LibraryOptions): Library {
       settings.set(conversationModelKey(id), path);
     },
     load,
-    ensureModelFor: (conversationId) => ensureModelFor({ engine, access, conversationModel, load }, conversationId),
+    ensureModelFor: async (conversationId) => {
+      await ensureModelFor({ engine, access, conversationModel, load }, conversationId);
+      const loaded = engine.localStatus().model?.path ?? null;
+      return loaded === null ? [] : adapters.effective(loaded, conversationId);
+    },
     changed: (reason) => emit('library.changed', { reason }),
     async dispose() {
       stopWatching();

@@ -5,6 +5,14 @@
 import { z } from 'zod';
 import { ErrorValueSchema } from './common';
 
+/** A LoRA adapter applied to the loaded model's context: its file, scale and name (general.name, for the chip). */
+export const AppliedAdapter = z.strictObject({
+  path: z.string().min(1).max(4096),
+  scale: z.number().min(0).max(2),
+  name: z.string().max(400),
+});
+export type AppliedAdapter = z.infer<typeof AppliedAdapter>;
+
 export const ModelInfo = z.strictObject({
   path: z.string(),
   name: z.string(),
@@ -13,10 +21,16 @@ export const ModelInfo = z.strictObject({
   /** 'metal' | 'cuda' | 'vulkan' | 'cpu' */
   backend: z.string(),
   threads: z.number().int().nonnegative(),
+  /**
+   * LoRA adapters on the context now (absent or empty: none). While state is 'applying', the
+   * ones being applied: the UI says "Applying adapter <name>…".
+   */
+  adapters: z.array(AppliedAdapter).optional(),
 });
 export type ModelInfo = z.infer<typeof ModelInfo>;
 
-export const EngineState = z.enum(['idle', 'starting', 'loading', 'ready', 'generating', 'stopped', 'error']);
+/** 'applying': the context is being rebuilt with other LoRA adapters before an answer (model.adapters names them). */
+export const EngineState = z.enum(['idle', 'starting', 'loading', 'applying', 'ready', 'generating', 'stopped', 'error']);
 export type EngineState = z.infer<typeof EngineState>;
 
 export const EngineStatus = z.strictObject({
