@@ -192,3 +192,84 @@ test('a model’s Adapters: add by the picker with its facts, refuse a misfit an
   expect(existsSync(adapterPath)).toBe(true);
   expect(await burrow.assistant.library.adapters.list(burrow.modelPath)).toEqual([]);
 });
+
+test('a conversation’s own adapter: its settings apply it, the context is rebuilt, the chip names it and the answer changes; "None" takes it off', async ({ page, burrow, userDir, picks }) => {
+  const adapterPath = join(userDir, 'rabbit.gguf');
+  copyFileSync(tinyLoraPath(), adapterPath);
+  const states: string[] = [];
+  burrow.assistant.subscribe((name, payload) => {
+    if (name === 'engine.state') states.push((payload as { state: string }).state);
+  });
+
+  await openAdapters(page, burrow);
+  picks.push(adapterPath);
+  await page.getByTestId('add-adapter').click();
+  await expect(page.locator('[data-testid="adapter"][data-file="rabbit.gguf"]')).toHaveAttribute('data-fits', 'true');
+
+  await page.getByTestId('back-to-chat').click();
+  await fromSidebar(page, 'new-chat');
+  const chip = page.getByTestId('model-chip');
+  const answers = page.locator('[data-testid="message"][data-role="assistant"]');
+  async function ask(text: string): Promise<string> {
+    const before = await answers.count();
+    await page.getByTestId('composer').fill(text);
+    await page.getByTestId('composer').press('Enter');
+    await expect(answers).toHaveCount(before + 1);
+    const answer = answers.last();
+    await expect(answer).toHaveAttribute('data-status', 'complete', { timeout: 60_000 });
+    const content = burrow.assistant.conversations.getMessage((await answer.getAttribute('data-message-id')) ?? '').content.trim();
+    // What is shown is what was stored.
+    await expect(answer).toContainText(content.split(/\s+/).slice(0, 3).join(' '));
+    return content;
+  }
+  async function settings(): Promise<ReturnType<Page['locator']>> {
+    await page.getByTestId('conversation-menu').click();
+    await page.getByRole('menuitem', { name: /system prompt and settings/i }).click();
+    const panel = page.locator('dialog[data-testid="conversation-settings"]');
+    await expect(panel.getByTestId('conversation-adapters')).toBeVisible();
+    return panel;
+  }
+
+  // Without an adapter the tiny model answers in its own words, greedily.
+  let panel = await settings();
+  await expect(panel.getByTestId('adapters-default')).toBeChecked();
+  await expect(panel.getByTestId('conversation-adapters')).toContainText('Model default (none set)');
+  await panel.getByTestId('setting-temperature').fill('0');
+  await panel.getByTestId('settings-save').click();
+  await expect(panel).toBeHidden();
+  const plain = await ask('Tell me about burrows');
+  expect(plain).not.toMatch(/^(rabbit\W*)+$/i);
+  await expect(chip).toContainText(/^\s*Burrow tiny test model\s*CPU/);
+
+  // Its own adapter: Custom, ticked, scale 1.
+  panel = await settings();
+  await panel.getByTestId('adapters-custom').check();
+  const row = panel.locator('[data-testid="conversation-adapter"][data-file="rabbit.gguf"]');
+  await row.getByRole('checkbox', { name: 'rabbit-adapter' }).check();
+  await row.getByRole('spinbutton', { name: 'Scale' }).fill('1');
+  await inBothThemes(page, 'adapters-03-conversation-settings');
+  await scanBothThemes(page, 'conversation settings with adapters');
+  await panel.getByTestId('settings-save').click();
+  await expect(panel).toBeHidden();
+
+  states.length = 0;
+  const steered = await ask('Tell me about burrows');
+  expect(steered).toMatch(/^(rabbit\W*)+$/i);
+  expect(steered).not.toBe(plain);
+  expect(states, 'the context was rebuilt with the adapter before the answer').toContain('applying');
+  await expect(chip).toContainText('Burrow tiny test model + rabbit-adapter');
+  await inBothThemes(page, 'adapters-04-chip-and-answer');
+  await chip.click();
+  await expect(page.getByTestId('chip-adapters')).toHaveText('rabbit-adapter × 1');
+  await page.keyboard.press('Escape');
+
+  // "None": the next answer is the model's own again.
+  panel = await settings();
+  await expect(panel.getByTestId('adapters-custom')).toBeChecked();
+  await panel.getByTestId('adapters-none').check();
+  await panel.getByTestId('settings-save').click();
+  await expect(panel).toBeHidden();
+  expect(await ask('Tell me about burrows')).toBe(plain);
+  await expect(chip).not.toContainText('rabbit-adapter');
+});
+

@@ -8,7 +8,8 @@
  * location), so there a drop is refused with a message saying so.
  */
 import type { AdapterChoice, LibraryAdapter } from '../../shared/contract';
-import { DEFAULT_ADAPTER_SCALE, MAX_ADAPTER_SCALE, MAX_ADAPTERS } from '../../shared/limits';
+import { MAX_ADAPTERS } from '../../shared/limits';
+import { clampScale } from './adapter-text';
 import { getBridge, invoke, on } from './bridge';
 
 /** The preload's optional extra (desktop app only): grants a dropped file of a kind, returns its path. */
@@ -143,21 +144,4 @@ export class ModelAdapters {
     const at = this.#list.findIndex((entry) => entry.path === adapter.path);
     this.#list = at === -1 ? [...this.#list, adapter] : this.#list.map((entry, index) => (index === at ? adapter : entry));
   }
-}
-
-/** A scale as the contract takes it: 0..MAX_ADAPTER_SCALE, two decimals; anything unreadable is the default. */
-export function clampScale(value: number): number {
-  if (!Number.isFinite(value)) return DEFAULT_ADAPTER_SCALE;
-  return Math.round(Math.min(MAX_ADAPTER_SCALE, Math.max(0, value)) * 100) / 100;
-}
-
-/**
- * The model chip's label: the model, then its adapters — one by name ("TinyLlama + my-adapter"),
- * several by count ("TinyLlama + 2 adapters").
- */
-export function withAdapters(modelName: string, adapters: ReadonlyArray<{ name: string }> | null | undefined): string {
-  const list = adapters ?? [];
-  if (list.length === 0) return modelName;
-  if (list.length === 1) return `${modelName} + ${list[0]?.name ?? ''}`;
-  return `${modelName} + ${list.length} adapters`;
 }
