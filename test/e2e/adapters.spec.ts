@@ -253,10 +253,24 @@ test('a conversation’s own adapter: its settings apply it, the context is rebu
   await expect(panel).toBeHidden();
 
   states.length = 0;
+  // The applying state lasts a moment with so small a model: what the page showed during it is recorded as it happens.
+  await page.evaluate(() => {
+    const seen: string[] = [];
+    (window as unknown as { applyingSeen: string[] }).applyingSeen = seen;
+    new MutationObserver(() => {
+      const chip = document.querySelector('[data-testid="model-chip"]');
+      if (chip?.getAttribute('data-state') === 'applying') seen.push(`chip: ${chip.textContent?.replace(/\s+/g, ' ').trim() ?? ''}`);
+      const notice = document.querySelector('[data-testid="applying-adapter"]');
+      if (notice) seen.push(`notice: ${notice.textContent?.replace(/\s+/g, ' ').trim() ?? ''}`);
+    }).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+  });
   const steered = await ask('Tell me about burrows');
   expect(steered).toMatch(/^(rabbit\W*)+$/i);
   expect(steered).not.toBe(plain);
   expect(states, 'the context was rebuilt with the adapter before the answer').toContain('applying');
+  const seen = await page.evaluate(() => (window as unknown as { applyingSeen: string[] }).applyingSeen);
+  expect(seen).toContain('chip: Applying adapter… rabbit-adapter');
+  expect(seen.some((line) => line.startsWith('notice: Applying adapter rabbit-adapter…'))).toBe(true);
   await expect(chip).toContainText('Burrow tiny test model + rabbit-adapter');
   await inBothThemes(page, 'adapters-04-chip-and-answer');
   await chip.click();
