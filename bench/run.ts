@@ -6,7 +6,7 @@
  *   BURROW_BENCH_MODEL=path.gguf   a real model instead of the generated TinyLlama-shaped ones
  *   BURROW_THREADS=n               threads for Burrow and the baselines (default: Burrow's own choice)
  *   --quick                        fewer rounds and smaller stores (< 3 minutes)
- *   --only inference,q4km,...      run some sections only (inference, q4km, q8, sweep, summary, store, renderer, reopen, api)
+ *   --only inference,q4km,...      run some sections only (inference, q4km, q8, sweep, summary, store, renderer, reopen, api, lora)
  *   BURROW_ENGINE_BUILD=prebuilt   run Burrow and the bare baseline on node-llama-cpp's prebuilt binary
  *   --no-llama-bench               skip the llama-bench baseline (and its build)
  *   --summary-pages N              pages of the generated document to summarise (default 30)
@@ -25,13 +25,14 @@ import { rendererFigures } from './lib/renderer';
 import { storeFigures } from './lib/store';
 import { reopenFigures } from './lib/reopen';
 import { apiFigures } from './lib/api';
+import { loraFigures } from './lib/lora';
 import { summaryFigures } from './lib/summary';
 import { benchQ4KMPath, ensureLlamaBench, llamaBenchVersion } from './lib/llama-bench';
 import { Report } from './lib/report';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, 'no-llama-bench': { type: 'boolean', default: false }, 'summary-pages': { type: 'string', default: '30' }, 'reopen-tokens': { type: 'string', default: '1500' }, out: { type: 'string' } } });
 const quick = values.quick;
-const sections = new Set((values.only ?? 'inference,q4km,q8,sweep,summary,store,renderer,reopen,api').split(','));
+const sections = new Set((values.only ?? 'inference,q4km,q8,sweep,summary,store,renderer,reopen,api,lora').split(','));
 const started = performance.now();
 const log = (line: string): void => {
   process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}\n`);
@@ -122,6 +123,7 @@ if (sections.has('store')) {
   else await storeFigures(report, [100_000, 1_000_000], 20, log, '');
 }
 if (sections.has('api')) await apiFigures(report, { model: q4, rounds: quick ? 2 : 6, generateTokens: quick ? 64 : 128, log });
+if (sections.has('lora')) await loraFigures(report, { model: q4, rounds: quick ? 3 : 6, generateTokens: quick ? 64 : 128, log });
 if (sections.has('reopen')) await reopenFigures(report, { model: q4, conversationTokens: Number(values['reopen-tokens']), rounds: quick ? 1 : 3, cycleConversations: 5, log });
 if (sections.has('renderer')) await rendererFigures(report, quick ? 4 : 10, log);
 

@@ -1,6 +1,9 @@
 import { createInterface } from 'node:readline/promises';
 import type { Client, GenerationEnd } from '../shared/client';
 import { BurrowError } from '../shared/errors';
+import type { Assistant } from '../core/assistant';
+import type { AdapterChoice } from '../shared/contract';
+import { applyCliAdapters } from './adapters';
 
 export interface CliContext {
   client: Client;
@@ -13,6 +16,8 @@ export interface CliContext {
    * cancelled, since nobody will read it, and the command ends quietly.
    */
   outputClosed?: AbortSignal;
+  /** --lora FILE[:SCALE]: adapters for the new conversation (the assistant grants the files). */
+  adapters?: { assistant: Assistant; choices: readonly AdapterChoice[] };
 }
 
 function printJson(context: CliContext, event: string, payload: unknown): void {
@@ -23,17 +28,27 @@ function printJson(context: CliContext, event: string, payload: unknown): void {
 export const NO_MODEL_HELP =
   'No model to answer with. Pass one with --model PATH.gguf, see the models on this computer with `burrow models list`, or download one with `burrow models pull ID` (`burrow models catalog` lists them).';
 
-async function prepareModel(context: CliContext): Promise<void> {
+/** Makes sure there is a model to answer with; resolves with its path. */
+async function prepareModel(context: CliContext): Promise<string> {
   if (context.model === undefined) {
     // The default (last used) model loads on the first message; without one, say what to do
     // before a conversation is created for nothing.
     const { models } = await context.client.call('models.list', {});
-    if (models.some((model) => model.isLoaded || (model.isDefault && model.problem === null))) return;
+    const ready = models.find((model) => model.isLoaded) ?? models.find((model) => model.isDefault && model.problem === null);
+    if (ready !== undefined) return ready.path;
     const gone = models.find((model) => model.isDefault && model.fileMissing);
     throw new BurrowError('no_model', gone?.problem ? `${gone.problem} ${NO_MODEL_HELP}` : NO_MODEL_HELP);
   }
   const status = await context.client.call('models.load', { path: context.model });
   if (context.json) printJson(context, 'engine.state', status);
+  return status.model?.path ?? context.model;
+}
+
+/** A new conversation, with the --lora adapters when given. */
+async function newConversation(context: CliContext, modelPath: string): Promise<string> {
+  const conversation = await context.client.call('conversations.create', {});
+  if (context.adapters !== undefined) await applyCliAdapters(context.adapters.assistant, context.client, modelPath, conversation.id, context.adapters.choices);
+  return conversation.id;
 }
 
 /** What the app marks under an answer cut off at its limit, with where it can go on. */
@@ -69,8 +84,7 @@ async function streamAnswer(context: CliContext, conversationId: string, text: s
 }
 
 export async function askOnce(context: CliContext, prompt: string): Promise<number> {
-  await prepareModel(context);
-  const conversation = await context.client.call('conversations.create', {});
+  const conversation = { id: await newConversation(context, await prepareModel(context)) };
   const abort = new AbortController();
   const onSigint = (): void => abort.abort();
   process.once('SIGINT', onSigint);
@@ -87,8 +101,7 @@ export async function askOnce(context: CliContext, prompt: string): Promise<numb
 }
 
 export async function chatLoop(context: CliContext): Promise<number> {
-  await prepareModel(context);
-  const conversation = await context.client.call('conversations.create', {});
+  const conversation = { id: await newConversation(context, await prepareModel(context)) };
   const terminal = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY });
   if (!context.json) context.stdout.write('Chatting with Burrow. Type /exit or press Ctrl+D to quit; Ctrl+C stops an answer.\n');
   let answering: AbortController | undefined;

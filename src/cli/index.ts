@@ -20,17 +20,20 @@ import { HISTORY_USAGE, isHistoryCommand, runHistoryCommand } from './history-co
 import { modelsPull } from './models-pull';
 import { summarizeCommand } from './summarize';
 import { modelsValidate } from './models-validate';
+import { modelsAdapters, parseLoraArgs } from './adapters';
+import type { AdapterChoice } from '../shared/contract';
 import { modelsCatalog, modelsList } from './models-list';
 import { SERVE_USAGE, serveCommand } from './serve';
 
 const USAGE = `Usage:
-  burrow ask [--model FILE.gguf] [--json] "prompt"   stream one answer
+  burrow ask [--model FILE.gguf] [--lora ADAPTER.gguf[:SCALE]]... [--json] "prompt"   stream one answer
   burrow chat [--model FILE.gguf] [--json]           chat in the terminal (/exit to quit)
   burrow list [--json]                               list conversations
   burrow models pull ID|URL [--sha256 HEX] [--json]  download a model (catalog id or .gguf address)
   burrow summarize FILE [--style key-points|brief|outline] [--focus TEXT] [--model FILE.gguf] [--json]
                                                      summarise a whole document, with references
-  burrow models validate FILE.gguf [--json]          check a model file without loading it
+  burrow models validate FILE.gguf [--model BASE.gguf] [--json]   check a model or adapter file without loading it
+  burrow models adapters [MODEL.gguf] [--json]      the LoRA adapters added to a model (default: the default model)
   burrow models list [--json]                        the models on this computer
   burrow models catalog [--json]                     the models Burrow can download, by id
 ${SERVE_USAGE}
@@ -38,6 +41,7 @@ ${HISTORY_USAGE}
 
 Options:
   --model FILE   a .gguf model file (default: the model you used last)
+  --lora FILE[:SCALE]  a LoRA adapter for the model (repeatable; scale 0–2, default 1); it is added to the model's adapters
   --threads N    CPU threads for the model (default: the cores Burrow may use; 1 for tiny models)
   --json         print one JSON event per line instead of text
   -h, --help     show this help
@@ -83,7 +87,7 @@ async function main(argv: string[]): Promise<number> {
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { model: { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+      options: { model: { type: 'string' }, lora: { type: 'string', multiple: true }, threads: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
     });
   } catch (error) {
     process.stderr.write(`burrow: ${(error as Error).message}\n\n${USAGE}\n`);
@@ -95,14 +99,25 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return command === undefined && !values.help ? 2 : 0;
   }
-  if (command === 'models' && rest[0] === 'validate') return modelsValidate(rest.slice(1), { json: values.json, stdout: process.stdout, stderr: process.stderr });
+  if (command === 'models' && rest[0] === 'validate') return modelsValidate(rest.slice(1), { json: values.json, stdout: process.stdout, stderr: process.stderr, ...(values.model === undefined ? {} : { model: values.model }) });
+  if (command === 'models' && rest[0] === 'adapters') return adaptersCommand(rest.slice(1), values.model, values.json);
+  const adapterChoices = loraChoices(values.lora, command);
+  if (adapterChoices === null) return 2;
   if (command !== 'ask' && command !== 'chat' && command !== 'list') {
     process.stderr.write(`burrow: unknown command "${command}"\n\n${USAGE}\n`);
     return 2;
   }
 
   const { assistant, client } = startCliCore({ model: values.model, threads: values.threads, takesModel: true });
-  const context: CliContext = { client, json: values.json, model: values.model, stdout: process.stdout, stderr: process.stderr, outputClosed: outputClosed.signal };
+  const context: CliContext = {
+    client,
+    json: values.json,
+    model: values.model,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    outputClosed: outputClosed.signal,
+    ...(adapterChoices.length === 0 ? {} : { adapters: { assistant, choices: adapterChoices } }),
+  };
   try {
     if (command === 'list') return listConversations(context);
     if (command === 'ask') {
@@ -116,6 +131,33 @@ async function main(argv: string[]): Promise<number> {
     return await chatLoop(context);
   } finally {
     await assistant.dispose();
+  }
+}
+
+/** `burrow models adapters [MODEL]`. */
+async function adaptersCommand(args: readonly string[], modelOption: string | undefined, json: boolean): Promise<number> {
+  if (args.length > 1) {
+    process.stderr.write('Usage: burrow models adapters [MODEL.gguf] [--json]\n');
+    return 2;
+  }
+  const model = args[0] ?? modelOption;
+  const { assistant, client } = startCliCore(model === undefined ? {} : { model });
+  try {
+    return await modelsAdapters(client, model, { json, stdout: process.stdout });
+  } finally {
+    await assistant.dispose();
+  }
+}
+
+/** The --lora choices, or null (after saying why) for a usage error. */
+function loraChoices(args: string[] | undefined, command: string): AdapterChoice[] | null {
+  try {
+    const choices = parseLoraArgs(args);
+    if (choices.length > 0 && command !== 'ask' && command !== 'chat') throw new Error('--lora works with ask and chat.');
+    return choices;
+  } catch (error) {
+    process.stderr.write(`burrow: ${(error as Error).message}\n`);
+    return null;
   }
 }
 

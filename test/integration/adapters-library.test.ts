@@ -5,13 +5,14 @@
  * (the file stays), adapters never in the models list, an adapter refused as a model (by the real
  * engine process), and a deleted conversation taking its adapter choice with it.
  */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAssistant, type Assistant } from '../../src/core/assistant';
 import { spawnNodeEngine } from '../../src/core/process/node-spawn';
 import { conversationAdaptersKey } from '../../src/core/store/conversation-sql';
+import { validateAdapter } from '../../src/core/gguf/gguf-validator';
 import type { ProcedureInput, ProcedureName } from '../../src/shared/contract';
 import type { ErrorValue } from '../../src/shared/errors';
 import { z } from 'zod';
@@ -137,6 +138,15 @@ describe('defaults, conversations and removing', () => {
     expect(await assistant.library.adapters.effective(modelPath, null)).toEqual([{ path: adapterPath, scale: 0.5, name: 'rabbit-adapter' }]);
   });
 
+  it('counts the default adapters in the memory estimate', async () => {
+    expect((await call('models.estimate', { path: modelPath })).adapterBytes).toBe(0);
+    await call('models.setAdapterDefaults', { modelPath, adapters: [{ path: adapterPath, scale: 1 }] });
+    const estimate = await call('models.estimate', { path: modelPath });
+    const verdict = await validateAdapter(adapterPath);
+    expect(verdict.ok && estimate.adapterBytes === verdict.facts.tensorBytes && estimate.adapterBytes > 0).toBe(true);
+    expect(estimate.totalBytes).toBe(estimate.weightsBytes + estimate.kvCacheBytes + estimate.adapterBytes);
+  }, 30_000);
+
   it('gives a conversation its own adapters (null: the model default), and forgets them with the conversation', async () => {
     await call('models.setAdapterDefaults', { modelPath, adapters: [{ path: adapterPath, scale: 1 }] });
     const { id } = await call('conversations.create', {});
@@ -148,6 +158,11 @@ describe('defaults, conversations and removing', () => {
     expect(await call('conversations.setAdapters', { id, adapters: [{ path: adapterPath, scale: 1.5 }] })).toMatchObject({ adapters: [{ path: adapterPath, scale: 1.5 }] });
     expect(await call('conversations.getModel', { id })).toMatchObject({ adapters: [{ path: adapterPath, scale: 1.5 }] });
     expect(await refusal('conversations.setAdapters', { id, adapters: [{ path: join(userDir, 'nope.gguf'), scale: 1 }] })).toMatchObject({ code: 'refused' });
+
+    // Named through a link, it is the adapter it leads to.
+    const link = join(userDir, 'link-to-rabbit.gguf');
+    symlinkSync(adapterPath, link);
+    expect(await call('conversations.setAdapters', { id, adapters: [{ path: link, scale: 1 }] })).toMatchObject({ adapters: [{ path: adapterPath, scale: 1 }] });
 
     const settings = assistant.storage.settings;
     expect(settings.get(conversationAdaptersKey(id), z.unknown(), 'absent')).not.toBe('absent');

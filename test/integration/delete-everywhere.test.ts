@@ -13,7 +13,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAssistant, type Assistant } from '../../src/core/assistant';
 import { spawnNodeEngine } from '../../src/core/process/node-spawn';
 import { backupsDir } from '../../src/core/store/backups';
-import { conversationModelKey } from '../../src/core/store/conversation-sql';
+import { conversationAdaptersKey, conversationModelKey } from '../../src/core/store/conversation-sql';
 import { databasePath, snapshotPath } from '../../src/core/store/database';
 
 const SECRET = 'zzqxsecretword';
@@ -59,6 +59,7 @@ describe('deleting a conversation', () => {
     const turn = conversations.addExchange({ conversationId: secret.id, text: `my password hint is ${SECRET}` });
     conversations.updateMessage(turn.assistantMessage.id, { content: `I will remember ${SECRET}.`, status: 'complete' });
     storage.settings.set(conversationModelKey(secret.id), '/models/private-model.gguf');
+    storage.settings.set(conversationAdaptersKey(secret.id), [{ path: '/adapters/private-adapter.gguf', scale: 1 }]);
 
     // Every kind of copy Burrow keeps, each holding the conversation.
     const file = databasePath(dataDir);
@@ -79,6 +80,8 @@ describe('deleting a conversation', () => {
 
     for (const text of [SECRET, SECRET_TITLE, secret.id]) expect(filesHolding(text), text).toEqual([]);
     expect(storage.settings.get(conversationModelKey(secret.id), z.string().nullable(), null)).toBeNull();
+    expect(storage.settings.get(conversationAdaptersKey(secret.id), z.unknown(), 'absent')).toBe('absent');
+    expect(filesHolding('private-adapter.gguf')).toEqual([]);
     // The damaged copy could not be edited and held it: it is gone. The others keep the rest.
     expect(existsSync(damaged)).toBe(false);
     const copies = [...readdirSync(backupsDir(dataDir)).map((name) => join(backupsDir(dataDir), name)), snapshotPath(file, 4), ...readdirSync(dataDir).filter((name) => name.includes('before-restore')).map((name) => join(dataDir, name))];

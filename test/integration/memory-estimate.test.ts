@@ -32,6 +32,21 @@ describe('memory estimate', () => {
     expect(moreSessions.kvCacheBytes).toBeGreaterThan(estimate.kvCacheBytes);
   });
 
+  it('counts LoRA adapter tensors beside the weights, and they can tip a tight fit', async () => {
+    const memory = { totalRam: 16 * GB, freeRam: 8 * GB };
+    const plain = await estimateMemory({ llama, path: streamingModelPath(), settings: {}, reclaimableBytes: 0, memory });
+    expect(plain.adapterBytes).toBe(0);
+    const adapted = await estimateMemory({ llama, path: streamingModelPath(), settings: {}, reclaimableBytes: 0, memory, adapterBytes: 300 * 1024 ** 2 });
+    expect(adapted.adapterBytes).toBe(300 * 1024 ** 2);
+    expect(adapted.totalBytes).toBe(plain.totalBytes + 300 * 1024 ** 2);
+
+    // Exactly room for the weights and the full context without adapters: with them, the context must shrink.
+    const tight = { totalRam: 16 * GB, freeRam: plain.weightsBytes + plain.kvCacheBytes * 1.05, freeSwap: 0 };
+    expect(await estimateMemory({ llama, path: streamingModelPath(), settings: {}, reclaimableBytes: 0, memory: tight })).toMatchObject({ contextSize: 2048, fits: true });
+    const squeezed = await estimateMemory({ llama, path: streamingModelPath(), settings: {}, reclaimableBytes: 0, memory: tight, adapterBytes: plain.kvCacheBytes / 2 });
+    expect(squeezed.contextSize).toBeLessThan(2048);
+  });
+
   it('says plainly when a model will not fit, and counts the loaded model\'s memory as free', async () => {
     const tight = await estimateMemory({ llama, path: streamingModelPath(), settings: {}, reclaimableBytes: 0, memory: { totalRam: 16 * GB, freeRam: 1024, freeSwap: 0 } });
     expect(tight.fits).toBe(false);

@@ -153,9 +153,9 @@ export class EngineConnection {
     });
   }
 
-  estimate(path: string, settings: EngineSettings): Promise<MemoryEstimate> {
+  estimate(path: string, settings: EngineSettings, adapters: readonly string[] = []): Promise<MemoryEstimate> {
     return new Promise<MemoryEstimate>((resolve, reject) => {
-      this.#register({ kind: 'estimate', resolve, reject }, (id) => ({ type: 'estimate', id, path, settings }));
+      this.#register({ kind: 'estimate', resolve, reject }, (id) => ({ type: 'estimate', id, path, settings, ...(adapters.length === 0 ? {} : { adapters: [...adapters] }) }));
     });
   }
 

@@ -228,12 +228,12 @@ export class EngineHost {
   }
 
   /**
-   * What loading `path` with `overrides` would need, against what the machine has. Starts the
-   * engine process if needed (keeping the status it reported), never loads a model.
+   * What loading `path` with `overrides` (and these LoRA adapter files) would need, against what
+   * the machine has. Starts the engine process if needed (keeping the status it reported), never loads a model.
    */
-  async estimate(path: string, overrides: EngineSettings = {}): Promise<MemoryEstimate> {
+  async estimate(path: string, overrides: EngineSettings = {}, adapters: readonly string[] = []): Promise<MemoryEstimate> {
     const connection = await this.#processForQuery();
-    return connection.estimate(path, { ...this.#options.settings, ...overrides });
+    return connection.estimate(path, { ...this.#options.settings, ...overrides }, adapters);
   }
 
   /** The backend, GPU, memory and threads, as the engine process sees them. */

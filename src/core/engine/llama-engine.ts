@@ -403,12 +403,18 @@ export class LlamaEngine {
    * Memory a load of `path` with `settings` would need, against what is free (the loaded model's
    * memory counts as free: loading another one frees it first). Validates the file first.
    */
-  async estimate(path: string, settings: EngineSettings): Promise<MemoryEstimate> {
+  async estimate(path: string, settings: EngineSettings, adapterPaths: readonly string[] = []): Promise<MemoryEstimate> {
     await checkModelFile(path);
+    let adapterBytes = 0;
+    for (const adapterPath of adapterPaths) {
+      // Counted only when valid: a broken adapter is skipped when answering too (and says why in the library).
+      const verdict = await validateAdapter(adapterPath).catch(() => null);
+      if (verdict?.ok === true) adapterBytes += verdict.facts.tensorBytes;
+    }
     const llama = this.#llama?.instance ?? (await this.#ensureLlama(settings.gpu ?? 'auto'));
     const loaded = this.#loaded;
     const reclaimableBytes = loaded === null ? 0 : loaded.model.size;
-    return estimateMemory({ llama, path, settings, reclaimableBytes });
+    return estimateMemory({ llama, path, settings, reclaimableBytes, adapterBytes });
   }
 
   async hardware(settings: EngineSettings): Promise<HardwareReport> {

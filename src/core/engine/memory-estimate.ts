@@ -35,6 +35,11 @@ export interface EstimateInput {
   settings: EngineSettings;
   /** Memory the loaded model gives back when this one replaces it (0 when none is loaded). */
   reclaimableBytes: number;
+  /**
+   * Bytes of LoRA adapter tensors applied with it (the validator's AdapterFacts.tensorBytes):
+   * llama.cpp loads each adapter's tensors whole, beside the model's weights. Default 0.
+   */
+  adapterBytes?: number;
   /** For tests: the machine's memory (and free swap, which node-llama-cpp counts for small contexts). */
   memory?: { totalRam: number; freeRam: number; freeSwap?: number };
 }
@@ -67,10 +72,11 @@ export async function estimateMemory(input: EstimateInput): Promise<MemoryEstima
   const gpuLayers = onCpu ? 0 : Math.min(settings.gpuLayers ?? gpuLayersThatFit ?? 0, insights.totalLayers);
 
   const weights = await insights.estimateModelResourceRequirementsV2({ gpuLayers, ...(useMmap === undefined ? {} : { useMmap }) });
-  const weightsFit = weights.cpuRam <= freeRam && (vram === null || weights.gpuVram <= vram.free);
+  const { ram: adapterRam, vram: adapterVram } = adapterPlacement(input.adapterBytes ?? 0, onCpu, gpuLayers, insights.totalLayers);
+  const weightsFit = weights.cpuRam + adapterRam <= freeRam && (vram === null || weights.gpuVram + adapterVram <= vram.free);
 
   // What is left for the context once the weights are in: node-llama-cpp's own check at createContext.
-  const ramForContext = Math.max(0, freeRam - weights.cpuRam);
+  const ramForContext = Math.max(0, freeRam - weights.cpuRam - adapterRam);
   let contextSize = targetContext;
   let contextFits = true;
   try {
@@ -82,7 +88,7 @@ export async function estimateMemory(input: EstimateInput): Promise<MemoryEstima
       ...(useMmap === undefined ? {} : { useMmap }),
       getRamState: () => Promise.resolve({ total: totalRam, free: ramForContext }),
       ...(input.memory?.freeSwap === undefined ? {} : { getSwapState: () => Promise.resolve({ total: input.memory?.freeSwap ?? 0, free: input.memory?.freeSwap ?? 0 }) }),
-      ...(vram === null ? {} : { getVramState: () => Promise.resolve({ total: vram.total, free: Math.max(0, vram.free - weights.gpuVram), unifiedSize: vram.unifiedSize }) }),
+      ...(vram === null ? {} : { getVramState: () => Promise.resolve({ total: vram.total, free: Math.max(0, vram.free - weights.gpuVram - adapterVram), unifiedSize: vram.unifiedSize }) }),
     });
   } catch (error) {
     if (!(error instanceof InsufficientMemoryError)) throw error;
@@ -104,7 +110,8 @@ export async function estimateMemory(input: EstimateInput): Promise<MemoryEstima
     contextSize,
     weightsBytes,
     kvCacheBytes,
-    totalBytes: weightsBytes + kvCacheBytes,
+    adapterBytes: adapterRam + adapterVram,
+    totalBytes: weightsBytes + kvCacheBytes + adapterRam + adapterVram,
     freeRamBytes: freeRam,
     totalRamBytes: totalRam,
     gpuLayersThatFit,
@@ -112,7 +119,7 @@ export async function estimateMemory(input: EstimateInput): Promise<MemoryEstima
     fits,
     warning: warningFor({
       fits,
-      needed: weights.cpuRam + context.cpuRam,
+      needed: weights.cpuRam + adapterRam + context.cpuRam,
       freeRam,
       contextSize,
       targetContext,
@@ -123,6 +130,12 @@ export async function estimateMemory(input: EstimateInput): Promise<MemoryEstima
       onCpu,
     }),
   };
+}
+
+/** Adapter tensors go where their base tensors are: all in RAM on the CPU; on a GPU, its share of the layers. */
+function adapterPlacement(bytes: number, onCpu: boolean, gpuLayers: number, totalLayers: number): { ram: number; vram: number } {
+  const vram = onCpu || totalLayers === 0 ? 0 : bytes * (gpuLayers / totalLayers);
+  return { ram: bytes - vram, vram };
 }
 
 interface WarningFacts {

@@ -131,7 +131,14 @@ export const HostMessage = z.discriminatedUnion('type', [
   /** A deleted conversation: its session and saved state go. Queued like a generation. */
   z.strictObject({ type: z.literal('forget'), id: RequestId, sessionKey: z.string().min(1) }),
   /** Memory a load of `path` with `settings` would need (validated first; never loads). Not queued behind generations once the backend is up. */
-  z.strictObject({ type: z.literal('estimate'), id: RequestId, path: z.string().min(1), settings: EngineSettingsSchema }),
+  z.strictObject({
+    type: z.literal('estimate'),
+    id: RequestId,
+    path: z.string().min(1),
+    settings: EngineSettingsSchema,
+    /** LoRA adapter files the load would apply (validated in the engine; their tensors count). */
+    adapters: z.array(z.string().min(1).max(4096)).max(MAX_ADAPTERS).optional(),
+  }),
   /** The backend, GPU, memory and threads. Not queued behind generations once the backend is up. */
   z.strictObject({ type: z.literal('hardware'), id: RequestId, settings: EngineSettingsSchema }),
   /** Frees every llama object, acknowledges, then the process exits. */

@@ -91,7 +91,7 @@ function embed(message: Extract<HostMessage, { type: 'embed' }>): void {
 function readMachine(message: Extract<HostMessage, { type: 'estimate' | 'hardware' }>): void {
   const answer = async (): Promise<void> => {
     try {
-      if (message.type === 'estimate') post({ type: 'estimated', id: message.id, estimate: await engine.estimate(message.path, message.settings) });
+      if (message.type === 'estimate') post({ type: 'estimated', id: message.id, estimate: await engine.estimate(message.path, message.settings, message.adapters ?? []) });
       else post({ type: 'hardware-report', id: message.id, hardware: await engine.hardware(message.settings) });
     } catch (error) {
       fail(message.id, error);

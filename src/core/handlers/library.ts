@@ -87,7 +87,8 @@ export function libraryHandlers(options: LibraryHandlerOptions): Pick<Handlers, 
     },
     'models.estimate': ({ path, contextSize }) => {
       const real = access.authorize(path);
-      return engine.estimate(real, { ...library.engineOverrides(real), ...(contextSize === undefined ? {} : { contextSize }) });
+      const defaultAdapters = adapters.defaults(real).map((choice) => choice.path);
+      return engine.estimate(real, { ...library.engineOverrides(real), ...(contextSize === undefined ? {} : { contextSize }) }, defaultAdapters);
     },
     'models.setOverrides': async ({ path, gpuLayers, contextSize }) => {
       const real = access.authorize(path);

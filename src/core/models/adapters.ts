@@ -106,9 +106,10 @@ export class AdapterLibrary {
   /** The model's default adapters; each must have been added to it. */
   async setDefaults(modelPath: string, choices: AdapterChoices): Promise<LibraryAdapter[]> {
     const added = this.#added(modelPath);
-    const stranger = choices.find((choice) => !added.includes(choice.path));
+    const named = choices.map((choice) => ({ ...choice, path: canonical(choice.path, added) }));
+    const stranger = named.find((choice) => !added.includes(choice.path));
     if (stranger !== undefined) throw new BurrowError('refused', `"${basename(stranger.path)}" is not one of this model's adapters. Add it first.`);
-    this.#writeDefaults(modelPath, [...choices]);
+    this.#writeDefaults(modelPath, named);
     return this.list(modelPath);
   }
 
@@ -119,14 +120,16 @@ export class AdapterLibrary {
 
   /** Each must be an adapter the user added to some model (which model answers is checked when it answers). */
   setConversationAdapters(id: string, choices: AdapterChoices | null): AdapterChoice[] | null {
+    let named: AdapterChoice[] | null = null;
     if (choices !== null) {
-      const known = new Set(Object.values(this.#settings.get(ADDED_KEY, AddedMap, {})).flat());
-      for (const choice of choices) {
-        if (!known.has(choice.path)) throw new BurrowError('refused', `"${basename(choice.path)}" is not an adapter added to a model. Add it under Models → the base model → Adapters first.`);
+      const known = Object.values(this.#settings.get(ADDED_KEY, AddedMap, {})).flat();
+      named = choices.map((choice) => ({ ...choice, path: canonical(choice.path, known) }));
+      for (const choice of named) {
+        if (!known.includes(choice.path)) throw new BurrowError('refused', `"${basename(choice.path)}" is not an adapter added to a model. Add it under Models → the base model → Adapters first.`);
       }
     }
-    this.#settings.set(conversationAdaptersKey(id), choices);
-    return choices;
+    this.#settings.set(conversationAdaptersKey(id), named);
+    return named;
   }
 
   /**
@@ -243,6 +246,11 @@ function checkAdapterPath(path: string): string {
   }
   if (!statSync(real).isFile()) throw new BurrowError('model_invalid', `"${basename(path)}" is not a regular file.`);
   return real;
+}
+
+/** The path as an adapter was added (its real path), also when named through a link. */
+function canonical(path: string, known: readonly string[]): string {
+  return known.includes(path) ? path : safeRealpath(path);
 }
 
 function safeRealpath(path: string): string {

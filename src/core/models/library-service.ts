@@ -104,7 +104,8 @@ export function createLibrary(options: LibraryOptions): Library {
     const key = JSON.stringify([path, loadOptions.force === true, library.engineOverrides(path)]);
     const pending = loading.get(key);
     if (pending !== undefined) return pending;
-    const run = loadChecked(engine, access, path, library.engineOverrides(path), loadOptions).finally(() => loading.delete(key));
+    const defaultAdapters = adapters.defaults(path).map((choice) => choice.path);
+    const run = loadChecked(engine, access, path, library.engineOverrides(path), loadOptions, defaultAdapters).finally(() => loading.delete(key));
     loading.set(key, run);
     return run;
   }
@@ -153,9 +154,16 @@ export function createLibrary(options: LibraryOptions): Library {
 }
 
 /** Loads a model after checking it fits in memory (unless `force`), and remembers it as the last one. */
-async function loadChecked(engine: EngineHost, access: ModelAccess, path: string, overrides: EngineSettings, loadOptions: { force?: boolean }): Promise<EngineStatus> {
+async function loadChecked(
+  engine: EngineHost,
+  access: ModelAccess,
+  path: string,
+  overrides: EngineSettings,
+  loadOptions: { force?: boolean },
+  adapters: readonly string[],
+): Promise<EngineStatus> {
   if (loadOptions.force !== true) {
-    const estimate = await engine.estimate(path, overrides).catch((error: unknown) => {
+    const estimate = await engine.estimate(path, overrides, adapters).catch((error: unknown) => {
       // A file the validator refuses fails the load the same way (and a stopped engine fails it too): say so now.
       if (error instanceof BurrowError && ['model_invalid', 'model_load_failed', 'not_found', 'engine_stopped'].includes(error.code)) throw error;
       // An estimate that cannot be made (an architecture node-llama-cpp cannot size) must not block loading.

@@ -88,6 +88,8 @@ export const MemoryEstimate = z.strictObject({
   weightsBytes: z.number().nonnegative(),
   /** KV cache and compute buffers for `contextSize`, for every conversation kept at once. */
   kvCacheBytes: z.number().nonnegative(),
+  /** The model's default LoRA adapters' tensors (0 without adapters), loaded next to the weights. */
+  adapterBytes: z.number().nonnegative(),
   totalBytes: z.number().nonnegative(),
   /** Free memory now, counting the memory the loaded model would give back. */
   freeRamBytes: z.number().nonnegative(),
