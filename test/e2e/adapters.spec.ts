@@ -15,6 +15,7 @@ import { createAssistant, type Assistant } from '../../src/core/assistant';
 import { spawnNodeEngine } from '../../src/core/process/node-spawn';
 import { findProjectRoot } from '../../src/core/process/project-root';
 import { startWebHost, type WebHost } from '../../src/host/web/server';
+import { BurrowError } from '../../src/shared/errors';
 import { formatBytes } from '../../src/shared/format-bytes';
 import { tinyLoraPath, writeTinyLora } from '../support/tiny-lora';
 import { tinyModelPath, writeTinyModel } from '../support/tiny-model';
@@ -26,8 +27,8 @@ const root = findProjectRoot();
 interface AdapterFixtures {
   /** A folder of the user's own files: the base model and the adapters stay here. */
   userDir: string;
-  /** What the host's file picker answers next (first in, first out); the base model when empty. */
-  picks: string[];
+  /** What the host's file picker answers next (first in, first out: a path, or an error it refuses with); the base model when empty. */
+  picks: Array<string | Error>;
 }
 
 const test = base.extend<AdapterFixtures>({
@@ -51,7 +52,10 @@ const test = base.extend<AdapterFixtures>({
         dataDir,
         spawnEngine: spawnNodeEngine(),
         engineSettings: { maxTokens: 12, seed: 7 },
-        pickModelFile: () => Promise.resolve(picks.shift() ?? modelPath),
+        pickModelFile: () => {
+          const next = picks.shift() ?? modelPath;
+          return next instanceof Error ? Promise.reject(next) : Promise.resolve(next);
+        },
       });
       const host = await startWebHost({ router: assistant.router, subscribe: (listener) => assistant.subscribe(listener), rendererDir: join(root, 'out', 'renderer') });
       return { assistant, host };
@@ -173,6 +177,12 @@ test('a model’s Adapters: add by the picker with its facts, refuse a misfit an
   // It was not taken for a model either.
   await expect(page.getByTestId('library-model')).toHaveCount(1);
 
+  // The browser host has no file dialog: its refusal (advice meant for models) is replaced by the adapter's way.
+  picks.push(new BurrowError('refused', 'The browser host cannot open a file dialog. Restart it with --model /path/to/model.gguf.'));
+  await section.getByTestId('add-adapter').click();
+  await expect(section.getByTestId('adapter-error')).toContainText(/cannot open a file dialog for an adapter\. Add it in the desktop app, or once from the command line \(burrow ask --lora/);
+  await expect(section.getByTestId('adapter-error')).not.toContainText('--model');
+
   // Use by default, with a scale.
   await adapter.getByRole('switch', { name: /use by default/i }).check();
   await expect(adapter).toHaveAttribute('data-default', 'true');
@@ -180,6 +190,8 @@ test('a model’s Adapters: add by the picker with its facts, refuse a misfit an
   await adapter.getByTestId('adapter-scale').press('Enter');
   await expect.poll(async () => (await burrow.assistant.library.adapters.list(burrow.modelPath))[0]?.defaultScale).toBe(0.5);
   await expect(adapter.getByTestId('adapter-scale-range')).toHaveValue('0.5');
+  // The memory estimate counts the default adapter.
+  await expect(page.getByTestId('memory-estimate')).toContainText(/default adapters [\d.]+ kB/);
   await expect(section.getByTestId('adapter-error')).toBeHidden();
   await inBothThemes(page, 'adapters-02-added');
   await scanBothThemes(page, 'the Adapters section');

@@ -10,15 +10,16 @@
 import type { AdapterChoice, LibraryAdapter } from '../../shared/contract';
 import { MAX_ADAPTERS } from '../../shared/limits';
 import { clampScale } from './adapter-text';
-import { getBridge, invoke, on } from './bridge';
+import { getBridge, invoke, isBrowserHost, on } from './bridge';
 
 /** The preload's optional extra (desktop app only): grants a dropped file of a kind, returns its path. */
 interface AdapterGrant {
   grantFile?: (file: File, kind?: 'document' | 'adapter') => Promise<string | null>;
 }
 
-export const BROWSER_DROP_LIMIT =
-  'In the browser version Burrow cannot add a dropped adapter: a web page does not get the location of a dropped file, and an adapter stays where it is. Use the desktop app to add it.';
+const ELSEWHERE = 'Add it in the desktop app, or once from the command line (burrow ask --lora FILE.gguf "…" adds it to the model that answers); it then shows here.';
+export const BROWSER_DROP_LIMIT = `In the browser version Burrow cannot add a dropped adapter: a web page does not get the location of a dropped file, and an adapter stays where it is. ${ELSEWHERE}`;
+export const BROWSER_PICK_LIMIT = `In the browser version Burrow cannot open a file dialog for an adapter. ${ELSEWHERE}`;
 
 export class ModelAdapters {
   readonly modelPath: string;
@@ -29,8 +30,12 @@ export class ModelAdapters {
   /** What is being done now ('adding', or the path being saved or removed). */
   busy = $state<string | null>(null);
 
-  constructor(modelPath: string) {
+  readonly #ondefaults: () => void;
+
+  /** `ondefaults` hears that the model's default adapters changed (its memory estimate counts them). */
+  constructor(modelPath: string, ondefaults: () => void = () => undefined) {
     this.modelPath = modelPath;
+    this.#ondefaults = ondefaults;
   }
 
   get list(): LibraryAdapter[] {
@@ -67,7 +72,8 @@ export class ModelAdapters {
   async pick(): Promise<void> {
     await this.#adding(async () => {
       const result = await invoke('models.pickAdapter', { modelPath: this.modelPath });
-      if (!result.ok) return result.error.message;
+      // The browser host has no file dialog (it refuses, with advice meant for models).
+      if (!result.ok) return result.error.code === 'refused' && isBrowserHost() ? BROWSER_PICK_LIMIT : result.error.message;
       if (result.value.adapter !== null) this.#merge(result.value.adapter);
       return null;
     });
@@ -103,8 +109,11 @@ export class ModelAdapters {
     this.error = null;
     try {
       const result = await invoke('models.removeAdapter', { modelPath: this.modelPath, path: adapter.path });
-      if (result.ok) this.#list = result.value;
-      else this.error = result.error.message;
+      if (!result.ok) this.error = result.error.message;
+      else {
+        this.#list = result.value;
+        if (adapter.defaultScale !== null) this.#ondefaults();
+      }
     } finally {
       this.busy = null;
     }
@@ -122,8 +131,11 @@ export class ModelAdapters {
     this.error = null;
     try {
       const result = await invoke('models.setAdapterDefaults', { modelPath: this.modelPath, adapters: wanted });
-      if (result.ok) this.#list = result.value;
-      else this.error = result.error.message;
+      if (!result.ok) this.error = result.error.message;
+      else {
+        this.#list = result.value;
+        this.#ondefaults();
+      }
     } finally {
       this.busy = null;
     }
