@@ -7,14 +7,20 @@
  * may read it where it is. The browser host has no such grant (a page cannot pass a file's
  * location), so there a drop is refused with a message saying so.
  */
+import type { Client } from '../../shared/client';
 import type { AdapterChoice, LibraryAdapter } from '../../shared/contract';
 import { MAX_ADAPTERS } from '../../shared/limits';
 import { clampScale } from './adapter-text';
-import { getBridge, invoke, isBrowserHost, on } from './bridge';
 
 /** The preload's optional extra (desktop app only): grants a dropped file of a kind, returns its path. */
-interface AdapterGrant {
-  grantFile?: (file: File, kind?: 'document' | 'adapter') => Promise<string | null>;
+export type GrantFile = (file: File, kind?: 'document' | 'adapter') => Promise<string | null>;
+
+export interface ModelAdaptersOptions {
+  client: Client;
+  /** The desktop app's file grant; undefined in the browser host, which cannot hand over a dropped file's location. */
+  grantFile: GrantFile | undefined;
+  /** Hears that the model's default adapters changed (its memory estimate counts them). */
+  ondefaults?: () => void;
 }
 
 const ELSEWHERE = 'Add it in the desktop app, or once from the command line (burrow ask --lora FILE.gguf "…" adds it to the model that answers); it then shows here.';
@@ -30,12 +36,15 @@ export class ModelAdapters {
   /** What is being done now ('adding', or the path being saved or removed). */
   busy = $state<string | null>(null);
 
+  readonly #client: Client;
+  readonly #grantFile: GrantFile | undefined;
   readonly #ondefaults: () => void;
 
-  /** `ondefaults` hears that the model's default adapters changed (its memory estimate counts them). */
-  constructor(modelPath: string, ondefaults: () => void = () => undefined) {
+  constructor(modelPath: string, options: ModelAdaptersOptions) {
     this.modelPath = modelPath;
-    this.#ondefaults = ondefaults;
+    this.#client = options.client;
+    this.#grantFile = options.grantFile;
+    this.#ondefaults = options.ondefaults ?? (() => undefined);
   }
 
   get list(): LibraryAdapter[] {
@@ -51,7 +60,7 @@ export class ModelAdapters {
 
   /** Reads the list now and whenever the core says adapters changed; returns the unsubscribe. */
   connect(): () => void {
-    const off = on('library.changed', ({ reason }) => {
+    const off = this.#client.on('library.changed', ({ reason }) => {
       if (reason === 'adapters') void this.refresh();
     });
     void this.refresh();
@@ -59,7 +68,7 @@ export class ModelAdapters {
   }
 
   async refresh(): Promise<void> {
-    const result = await invoke('models.adapters', { modelPath: this.modelPath });
+    const result = await this.#client.invoke('models.adapters', { modelPath: this.modelPath });
     if (result.ok) {
       this.#list = result.value;
       this.#loaded = true;
@@ -71,9 +80,9 @@ export class ModelAdapters {
   /** "Add adapter…": the host's file picker; a cancelled picker changes nothing. */
   async pick(): Promise<void> {
     await this.#adding(async () => {
-      const result = await invoke('models.pickAdapter', { modelPath: this.modelPath });
+      const result = await this.#client.invoke('models.pickAdapter', { modelPath: this.modelPath });
       // The browser host has no file dialog (it refuses, with advice meant for models).
-      if (!result.ok) return result.error.code === 'refused' && isBrowserHost() ? BROWSER_PICK_LIMIT : result.error.message;
+      if (!result.ok) return result.error.code === 'refused' && this.#grantFile === undefined ? BROWSER_PICK_LIMIT : result.error.message;
       if (result.value.adapter !== null) this.#merge(result.value.adapter);
       return null;
     });
@@ -88,14 +97,13 @@ export class ModelAdapters {
           problems.push(`“${file.name}” is not a .gguf adapter file.`);
           continue;
         }
-        const grant = (getBridge() as AdapterGrant).grantFile;
-        if (grant === undefined) return BROWSER_DROP_LIMIT;
-        const path = await grant(file, 'adapter');
+        if (this.#grantFile === undefined) return BROWSER_DROP_LIMIT;
+        const path = await this.#grantFile(file, 'adapter');
         if (path === null) {
           problems.push(`Burrow could not open “${file.name}” where it is. Use “Add adapter…” instead.`);
           continue;
         }
-        const result = await invoke('models.addAdapter', { modelPath: this.modelPath, path });
+        const result = await this.#client.invoke('models.addAdapter', { modelPath: this.modelPath, path });
         if (result.ok) this.#merge(result.value);
         else problems.push(result.error.message);
       }
@@ -108,7 +116,7 @@ export class ModelAdapters {
     this.busy = adapter.path;
     this.error = null;
     try {
-      const result = await invoke('models.removeAdapter', { modelPath: this.modelPath, path: adapter.path });
+      const result = await this.#client.invoke('models.removeAdapter', { modelPath: this.modelPath, path: adapter.path });
       if (!result.ok) this.error = result.error.message;
       else {
         this.#list = result.value;
@@ -130,7 +138,7 @@ export class ModelAdapters {
     this.busy = adapter.path;
     this.error = null;
     try {
-      const result = await invoke('models.setAdapterDefaults', { modelPath: this.modelPath, adapters: wanted });
+      const result = await this.#client.invoke('models.setAdapterDefaults', { modelPath: this.modelPath, adapters: wanted });
       if (!result.ok) this.error = result.error.message;
       else {
         this.#list = result.value;
