@@ -195,6 +195,13 @@ test('a model’s Adapters: add by the picker with its facts, refuse a misfit an
   await expect(section.getByTestId('adapter-error')).toBeHidden();
   await inBothThemes(page, 'adapters-02-added');
   await scanBothThemes(page, 'the Adapters section');
+  // A narrow window: the section wraps rather than overflows.
+  const wide = page.viewportSize();
+  await page.setViewportSize({ width: 560, height: 900 });
+  await adapter.scrollIntoViewIfNeeded();
+  expect(await section.evaluate((element) => element.scrollWidth <= element.clientWidth)).toBe(true);
+  await screenshot(page, 'adapters-02-added-narrow');
+  if (wide) await page.setViewportSize(wide);
 
   // Keyboard: Remove is reachable and named; removing forgets the adapter and leaves the file.
   await adapter.getByRole('button', { name: 'Remove rabbit-adapter' }).focus();
