@@ -196,9 +196,7 @@ function createServices(host: AssistantHost, routerOf: () => Router): Services {
     emit: hub.emit,
     // The local API answers from this computer only, whatever Use a server says.
     hasModel: () => engine.localStatus().model !== null || models.defaultModel() !== null,
-    ensureModel: async () => {
-      await library.ensureModelFor(null);
-    },
+    ensureModel: () => library.ensureModelFor(null),
     authorizeModel: (path) => models.authorize(path),
   });
   const search = new SearchIndex(storage.handle);

@@ -199,6 +199,14 @@ describe('defaults, conversations and removing', () => {
     expect(await answer(call('chat.send', { conversationId: plain.id, text: 'Tell me about the burrow.' }))).not.toMatch(/rabbit rabbit/);
     await call('models.setAdapterDefaults', { modelPath, adapters: [{ path: adapterPath, scale: 1 }] });
     expect(await answer(call('quick.ask', { conversationId: null, text: 'Tell me about the burrow.' }))).toMatch(/rabbit rabbit rabbit/);
+
+    // The local API answers with the model's defaults too, after a conversation that had none.
+    await call('conversations.setAdapters', { id: plain.id, adapters: [] });
+    expect(await answer(call('chat.send', { conversationId: plain.id, text: 'Tell me about the burrow.' }))).not.toMatch(/rabbit rabbit/);
+    const direct = await call('generate.chat', { messages: [{ role: 'user', text: 'Tell me about the burrow.' }], options: { temperature: 0 } });
+    let text = '';
+    await clientOf(assistant).followGeneration(direct.generationId, { onDelta: (_delta, soFar) => (text = soFar) });
+    expect(text).toMatch(/rabbit rabbit rabbit/);
   }, 60_000);
 
   it('removes an adapter without touching its file, and drops it from the defaults', async () => {

@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { basename } from 'node:path';
-import type { DirectStarted, EmbedResult, GenerationEndReason, GenerationStats } from '../../shared/contract';
+import type { AppliedAdapter, DirectStarted, EmbedResult, GenerationEndReason, GenerationStats } from '../../shared/contract';
 import type { DirectMessage, DirectOptions, FinishReason, ToolCall } from '../../shared/schemas/generate';
 import { BurrowError, toErrorValue, type ErrorValue } from '../../shared/errors';
 import { noModelError } from '../engine/no-model';
@@ -26,7 +26,8 @@ export interface DirectGenerationsOptions {
   conversations: ConversationStore;
   emit: EmitEvent;
   /** Loads the default model when none is loaded (as a new conversation would); throws 'no_model' when there is none. */
-  ensureModel: () => Promise<void>;
+  /** Loads the model if needed; resolves with the LoRA adapters to answer with (its defaults). */
+  ensureModel: () => Promise<readonly AppliedAdapter[] | void>;
   /** Whether a model is loaded or can be loaded without asking the user. */
   hasModel: () => boolean;
   /** Resolves a model file the caller names (embeddings), or refuses it as models.load would. */
@@ -46,6 +47,8 @@ interface Job {
   options: DirectOptions;
   controller: AbortController;
   saveAs?: { title: string; messages: DirectMessage[] } | undefined;
+  /** The model's default LoRA adapters (undefined: not up to Burrow). */
+  adapters: readonly AppliedAdapter[] | undefined;
 }
 
 export class DirectGenerations {
@@ -106,8 +109,9 @@ export class DirectGenerations {
     if (!this.#options.hasModel()) throw noModelError();
     this.#starting++;
     let model;
+    let adapters: readonly AppliedAdapter[] | undefined;
     try {
-      await this.#options.ensureModel();
+      adapters = (await this.#options.ensureModel()) ?? undefined;
       model = this.#options.engine.localStatus().model;
     } finally {
       this.#starting--;
@@ -115,7 +119,7 @@ export class DirectGenerations {
     if (model === null) throw noModelError();
     const generationId = randomUUID();
     const controller = new AbortController();
-    const done = this.#run({ generationId, input, options, controller, saveAs });
+    const done = this.#run({ generationId, input, options, controller, saveAs, adapters });
     this.#running.set(generationId, { controller, done });
     return { generationId, model: { id: basename(model.path), name: model.name } };
   }
@@ -143,6 +147,7 @@ export class DirectGenerations {
       const result = await engine.generateDirect({
         input: job.input,
         options: job.options,
+        ...(job.adapters === undefined ? {} : { adapters: [...job.adapters] }),
         signal: job.controller.signal,
         onText: (chunk) => {
           unsent += chunk;

@@ -3,7 +3,7 @@
  * parsing. When the process goes, every pending request is rejected — nothing waits on a
  * dead process. EngineHost decides what happens next (status, restart).
  */
-import type { ModelInfo } from '../../shared/contract';
+import type { AppliedAdapter, ModelInfo } from '../../shared/contract';
 import type { HardwareReport, MemoryEstimate } from '../../shared/contract';
 import { assertNever, BurrowError, errorCodes, type ErrorCode } from '../../shared/errors';
 import { WorkerMessage, type HostMessage, type LogLevel } from './protocol';
@@ -117,10 +117,10 @@ export class EngineConnection {
   }
 
   /** An answer that belongs to no conversation; cancelled like generate() through `signal`. */
-  generateDirect(input: DirectInput, options: DirectOptions, signal: AbortSignal, onText: (text: string) => void): Promise<DirectResult> {
+  generateDirect(input: DirectInput, options: DirectOptions, signal: AbortSignal, onText: (text: string) => void, adapters?: AppliedAdapter[]): Promise<DirectResult> {
     let cancel = (): void => undefined;
     const result = new Promise<DirectResult>((resolve, reject) => {
-      const id = this.#register({ kind: 'direct', resolve, reject, onText }, (id) => ({ type: 'direct', id, input, options }));
+      const id = this.#register({ kind: 'direct', resolve, reject, onText }, (id) => ({ type: 'direct', id, input, options, ...(adapters === undefined ? {} : { adapters }) }));
       cancel = () => {
         if (this.#alive) this.#channel.send({ type: 'cancel', id } satisfies HostMessage);
       };

@@ -128,11 +128,11 @@ export class EngineHost {
         ...(defaults.maxTokens === undefined ? {} : { maxTokens: defaults.maxTokens }),
         ...request.options,
       };
-      return await connection.generateDirect(request.input, options, request.signal, request.onText);
+      return await connection.generateDirect(request.input, options, request.signal, request.onText, request.adapters);
     } finally {
       this.#generating--;
       if (this.#generating === 0 && this.#reloadPending) this.#reloadForSettings().catch(() => undefined);
-      if (this.#generating === 0 && this.#status.state === 'generating' && connection.alive) {
+      if (this.#generating === 0 && (this.#status.state === 'generating' || this.#status.state === 'applying') && connection.alive) {
         this.#setStatus({ state: 'ready', model: connection.model, error: null });
       }
     }

@@ -298,10 +298,18 @@ export class LlamaEngine {
    * An answer that belongs to no conversation (the local API): a message list or raw text,
    * with OpenAI's options, on the direct sequence (never saved to disk).
    */
-  async generateDirect(input: DirectInput, options: DirectOptions, signal: AbortSignal, onText: (text: string) => void): Promise<DirectResult> {
+  async generateDirect(
+    input: DirectInput,
+    options: DirectOptions,
+    signal: AbortSignal,
+    onText: (text: string) => void,
+    adapters?: readonly AppliedAdapter[],
+    progress?: AdapterProgress,
+  ): Promise<DirectResult> {
     const loaded = this.#loaded;
     const llama = this.#llama?.instance;
     if (loaded === null || llama === undefined) throw noModelError();
+    if (adapters !== undefined && !sameAdapters(loaded.adapters, adapters)) await this.#applyAdapters(loaded, adapters, progress);
     const { settings } = loaded;
     const refit = loaded.threadsByLoad ? setInterval(() => this.#fitThreadsToLoad(loaded), THREAD_REFIT_MS) : null;
     if (loaded.threadsByLoad) this.#fitThreadsToLoad(loaded);

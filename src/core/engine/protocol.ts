@@ -118,7 +118,7 @@ export const HostMessage = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('load'), id: RequestId, path: z.string().min(1), settings: EngineSettingsSchema }),
   z.strictObject({ type: z.literal('generate'), id: RequestId, ...TurnSchema.shape }),
   /** An answer that belongs to no conversation, on a sequence never saved to disk. Queued like a generation; cancelled like one. */
-  z.strictObject({ type: z.literal('direct'), id: RequestId, input: DirectInputSchema, options: DirectOptions }),
+  z.strictObject({ type: z.literal('direct'), id: RequestId, input: DirectInputSchema, options: DirectOptions, adapters: z.array(AppliedAdapter).max(MAX_ADAPTERS).optional() }),
   /** Embedding vectors from the loaded model, or from the model file at `modelPath` (loaded for this request). Queued. */
   z.strictObject({ type: z.literal('embed'), id: RequestId, texts: z.array(z.string()).min(1), modelPath: z.string().min(1).optional() }),
   /** Counts tokens with the loaded model's tokenizer and chat template; answered at once, not queued behind a generation. */

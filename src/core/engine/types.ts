@@ -4,7 +4,7 @@
  * `SpawnEngine` from the face it runs in (main / CLI / browser host / tests).
  */
 import type { z } from 'zod';
-import type { EngineStatus } from '../../shared/contract';
+import type { AppliedAdapter, EngineStatus } from '../../shared/contract';
 import type { SpawnProcess } from '../process/channel';
 import type { ChatTurnSchema, DirectInputSchema, DirectResultSchema, EmbeddedSchema, EngineSettingsSchema, GenerateOptionsSchema, TurnResultSchema, TurnSchema } from './protocol';
 import type { DirectOptions } from '../../shared/schemas/generate';
@@ -55,6 +55,8 @@ export type Embedded = z.infer<typeof EmbeddedSchema>;
 export interface DirectRequest {
   input: DirectInput;
   options: DirectOptions;
+  /** LoRA adapters to answer with (the model's defaults); left out: whatever the context has. */
+  adapters?: AppliedAdapter[];
   signal: AbortSignal;
   onText: (text: string) => void;
 }

@@ -68,7 +68,14 @@ function direct(message: Extract<HostMessage, { type: 'direct' }>): void {
         post({ type: 'direct-done', id: message.id, ...cancelledBeforeStart(), finishReason: 'stop' });
         return;
       }
-      const result = await engine.generateDirect(message.input, message.options, signal, (text) => post({ type: 'text', id: message.id, text }));
+      const result = await engine.generateDirect(
+        message.input,
+        message.options,
+        signal,
+        (text) => post({ type: 'text', id: message.id, text }),
+        message.adapters,
+        (phase, model) => post({ type: 'adapters', id: message.id, phase, model }),
+      );
       post({ type: 'direct-done', id: message.id, ...result });
     } catch (error) {
       fail(message.id, error);
