@@ -16,13 +16,15 @@ export class Engine {
   /** The engine is starting or loading a model. */
   readonly busy = $derived(this.#status.state === 'starting' || this.#status.state === 'loading');
   readonly stopped = $derived(this.#status.state === 'stopped');
+  /** The context is being rebuilt with other LoRA adapters before an answer (status.model.adapters names them). */
+  readonly applying = $derived(this.#status.state === 'applying');
   /**
    * Whether a message can be sent now. After a crash ('stopped') the core starts the engine
    * again with the next message, so sending stays possible.
    */
   readonly canChat = $derived(
     this.#status.state === 'stopped' ||
-      (this.#status.model !== null && (this.#status.state === 'ready' || this.#status.state === 'generating')),
+      (this.#status.model !== null && (this.#status.state === 'ready' || this.#status.state === 'generating' || this.#status.state === 'applying')),
   );
   /** Whether typing makes sense: a model is there, is coming, or comes back with the next message. */
   readonly canType = $derived(this.#known && (this.#status.model !== null || this.busy || this.stopped));

@@ -2,6 +2,8 @@
  * Files dragged over a whole window: counts enter/leave pairs (they fire for every child the
  * pointer crosses) so `dragging` is true from the first enter to the last leave or the drop,
  * and keeps the browser from opening a dropped file itself. Dragged text is left alone.
+ * A drop an element on the page took already (it called preventDefault, as the Adapters section
+ * of a model does) ends the drag without handing the files over again.
  * Put each of `handlers` on <svelte:window> (it takes no spread).
  */
 export class FileDrag {
@@ -33,8 +35,10 @@ export class FileDrag {
       },
       ondrop: (event) => {
         if (!carriesFiles(event)) return;
+        const taken = event.defaultPrevented;
         event.preventDefault();
         this.#depth = 0;
+        if (taken) return;
         const files = [...(event.dataTransfer?.files ?? [])];
         if (files.length > 0) ondrop(files);
       },
