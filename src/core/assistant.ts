@@ -47,7 +47,8 @@ export interface AssistantHost {
   dataDir: string;
   spawnEngine: SpawnEngine;
   /** Asks the user for a .gguf file (a dialog in the app). Resolves null when they cancel. */
-  pickModelFile: () => Promise<string | null>;
+  /** Asks the user for a .gguf file: a model, or (with 'adapter') a LoRA adapter. Null when they cancel. */
+  pickModelFile: (kind?: 'model' | 'adapter') => Promise<string | null>;
   /** better-sqlite3 binary built for this runtime's ABI (Electron), when not the default. */
   sqliteNativeBinding?: string;
   /** Overrides BURROW_THREADS / BURROW_GPU / BURROW_CONTEXT_SIZE from the environment. */

@@ -59,8 +59,11 @@ async function start(): Promise<void> {
     spawnDocumentWorker: spawnUtilityDocumentWorker((modulePath, args, options) => utilityProcess.fork(modulePath, args, options), join(here, 'document-worker.js')),
     pickDocumentFile: () => pickDocument((options) => (mainWindow ? dialog.showOpenDialog(mainWindow, options) : dialog.showOpenDialog(options))),
     ...(binding ? { sqliteNativeBinding: binding } : {}),
-    pickModelFile: async () => {
-      const options = { title: 'Open a GGUF model', properties: ['openFile' as const], filters: [{ name: 'GGUF models', extensions: ['gguf'] }] };
+    pickModelFile: async (kind = 'model') => {
+      const options =
+        kind === 'adapter'
+          ? { title: 'Add a LoRA adapter', properties: ['openFile' as const], filters: [{ name: 'GGUF LoRA adapters', extensions: ['gguf'] }] }
+          : { title: 'Open a GGUF model', properties: ['openFile' as const], filters: [{ name: 'GGUF models', extensions: ['gguf'] }] };
       const result = mainWindow ? await dialog.showOpenDialog(mainWindow, options) : await dialog.showOpenDialog(options);
       return result.canceled ? null : (result.filePaths[0] ?? null);
     },

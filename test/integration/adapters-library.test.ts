@@ -23,6 +23,7 @@ import { tinyModelPath, writeTinyModel } from '../support/tiny-model';
 let dataDir: string;
 let userDir: string;
 let assistant: Assistant;
+let askedFor: string[];
 let picked: string | null;
 let modelPath: string;
 let adapterPath: string;
@@ -43,13 +44,17 @@ beforeEach(() => {
   adapterPath = join(userDir, 'rabbit.gguf');
   copyFileSync(tinyLoraPath(), adapterPath);
   picked = null;
+  askedFor = [];
   assistant = createAssistant({
     dataDir,
     spawnEngine: spawnNodeEngine({ fromSource: true }),
     engineSettings: { maxTokens: 8, seed: 1 },
     autoLoadLastModel: false,
     grantedModels: [modelPath],
-    pickModelFile: () => Promise.resolve(picked),
+    pickModelFile: (kind) => {
+      askedFor.push(kind ?? 'model');
+      return Promise.resolve(picked);
+    },
   });
 });
 
@@ -81,6 +86,8 @@ describe('adding and listing adapters', () => {
     expect(await call('models.pickAdapter', { modelPath })).toMatchObject({ adapter: { path: adapterPath, fits: true } });
     picked = null;
     expect(await call('models.pickAdapter', { modelPath })).toEqual({ adapter: null });
+    // The host is asked for an adapter, so its dialog says so ("Add a LoRA adapter").
+    expect(askedFor).toEqual(['adapter', 'adapter']);
   });
 
   it('refuses an adapter for another size or architecture, and a model as an adapter, each with its reason', async () => {

@@ -36,8 +36,8 @@ export type LibraryProcedure =
 export interface LibraryHandlerOptions {
   library: Library;
   engine: EngineHost;
-  /** Asks the user for a .gguf file (a dialog in the app); null when they cancel. */
-  pickModelFile: () => Promise<string | null>;
+  /** Asks the user for a .gguf file (a dialog in the app), a model or a LoRA adapter; null when they cancel. */
+  pickModelFile: (kind?: 'model' | 'adapter') => Promise<string | null>;
   /** Shows a file in the system's file manager, where the host can. */
   revealFile?: ((path: string) => Promise<void>) | undefined;
 }
@@ -114,7 +114,7 @@ export function libraryHandlers(options: LibraryHandlerOptions): Pick<Handlers, 
     'models.addAdapter': async ({ modelPath, path }) => adapterChanged(await adapters.add(access.authorize(modelPath), path)),
     'models.pickAdapter': async ({ modelPath }) => {
       const real = access.authorize(modelPath);
-      const picked = await options.pickModelFile();
+      const picked = await options.pickModelFile('adapter');
       if (picked === null) return { adapter: null };
       return { adapter: adapterChanged(await adapters.add(real, adapters.grant(picked))) };
     },
