@@ -16,7 +16,25 @@ import type { Page } from '@playwright/test';
 
 /** Both scans; one line per problem, an empty list passes. */
 export async function scanAccessibility(page: Page): Promise<string[]> {
+  await animationsSettled(page);
   return [...(await axeProblems(page)), ...(await accessibilityProblems(page))];
+}
+
+/**
+ * Waits for every finite animation on the page to end. A dialog fades in over 140 ms; scanned
+ * halfway, its text is a blend with the backdrop and fails contrast that the settled sheet
+ * passes (CI once caught the keyboard sheet at 4.05:1). Endless ones (spinners) are skipped, and
+ * the wait is bounded.
+ */
+export async function animationsSettled(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const finite = document
+      .getAnimations()
+      .filter((animation) => animation.playState === 'running' && Number.isFinite(animation.effect?.getComputedTiming().endTime ?? Number.POSITIVE_INFINITY));
+    // Bounded: a scan must not hang on an animation something else holds back.
+    const ceiling = new Promise((resolve) => setTimeout(resolve, 2000));
+    return Promise.race([Promise.all(finite.map((animation) => animation.finished.catch(() => undefined))), ceiling]);
+  });
 }
 
 /** axe-core's serious and critical WCAG 2.0/2.1/2.2 A and AA violations, one line per element. */
