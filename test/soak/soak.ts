@@ -5,7 +5,8 @@
  * handle counts of the core and of the engine every few seconds.
  *
  * It passes when nothing errors and memory grows by less than 5 % over the last two thirds of
- * the run (the last 20 minutes of the default 30), for the core and the engine each.
+ * the run (the last 20 minutes of the default 30), for the core and the engine each, compared
+ * over five-minute windows (./judge.ts says why, and re-judges a recorded run).
  * SECURITY.md item 26 asks for 2 000 streamed answers and 200 summaries: `--answers` and
  * `--summaries` keep the run going past `--minutes` until both counts are reached (the nightly
  * workflow does), and the window is then the last two thirds of the whole run.
@@ -28,20 +29,8 @@ import { connectInProcess } from '../../src/shared/in-process-client';
 import { pdf, sentences } from '../support/sample-documents';
 import { tinyModelPath } from '../support/tiny-model';
 import { importArchive } from '../kill/kill-child';
+import { describeVerdict, judgeSoak, type SoakSample } from './judge';
 
-interface Sample {
-  atS: number;
-  coreRss: number;
-  /** The core's V8 heap in use: tells a JavaScript leak from native memory (SQLite's cache, the allocator). */
-  coreHeap: number;
-  engineRss: number;
-  coreHandles: number;
-  coreFds: number;
-  engineFds: number;
-  /** The SQLite write-ahead log: checkpoints must keep it bounded. */
-  walBytes: number;
-  operations: number;
-}
 
 const { values: args } = parseArgs({
   options: {
@@ -168,7 +157,7 @@ const chosen = args.ops?.split(',');
 const operations = chosen === undefined ? allOperations : allOperations.filter(([name]) => chosen.includes(name));
 if (operations.length === 0) throw new Error(`--ops names none of ${allOperations.map(([name]) => name).join(', ')}`);
 
-function takeSample(startedAt: number, count: number): Sample {
+function takeSample(startedAt: number, count: number): SoakSample {
   return {
     atS: Math.round((performance.now() - startedAt) / 1000),
     coreRss: process.memoryUsage().rss,
@@ -182,21 +171,13 @@ function takeSample(startedAt: number, count: number): Sample {
   };
 }
 
-/** The median of the samples within `windowS` seconds after `fromS`: one sample is too noisy. */
-type Measure = 'coreRss' | 'coreHeap' | 'engineRss' | 'coreHandles' | 'coreFds' | 'engineFds';
-
-function medianNear(samples: readonly Sample[], fromS: number, windowS: number, key: Measure): number {
-  const values = samples.filter((s) => s.atS >= fromS && s.atS <= fromS + windowS).map((s) => s[key]).sort((a, b) => a - b);
-  return values[Math.floor(values.length / 2)] ?? Number.NaN;
-}
-
 const mb = (bytes: number): string => (bytes / 1024 / 1024).toFixed(1);
 
 async function main(): Promise<number> {
   await call('models.load', { path: modelPath });
   const startedAt = performance.now();
   const endAt = startedAt + minutes * 60_000;
-  const samples: Sample[] = [];
+  const samples: SoakSample[] = [];
   const errors: string[] = [];
   const counts = new Map<string, number>();
   let done = 0;
@@ -222,25 +203,9 @@ async function main(): Promise<number> {
   samples.push(takeSample(startedAt, done));
 
   const totalS = Math.max(minutes * 60, (performance.now() - startedAt) / 1000);
-  const windowFromS = totalS / 3;
-  const windowS = Math.max(sampleEveryS * 3, totalS / 30);
-  const change = (key: Measure): { first: number; last: number } => ({
-    first: medianNear(samples, windowFromS, windowS, key),
-    last: medianNear(samples, totalS - windowS, windowS, key),
-  });
-  const growth = (key: Measure): number => {
-    const { first, last } = change(key);
-    return (last - first) / first;
-  };
-  const coreGrowth = growth('coreRss');
-  const engineGrowth = growth('engineRss');
-  /** Handles and descriptors may wobble by a timer or a socket, never climb. */
-  const handleGrowth = Math.max(...(['coreHandles', 'coreFds', 'engineFds'] as const).map((key) => change(key).last - change(key).first));
-  const walMaxBytes = Math.max(...samples.map((s) => s.walBytes));
-  /** 16 000 pages of 4 KiB between automatic checkpoints (src/core/store/maintenance.ts), and slack. */
-  const walLimitBytes = 80 * 1024 * 1024;
   const reached = streamed.answers >= targets.answers && streamed.summaries >= targets.summaries;
-  const passed = reached && errors.length === 0 && coreGrowth < 0.05 && engineGrowth < 0.05 && handleGrowth <= 2 && walMaxBytes <= walLimitBytes;
+  const verdict = judgeSoak({ samples, totalS, errors: errors.length, targetsReached: reached });
+  const { passed } = verdict;
   const result = {
     kind: 'burrow-soak',
     date: new Date().toISOString(),
@@ -251,16 +216,13 @@ async function main(): Promise<number> {
     streamed,
     targets,
     errors,
-    growthOverLastTwoThirds: { core: coreGrowth, coreHeap: growth('coreHeap'), engine: engineGrowth, handles: handleGrowth },
-    walMaxBytes,
+    verdict,
     passed,
     samples,
   };
   console.log(`\noperations: ${[...counts].map(([name, n]) => `${name} ${n}`).join(', ')}; ${streamed.answers} answers and ${streamed.summaries} summaries in ${(totalS / 60).toFixed(1)} min`);
-  console.log(`memory growth over the last ${Math.round((totalS - windowFromS) / 60)} min: core ${(coreGrowth * 100).toFixed(1)} %, engine ${(engineGrowth * 100).toFixed(1)} % (limit 5 %); the core's JavaScript heap ${(growth('coreHeap') * 100).toFixed(1)} %`);
-  console.log(`handles and descriptors: ${handleGrowth >= 0 ? '+' : ''}${handleGrowth} over the same window (limit +2); largest WAL ${mb(walMaxBytes)} MB (limit ${mb(walLimitBytes)} MB)`);
   console.log(`errors: ${errors.length}`);
-  console.log(passed ? 'SOAK PASSED' : 'SOAK FAILED');
+  for (const line of describeVerdict(verdict)) console.log(line);
   if (args.out !== undefined) {
     mkdirSync(dirname(args.out), { recursive: true });
     writeFileSync(args.out, `${JSON.stringify(result, null, 2)}\n`);
