@@ -4,7 +4,8 @@
  * no network. Built once (nice -n 10: the machine is shared) into the benchmark's cache folder.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { arch, cpus } from 'node:os';
 import { join } from 'node:path';
 import { findProjectRoot } from '../../src/core/process/project-root';
 import { BENCH_MODEL_VERSION, benchModelPath } from '../model';
@@ -24,9 +25,18 @@ export function llamaTool(cacheDir: string, name: 'llama-bench' | 'llama-quantiz
  */
 export function ensureLlamaBench(cacheDir: string, log: (line: string) => void): string | null {
   const binary = llamaBenchBinary(cacheDir);
-  if (existsSync(binary) && existsSync(llamaTool(cacheDir, 'llama-quantize'))) return binary;
-  const bundle = join(findProjectRoot(import.meta.url), 'node_modules', 'node-llama-cpp', 'llama', 'gitRelease.bundle');
   const source = join(cacheDir, 'llama.cpp');
+  const stamp = join(source, 'build', 'burrow-cpu.txt');
+  const built = existsSync(binary) && existsSync(llamaTool(cacheDir, 'llama-quantize'));
+  const cpu = cpuIdentity();
+  if (built && readText(stamp) === cpu) return binary;
+  // GGML_NATIVE compiles for the CPU it builds on: a cache carried to another machine (or a
+  // half-finished build resumed there) dies on its first unknown instruction (SIGILL).
+  if (existsSync(join(source, 'build')) && readText(stamp) !== cpu) {
+    log('the cached llama.cpp build was made for another CPU: building it again');
+    rmSync(join(source, 'build'), { recursive: true, force: true });
+  }
+  const bundle = join(findProjectRoot(import.meta.url), 'node_modules', 'node-llama-cpp', 'llama', 'gitRelease.bundle');
   try {
     if (!existsSync(join(source, 'CMakeLists.txt'))) {
       log(`cloning llama.cpp from ${bundle} …`);
@@ -37,10 +47,26 @@ export function ensureLlamaBench(cacheDir: string, log: (line: string) => void):
       execFileSync('nice', ['-n', '10', 'cmake', ...args], { cwd: source, stdio: ['ignore', 'ignore', 'inherit'] });
     };
     cmake(['-S', '.', '-B', 'build', '-DCMAKE_BUILD_TYPE=Release', '-DGGML_NATIVE=ON', '-DLLAMA_CURL=OFF', '-DLLAMA_OPENSSL=OFF', '-DBUILD_SHARED_LIBS=OFF', '-DLLAMA_BUILD_TESTS=OFF', '-DLLAMA_BUILD_EXAMPLES=OFF', '-DLLAMA_BUILD_SERVER=OFF']);
+    // Stamped before the build, so an interrupted build is resumed only on the same CPU.
+    writeFileSync(stamp, cpu);
     cmake(['--build', 'build', '--target', 'llama-bench', 'llama-quantize', '-j', '2']);
     return existsSync(binary) ? binary : null;
   } catch (error) {
     log(`llama-bench could not be built: ${error instanceof Error ? error.message : String(error)}`);
+    return null;
+  }
+}
+
+/** What a native build depends on: the CPU model and, on Linux, its instruction-set flags. */
+function cpuIdentity(): string {
+  const flags = /^flags\s*:\s*(.*)$/m.exec(readText('/proc/cpuinfo') ?? '')?.[1] ?? '';
+  return `${arch()} ${cpus()[0]?.model ?? '?'} ${flags}`.trim();
+}
+
+function readText(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
     return null;
   }
 }
@@ -91,7 +117,7 @@ export async function runLlamaBench(binary: string, model: string, threads: numb
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
     child.stderr.on('data', (chunk: Buffer) => (err = (err + chunk.toString('utf8')).slice(-2000)));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`llama-bench exited with ${code}: ${err}`))));
+    child.on('close', (code, signal) => (code === 0 ? resolve(out) : reject(new Error(`llama-bench ${signal === null ? `exited with ${code}` : `was killed by ${signal}${signal === 'SIGILL' ? ' (built for another CPU?)' : ''}`}: ${err}`))));
   });
   const rows = JSON.parse(output) as LlamaBenchRow[];
   const pp = rows.find((row) => (row.n_prompt ?? 0) > 0 && (row.n_gen ?? 0) === 0);
