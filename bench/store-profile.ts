@@ -27,6 +27,8 @@ const db = storage.db;
 for (const pragma of values.pragma ?? []) db.pragma(pragma);
 const conversations = new ConversationStore(db);
 const sql = prepareConversationSql(db);
+const begin = db.prepare('BEGIN IMMEDIATE');
+const commit = db.prepare('COMMIT');
 const conversationCount = Number(db.prepare('SELECT count(*) FROM conversations').pluck().get());
 const text = (n: number): string => `rabbit burrow tunnel meadow ${n} ` + 'quiet field river stone '.repeat(8);
 
@@ -46,7 +48,7 @@ for (let i = 0; i < appends; i++) {
   maintain();
 
   const now = Date.now();
-  timed('BEGIN', () => db.prepare('BEGIN IMMEDIATE').run());
+  timed('BEGIN', () => begin.run());
   const conversation = timed('getConversation', () => sql.getConversation.get(conversationId));
   const parentId = conversation?.active_leaf_id ?? whole.assistantMessage.id;
   timed('getMessage (parent check)', () => sql.getMessage.get(parentId));
@@ -63,7 +65,7 @@ for (let i = 0; i < appends; i++) {
   timed('setActiveLeaf', () => sql.setActiveLeaf.run(assistant?.id ?? null, conversationId));
   timed('touch conversation', () => sql.touch.run(now, conversationId));
   timed('siblings', () => sql.siblings.all(conversationId, parentId));
-  timed('COMMIT', () => db.prepare('COMMIT').run());
+  timed('COMMIT', () => commit.run());
   maintain();
 }
 

@@ -29,10 +29,11 @@ export function ensureLlamaBench(cacheDir: string, log: (line: string) => void):
   const stamp = join(source, 'build', 'burrow-cpu.txt');
   const built = existsSync(binary) && existsSync(llamaTool(cacheDir, 'llama-quantize'));
   const cpu = cpuIdentity();
-  if (built && readText(stamp) === cpu) return binary;
+  const sameCpu = readText(stamp) === cpu;
+  if (built && sameCpu) return binary;
   // GGML_NATIVE compiles for the CPU it builds on: a cache carried to another machine (or a
   // half-finished build resumed there) dies on its first unknown instruction (SIGILL).
-  if (existsSync(join(source, 'build')) && readText(stamp) !== cpu) {
+  if (!sameCpu && existsSync(join(source, 'build'))) {
     log('the cached llama.cpp build was made for another CPU: building it again');
     rmSync(join(source, 'build'), { recursive: true, force: true });
   }

@@ -21,11 +21,13 @@ import { pathToFileURL } from 'node:url';
 export interface SoakSample {
   atS: number;
   coreRss: number;
+  /** The core's V8 heap in use: tells a JavaScript leak from native memory (SQLite's cache, the allocator). */
   coreHeap: number;
   engineRss: number;
   coreHandles: number;
   coreFds: number;
   engineFds: number;
+  /** The SQLite write-ahead log: checkpoints must keep it bounded. */
   walBytes: number;
   operations: number;
 }

@@ -31,7 +31,6 @@ import { tinyModelPath } from '../support/tiny-model';
 import { importArchive } from '../kill/kill-child';
 import { describeVerdict, judgeSoak, type SoakSample } from './judge';
 
-
 const { values: args } = parseArgs({
   options: {
     minutes: { type: 'string', default: '30' },
