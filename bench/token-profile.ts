@@ -5,6 +5,7 @@
  *
  *   npx tsx bench/token-profile.ts [--model PATH] [--threads N] [--tokens N] [--rounds N]
  *                                  [--build auto|local|prebuilt] [--dispatch immediate|sync]
+ *                                  [--chat] [--flash] [--mmap]
  *
  * Per token it splits the wall time into
  *   - decode: from the call into the native decode until its promise resolves (the libuv
@@ -31,6 +32,8 @@ const { values } = parseArgs({
     build: { type: 'string', default: 'auto' },
     dispatch: { type: 'string', default: 'immediate' },
     chat: { type: 'boolean', default: false },
+    flash: { type: 'boolean', default: false },
+    mmap: { type: 'boolean', default: false },
   },
 });
 const modelPath = values.model ?? benchModelPath('Q4_0', (line) => process.stderr.write(`${line}\n`));
@@ -55,11 +58,12 @@ const llamaOptions = {
 // 'plain': a build made by `node-llama-cpp source download` with no options of ours.
 const { llama, build } =
   values.build === 'plain' ? { llama: await getLlama({ ...llamaOptions, build: 'never' }), build: 'plain' } : await loadLlama(parseEngineBuild(values.build), llamaOptions);
-const model = await llama.loadModel({ modelPath, useMmap: false });
+const model = await llama.loadModel({ modelPath, useMmap: values.mmap });
 const context = await model.createContext({
   contextSize: 2048,
   threads,
   sequences: 1,
+  flashAttention: values.flash,
   performanceTracking: true,
   ...(values.dispatch === 'sync' ? { batching: { dispatchSchedule: (dispatch: () => void) => dispatch() } } : {}),
 });
@@ -188,7 +192,7 @@ const median = (xs: number[]): number => {
 };
 const keys = Object.keys(rows[0] ?? {});
 const summary = Object.fromEntries(keys.map((key) => [key, +median(rows.map((row) => row[key] ?? Number.NaN)).toFixed(3)]));
-console.log(JSON.stringify({ build, buildType: llama.buildType, bindingThreads: context.currentThreads, uvThreadpool: process.env.UV_THREADPOOL_SIZE ?? 'default', dispatch: values.dispatch, ...summary }));
+console.log(JSON.stringify({ build, buildType: llama.buildType, bindingThreads: context.currentThreads, uvThreadpool: process.env.UV_THREADPOOL_SIZE ?? 'default', dispatch: values.dispatch, flash: values.flash, mmap: values.mmap, ...summary }));
 await context.dispose();
 await model.dispose();
 await llama.dispose();

@@ -17,6 +17,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ENGINE_RECIPES, type EngineRecipe } from '../src/core/engine/engine-build';
+import { applyEnginePatches } from './engine-patches';
 import { findProjectRoot } from '../src/core/process/project-root';
 
 const { values } = parseArgs({
@@ -51,6 +52,7 @@ function run(args: string[]): void {
 const started = performance.now();
 // The source: cloned from the git bundle inside the npm package, never downloaded.
 if (!existsSync(join(packageDir, 'llama', 'llama.cpp', 'CMakeLists.txt'))) run(['source', 'download', '--gpu', values.gpu, '--skipBuild', '--noUsageExample']);
+for (const { patch, state } of applyEnginePatches(join(packageDir, 'llama', 'llama.cpp'))) console.log(`engine patch ${patch}: ${state === 'applied' ? 'applied' : 'already in the source'}`);
 run(['source', 'build', '--gpu', values.gpu, '--noUsageExample']);
 console.log(`built in ${((performance.now() - started) / 60_000).toFixed(1)} min; checking that the engine loads it …`);
 

@@ -24,8 +24,8 @@ export type EngineRecipe = 'native' | 'portable';
  * - portable: the release workflow: CPU variants chosen at run time, as the prebuilt ones.
  */
 export const ENGINE_RECIPES: Readonly<Record<EngineRecipe, Readonly<Record<string, string>>>> = Object.freeze({
-  native: Object.freeze({ BURROW_ENGINE: 'native-1', GGML_OPENMP: 'ON', GGML_NATIVE: 'ON' }),
-  portable: Object.freeze({ BURROW_ENGINE: 'portable-1', GGML_OPENMP: 'ON', GGML_NATIVE: 'OFF', GGML_BACKEND_DL: 'ON', GGML_CPU_ALL_VARIANTS: 'ON' }),
+  native: Object.freeze({ BURROW_ENGINE: 'native-2', GGML_OPENMP: 'ON', GGML_NATIVE: 'ON' }),
+  portable: Object.freeze({ BURROW_ENGINE: 'portable-2', GGML_OPENMP: 'ON', GGML_NATIVE: 'OFF', GGML_BACKEND_DL: 'ON', GGML_CPU_ALL_VARIANTS: 'ON' }),
 });
 
 /** Recipes in the order they are tried. */

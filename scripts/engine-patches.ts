@@ -1,0 +1,44 @@
+/**
+ * Burrow's patches to the llama.cpp source it builds its engine from (scripts/engine-patches/*.diff),
+ * applied by `npm run build:engine` after node-llama-cpp clones the source and before it builds.
+ * Each is small, explained at the top of its change, and applied once: a patch already in the
+ * tree is left alone, and one that no longer applies (a node-llama-cpp upgrade moved the code)
+ * stops the build with its name rather than building an engine without it.
+ *
+ * - cpu-buffer-clear-skips-zero-pages: a context's KV cache is cleared to zero when it is
+ *   created, which made all of it resident at once (44 MiB for TinyLlama's 2 048 tokens in f16)
+ *   although a fresh allocation is zero already; the clear now writes only pages that are not
+ *   (docs/performance.md, "Engine memory").
+ */
+import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const PATCHES_DIR = join(import.meta.dirname, 'engine-patches');
+
+export function enginePatches(): string[] {
+  return readdirSync(PATCHES_DIR)
+    .filter((name) => name.endsWith('.diff'))
+    .sort()
+    .map((name) => join(PATCHES_DIR, name));
+}
+
+function gitApplies(sourceDir: string, patch: string, reverse: boolean): boolean {
+  try {
+    execFileSync('git', ['apply', '--check', ...(reverse ? ['--reverse'] : []), patch], { cwd: sourceDir, stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Applies every patch not yet in `sourceDir`; returns what happened to each, by file name. */
+export function applyEnginePatches(sourceDir: string): { patch: string; state: 'applied' | 'already' }[] {
+  return enginePatches().map((patch) => {
+    const name = patch.slice(PATCHES_DIR.length + 1);
+    if (gitApplies(sourceDir, patch, true)) return { patch: name, state: 'already' as const };
+    if (!gitApplies(sourceDir, patch, false)) throw new Error(`the engine patch ${name} does not apply to ${sourceDir}: update it for this llama.cpp`);
+    execFileSync('git', ['apply', patch], { cwd: sourceDir, stdio: 'ignore' });
+    return { patch: name, state: 'applied' as const };
+  });
+}

@@ -1,0 +1,46 @@
+/**
+ * Burrow's patches to llama.cpp (scripts/engine-patches/) against the very source
+ * `npm run build:engine` builds: the git bundle inside node-llama-cpp's npm package, cloned here
+ * as the build clones it. A node-llama-cpp upgrade that moves the patched code fails here, not
+ * in a release build.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findProjectRoot } from '../../../src/core/process/project-root';
+import { applyEnginePatches, enginePatches } from '../../../scripts/engine-patches';
+
+const bundle = join(findProjectRoot(), 'node_modules', 'node-llama-cpp', 'llama', 'gitRelease.bundle');
+const dir = mkdtempSync(join(tmpdir(), 'burrow-engine-patches-'));
+const source = join(dir, 'llama.cpp');
+
+beforeAll(() => {
+  execFileSync('git', ['clone', '--quiet', bundle, source], { stdio: 'ignore' });
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('engine patches', () => {
+  it('has the KV-cache patch', () => {
+    expect(enginePatches().map((path) => path.split(/[\\/]/).pop())).toContain('cpu-buffer-clear-skips-zero-pages.diff');
+  });
+
+  it('apply to the bundled llama.cpp once, and a second run leaves them alone', () => {
+    const before = readFileSync(join(source, 'ggml', 'src', 'ggml-backend.cpp'), 'utf8');
+    expect(before).not.toContain('writes only the pages that are not zero already');
+    const first = applyEnginePatches(source);
+    expect(first.every((result) => result.state === 'applied')).toBe(true);
+    const after = readFileSync(join(source, 'ggml', 'src', 'ggml-backend.cpp'), 'utf8');
+    expect(after).toContain('writes only the pages that are not zero already');
+    expect(applyEnginePatches(source).every((result) => result.state === 'already')).toBe(true);
+    expect(readFileSync(join(source, 'ggml', 'src', 'ggml-backend.cpp'), 'utf8')).toBe(after);
+  });
+
+  it('stop with the patch name when the code they patch has moved', () => {
+    execFileSync('git', ['checkout', '--quiet', '--', '.'], { cwd: source });
+    const file = join(source, 'ggml', 'src', 'ggml-backend.cpp');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('memset(buffer->context, value, buffer->size);', 'memset(buffer->context, value, buffer->size); // moved'));
+    expect(() => applyEnginePatches(source)).toThrow(/cpu-buffer-clear-skips-zero-pages\.diff does not apply/);
+  });
+});
