@@ -7,6 +7,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { arch, cpus } from 'node:os';
 import { join } from 'node:path';
+import { NO_AMX_OPTIONS } from '../../src/core/engine/engine-build';
 import { findProjectRoot } from '../../src/core/process/project-root';
 import { BENCH_MODEL_VERSION, benchModelPath } from '../model';
 
@@ -47,7 +48,7 @@ export function ensureLlamaBench(cacheDir: string, log: (line: string) => void):
     const cmake = (args: string[]): void => {
       execFileSync('nice', ['-n', '10', 'cmake', ...args], { cwd: source, stdio: ['ignore', 'ignore', 'inherit'] });
     };
-    cmake(['-S', '.', '-B', 'build', '-DCMAKE_BUILD_TYPE=Release', '-DGGML_NATIVE=ON', '-DLLAMA_CURL=OFF', '-DLLAMA_OPENSSL=OFF', '-DBUILD_SHARED_LIBS=OFF', '-DLLAMA_BUILD_TESTS=OFF', '-DLLAMA_BUILD_EXAMPLES=OFF', '-DLLAMA_BUILD_SERVER=OFF']);
+    cmake(['-S', '.', '-B', 'build', '-DCMAKE_BUILD_TYPE=Release', '-DGGML_NATIVE=ON', ...Object.entries(NO_AMX_OPTIONS).map(([key, value]) => `-D${key}=${value}`), '-DLLAMA_CURL=OFF', '-DLLAMA_OPENSSL=OFF', '-DBUILD_SHARED_LIBS=OFF', '-DLLAMA_BUILD_TESTS=OFF', '-DLLAMA_BUILD_EXAMPLES=OFF', '-DLLAMA_BUILD_SERVER=OFF']);
     // Stamped before the build, so an interrupted build is resumed only on the same CPU.
     writeFileSync(stamp, cpu);
     cmake(['--build', 'build', '--target', 'llama-bench', 'llama-quantize', '-j', '2']);
@@ -58,10 +59,10 @@ export function ensureLlamaBench(cacheDir: string, log: (line: string) => void):
   }
 }
 
-/** What a native build depends on: the CPU model and, on Linux, its instruction-set flags. */
+/** What a native build depends on: the CPU model, on Linux its instruction-set flags, and ours. */
 function cpuIdentity(): string {
   const flags = /^flags\s*:\s*(.*)$/m.exec(readText('/proc/cpuinfo') ?? '')?.[1] ?? '';
-  return `${arch()} ${cpus()[0]?.model ?? '?'} ${flags}`.trim();
+  return `${arch()} ${cpus()[0]?.model ?? '?'} ${flags} ${JSON.stringify(NO_AMX_OPTIONS)}`.trim();
 }
 
 function readText(path: string): string | null {

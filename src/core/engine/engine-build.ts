@@ -23,8 +23,20 @@ export type EngineRecipe = 'native' | 'portable';
  *   set this CPU has.
  * - portable: the release workflow: CPU variants chosen at run time, as the prebuilt ones.
  */
+/**
+ * The native recipe leaves out Intel AMX on x86-64 Linux and macOS: built with `-march=native`
+ * and OpenMP on a Sapphire Rapids host, ggml's AMX matrix multiply died at the first prompt
+ * with an invalid opcode (`tilezero`), and so did llama-bench built the same way, while the
+ * prebuilt AMX variant (no OpenMP) ran (docs/performance.md, "Engine build"). Explicit -mno
+ * flags win over -march=native; they go in the Release flags because cmake-js sets
+ * CMAKE_CXX_FLAGS itself. MSVC's native build has no AMX, and ARM none.
+ */
+const RELEASE_NO_AMX = '-O3 -DNDEBUG -mno-amx-tile -mno-amx-int8 -mno-amx-bf16';
+export const NO_AMX_OPTIONS: Readonly<Record<string, string>> =
+  process.arch === 'x64' && process.platform !== 'win32' ? Object.freeze({ CMAKE_C_FLAGS_RELEASE: RELEASE_NO_AMX, CMAKE_CXX_FLAGS_RELEASE: RELEASE_NO_AMX }) : Object.freeze({});
+
 export const ENGINE_RECIPES: Readonly<Record<EngineRecipe, Readonly<Record<string, string>>>> = Object.freeze({
-  native: Object.freeze({ BURROW_ENGINE: 'native-2', GGML_OPENMP: 'ON', GGML_NATIVE: 'ON' }),
+  native: Object.freeze({ BURROW_ENGINE: 'native-2', GGML_OPENMP: 'ON', GGML_NATIVE: 'ON', ...NO_AMX_OPTIONS }),
   portable: Object.freeze({ BURROW_ENGINE: 'portable-2', GGML_OPENMP: 'ON', GGML_NATIVE: 'OFF', GGML_BACKEND_DL: 'ON', GGML_CPU_ALL_VARIANTS: 'ON' }),
 });
 
