@@ -43,7 +43,7 @@ function syntheticEngine(tokensPerSecond: number, tokens: number): SpawnEngine {
         switch (message.type) {
           case 'load':
             model = { path: message.path, name: 'synthetic 200 tok/s', sizeBytes: 1, contextSize: 65536, backend: 'cpu', threads: 1 };
-            return post({ type: 'loaded', id: message.id, model });
+            return post({ type: 'loaded', id: message.id, model, engineBuild: 'prebuilt' });
           case 'generate': {
             const started = performance.now();
             let sent = 0;

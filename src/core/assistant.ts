@@ -20,6 +20,7 @@ import { createModelDownloads, type ModelDownloads } from './models/model-downlo
 import { createLibrary, type Library } from './models/library-service';
 import type { EgressGate } from './net/egress';
 import { modelsDir, stateDir } from './store/paths';
+import { buildFallbackFile, fileBuildFallback } from './engine/build-fallback';
 import { scheduleBackups } from './history/backup-schedule';
 import { createDocuments, type Documents } from './documents/create-documents';
 import { withoutSources } from './documents/document-service';
@@ -140,6 +141,7 @@ function createServices(host: AssistantHost, routerOf: () => Router): Services {
     settings: { stateDir: stateDir(host.dataDir), ...engineSettingsFromEnv(), ...host.engineSettings },
     onStatus: (status) => hub.emit('engine.state', status),
     onLog: host.onEngineLog ?? debugEngineLog(),
+    buildFallback: fileBuildFallback(buildFallbackFile(host.dataDir)),
   });
 
   // Answers that were streaming when Burrow last stopped are kept and marked.

@@ -11,6 +11,9 @@ import type { ProcessChannel } from '../process/channel';
 import type { DirectInput, DirectResult, Embedded, EngineSettings, GenerateResult, MeasureRequest, MeasureResult, Turn } from './types';
 import type { DirectOptions } from '../../shared/schemas/generate';
 
+/** The llama.cpp binary an engine process runs: Burrow's own build or node-llama-cpp's prebuilt one. */
+export type EngineBinary = Extract<WorkerMessage, { type: 'loaded' }>['engineBuild'];
+
 export interface ExitInfo {
   code: number | null;
   signal: string | null;
@@ -47,6 +50,8 @@ export class EngineConnection {
   #model: ModelInfo | null = null;
   #alive = true;
   #closing = false;
+  #engineBuild: EngineBinary | null = null;
+  #answered = false;
 
   constructor(channel: ProcessChannel, hooks: ConnectionHooks) {
     this.#channel = channel;
@@ -85,6 +90,18 @@ export class EngineConnection {
   /** The model the process has loaded, as it last reported. */
   get model(): ModelInfo | null {
     return this.#model;
+  }
+  /** The llama.cpp binary the process loaded its model with (null before a load). */
+  get engineBuild(): EngineBinary | null {
+    return this.#engineBuild;
+  }
+  /** The process has run the model to the end of an answer or embedding: its binary works on this CPU. */
+  get answered(): boolean {
+    return this.#answered;
+  }
+  /** An answer or embedding is running in the process. */
+  get decoding(): boolean {
+    return [...this.#pending.values()].some((pending) => pending.kind === 'generate' || pending.kind === 'direct' || pending.kind === 'embed');
   }
 
   load(path: string, settings: EngineSettings): Promise<ModelInfo> {
@@ -211,6 +228,13 @@ export class EngineConnection {
     return id;
   }
 
+  /** What a message says about the process itself: its model, its binary, whether it has run one to the end. */
+  #track(message: WorkerMessage): void {
+    if (message.type === 'error' || message.type === 'loaded') this.#model = message.model;
+    if (message.type === 'loaded') this.#engineBuild = message.engineBuild;
+    if (message.type === 'done' || message.type === 'direct-done' || message.type === 'embedded') this.#answered = true;
+  }
+
   #receive(raw: unknown, markStarted: () => void): void {
     const parsed = WorkerMessage.safeParse(raw);
     if (!parsed.success) {
@@ -220,7 +244,7 @@ export class EngineConnection {
     const message = parsed.data;
     if (message.type === 'started') return markStarted();
     if (message.type === 'log') return this.#hooks.onLog?.(message.level, message.message);
-    if (message.type === 'error' || message.type === 'loaded') this.#model = message.model;
+    this.#track(message);
     const id = message.id;
     if (id === null) {
       if (message.type === 'error') this.#hooks.onLog?.('error', `Engine error: ${message.error.message}`);

@@ -6,7 +6,8 @@
 import type { EngineStatus, ModelInfo } from '../../shared/contract';
 import type { HardwareReport, MemoryEstimate } from '../../shared/contract';
 import { BurrowError } from '../../shared/errors';
-import { EngineConnection } from './engine-connection';
+import { describeExit, illegalInstruction, type BuildFallbackStore } from './build-fallback';
+import { EngineConnection, type ExitInfo } from './engine-connection';
 import { noModelError } from './no-model';
 import { cancelledBeforeStart, type LogLevel } from './protocol';
 import { answerDefaults, loadTimeSettingsDiffer, mergeEngineSettings, splitEngineSettings } from './runtime-settings';
@@ -20,6 +21,11 @@ export interface EngineHostOptions {
   onStatus?: StatusListener;
   /** llama.cpp and engine diagnostics. Default: dropped. */
   onLog?: (level: LogLevel, message: string) => void;
+  /**
+   * Where a failure of Burrow's own engine build on this computer is remembered
+   * (build-fallback.ts). Default: nowhere; the fallback then lasts while this host does.
+   */
+  buildFallback?: BuildFallbackStore;
 }
 
 
@@ -41,9 +47,19 @@ export class EngineHost {
   #reloadPending = false;
   /** Answers come from a server instead (Settings → Use a server); the local model stays as it is. */
   #remote: RemoteEngine | null = null;
+  /** Why Burrow's own engine build is not used here: every load asks for the prebuilt binary (null: it is used). */
+  #prebuiltOnly: string | null;
+  /** Engine processes whose crash made the host fall back: what was running there is tried again once. */
+  #fellBack = new WeakSet<EngineConnection>();
 
   constructor(options: EngineHostOptions) {
     this.#options = options;
+    this.#prebuiltOnly = options.buildFallback?.read() ?? null;
+  }
+
+  /** Why Burrow's own engine build is not used on this computer, or null. */
+  get buildFallbackReason(): string | null {
+    return this.#prebuiltOnly;
   }
 
   /** While a server answers (useRemote), its status: the model named is the server's. */
@@ -95,9 +111,17 @@ export class EngineHost {
     if (request.signal.aborted) return cancelledBeforeStart();
     this.#generating++;
     if (this.#generating === 1) this.#setStatus({ state: 'generating', model: connection.model, error: null });
+    let streamed = false;
+    const onText = (text: string): void => {
+      streamed = true;
+      request.onText(text);
+    };
     try {
       const options = { ...answerDefaults(this.#answerSettings), ...request.options };
-      return await connection.generate({ ...request, options }, request.signal, request.onText);
+      return await connection.generate({ ...request, options }, request.signal, onText);
+    } catch (error) {
+      // Burrow's own build died at this answer and the host fell back: answered on the prebuilt one instead.
+      if (!this.#retriesOnFallback(connection, streamed, request.signal)) throw error;
     } finally {
       this.#generating--;
       if (this.#generating === 0 && this.#reloadPending) this.#reloadForSettings().catch(() => undefined);
@@ -106,6 +130,7 @@ export class EngineHost {
         this.#setStatus({ state: 'ready', model: connection.model, error: null });
       }
     }
+    return this.generateLocal(request);
   }
 
   /**
@@ -120,6 +145,11 @@ export class EngineHost {
     if (request.signal.aborted) return { ...cancelledBeforeStart(), finishReason: 'stop' };
     this.#generating++;
     if (this.#generating === 1) this.#setStatus({ state: 'generating', model: connection.model, error: null });
+    let streamed = false;
+    const onText = (text: string): void => {
+      streamed = true;
+      request.onText(text);
+    };
     try {
       const defaults = answerDefaults(this.#answerSettings);
       const options = {
@@ -128,7 +158,9 @@ export class EngineHost {
         ...(defaults.maxTokens === undefined ? {} : { maxTokens: defaults.maxTokens }),
         ...request.options,
       };
-      return await connection.generateDirect(request.input, options, request.signal, request.onText, request.adapters);
+      return await connection.generateDirect(request.input, options, request.signal, onText, request.adapters);
+    } catch (error) {
+      if (!this.#retriesOnFallback(connection, streamed, request.signal)) throw error;
     } finally {
       this.#generating--;
       if (this.#generating === 0 && this.#reloadPending) this.#reloadForSettings().catch(() => undefined);
@@ -136,6 +168,16 @@ export class EngineHost {
         this.#setStatus({ state: 'ready', model: connection.model, error: null });
       }
     }
+    return this.generateDirect(request);
+  }
+
+  /**
+   * Whether an answer that failed on `connection` is asked again: only when that process's crash
+   * made the host fall back to the prebuilt build, nothing of the answer was shown yet, and it
+   * was not cancelled. The prebuilt build is never fallen back from, so this happens once.
+   */
+  #retriesOnFallback(connection: EngineConnection, streamed: boolean, signal: AbortSignal): boolean {
+    return this.#fellBack.has(connection) && !streamed && !signal.aborted && this.#disposed === null;
   }
 
   /**
@@ -233,13 +275,14 @@ export class EngineHost {
    */
   async estimate(path: string, overrides: EngineSettings = {}, adapters: readonly string[] = []): Promise<MemoryEstimate> {
     const connection = await this.#processForQuery();
-    return connection.estimate(path, { ...this.#options.settings, ...overrides }, adapters);
+    return connection.estimate(path, this.#loadSettings(overrides), adapters);
   }
 
   /** The backend, GPU, memory and threads, as the engine process sees them. */
   async hardware(): Promise<HardwareReport> {
     const connection = await this.#processForQuery();
-    return connection.hardware(this.#options.settings ?? {});
+    const report = await connection.hardware(this.#loadSettings());
+    return this.#prebuiltOnly === null ? report : { ...report, engineFallback: this.#prebuiltOnly };
   }
 
   /** A running process for a read-only request; a start it causes does not change what the UI shows. */
@@ -307,7 +350,7 @@ export class EngineHost {
     const connection = await this.#ensureProcess();
     this.#setStatus({ state: 'loading', model: null, error: null });
     try {
-      const model = await connection.load(path, { ...this.#options.settings, ...overrides });
+      const model = await connection.load(path, this.#loadSettings(overrides));
       this.#modelPath = path;
       this.#modelOverrides = overrides;
       this.#setStatus({ state: 'ready', model, error: null });
@@ -345,7 +388,7 @@ export class EngineHost {
     try {
       connection = new EngineConnection(this.#options.spawn(), {
         onLog: this.#options.onLog,
-        onCrash: () => this.#onCrash(connection),
+        onCrash: (exit) => this.#onCrash(connection, exit),
         // Only a running answer rebuilds the context; it goes on 'generating' once the adapters are on.
         onAdapters: (phase, model) => this.#setStatus({ state: phase === 'applying' ? 'applying' : 'generating', model, error: null }),
       });
@@ -367,20 +410,59 @@ export class EngineHost {
     return connection;
   }
 
-  #onCrash(connection: EngineConnection): void {
+  /** The engine's settings with a load's overrides, and the prebuilt binary once Burrow's own build failed here. */
+  #loadSettings(overrides: EngineSettings = {}): EngineSettings {
+    return { ...this.#options.settings, ...overrides, ...(this.#prebuiltOnly === null ? {} : { engineBuild: 'prebuilt' as const }) };
+  }
+
+  #onCrash(connection: EngineConnection, exit: ExitInfo): void {
     if (this.#connection !== connection) return;
     this.#connection = null;
+    const fellBack = this.#fallBackIfBuildFailed(connection, exit);
     this.#setStatus({
       state: 'stopped',
       model: null,
-      error: { code: 'engine_stopped', message: 'The model stopped unexpectedly. Send your message again to restart it.' },
+      error: {
+        code: 'engine_stopped',
+        message: fellBack
+          ? 'The model stopped: Burrow’s faster engine build does not run on this computer. Burrow now uses its standard build; send your message again if it is not answered.'
+          : 'The model stopped unexpectedly. Send your message again to restart it.',
+      },
     });
+  }
+
+  /**
+   * Burrow's own build died running the model, not loading it: with an illegal instruction
+   * (the CPU refused one of its kernels), or of a fault of its own at the first answer of its
+   * process (an Electron utility process reports a signal as a bare exit code). From then on
+   * every load asks for the prebuilt binary, here and, through the store, at the next start.
+   */
+  #fallBackIfBuildFailed(connection: EngineConnection, exit: ExitInfo): boolean {
+    const build = connection.engineBuild;
+    if (build === null || build === 'prebuilt' || this.#prebuiltOnly !== null) return false;
+    const firstAnswer = connection.decoding && !connection.answered;
+    if (!illegalInstruction(exit) && (!firstAnswer || killedFromOutside(exit))) return false;
+    const reason = `Burrow's ${build} engine build stopped with ${describeExit(exit)} ${firstAnswer ? 'at its first answer' : 'while answering'}`;
+    this.#prebuiltOnly = reason;
+    this.#fellBack.add(connection);
+    this.#options.onLog?.('warn', `${reason}: node-llama-cpp's prebuilt engine is used from now on on this computer.`);
+    try {
+      this.#options.buildFallback?.write(reason);
+    } catch (error) {
+      this.#options.onLog?.('warn', `Could not remember the engine build's failure: ${messageOf(error)}`);
+    }
+    return true;
   }
 
   #setStatus(status: EngineStatus): void {
     this.#status = status;
     this.#options.onStatus?.(this.status());
   }
+}
+
+/** Ended by someone else (the user, the system's out-of-memory killer), not by a fault of its own. */
+function killedFromOutside(exit: ExitInfo): boolean {
+  return exit.signal === 'SIGKILL' || exit.signal === 'SIGTERM' || exit.signal === 'SIGINT' || exit.signal === 'SIGHUP';
 }
 
 function messageOf(error: unknown): string {

@@ -26,7 +26,7 @@ import { SessionPool, toChatHistory, type SessionPersistence } from './session-p
 import { modelIdentity, StateStore, stateKey } from './state-store';
 import { attentionShape, contextMemoryOptions } from './context-options';
 import { LoadMonitor } from './cpu-load';
-import { loadLlama, parseEngineBuild, type LoadedLlama } from './engine-build';
+import { loadLlama, parseEngineBuild, type EngineBuild, type LoadedLlama } from './engine-build';
 import { chooseThreads, threadsForLoad } from './threads';
 import { countTruncated } from './truncation';
 import { noModelError } from './no-model';
@@ -66,7 +66,8 @@ export type AdapterProgress = (phase: 'applying' | 'applied', model: ModelInfo) 
 
 export class LlamaEngine {
   #log: Log;
-  #llama: { instance: Llama; gpu: 'auto' | false; build: LoadedLlama['build'] } | null = null;
+  /** `requested`: the build asked for (settings or BURROW_ENGINE_BUILD); `build`: the one loaded. */
+  #llama: { instance: Llama; gpu: 'auto' | false; requested: EngineBuild; build: LoadedLlama['build'] } | null = null;
   #loaded: Loaded | null = null;
   #load = new LoadMonitor();
 
@@ -83,7 +84,7 @@ export class LlamaEngine {
     const { sizeBytes } = await checkModelFile(path);
     await this.unload();
     try {
-      const llama = await this.#ensureLlama(settings.gpu ?? 'auto');
+      const llama = await this.#ensureLlama(settings);
       const onCpu = llama.gpu === false;
       const threads = chooseThreads({ requested: settings.threads, modelBytes: sizeBytes });
       // On CPU a memory-mapped model stays resident twice (the mapping and the backend's
@@ -325,7 +326,7 @@ export class LlamaEngine {
   async embed(texts: readonly string[], modelPath: string | undefined): Promise<Embedded> {
     if (modelPath !== undefined) {
       await checkModelFile(modelPath);
-      const llama = this.#llama?.instance ?? (await this.#ensureLlama(this.#loaded?.settings.gpu ?? 'auto'));
+      const llama = this.#llama?.instance ?? (await this.#ensureLlama(this.#loaded?.settings ?? {}));
       const model = await llama.loadModel({ modelPath });
       try {
         const contextSize = Math.min(model.trainContextSize, EMBEDDING_CONTEXT_CAP);
@@ -419,14 +420,14 @@ export class LlamaEngine {
       const verdict = await validateAdapter(adapterPath).catch(() => null);
       if (verdict?.ok === true) adapterBytes += verdict.facts.tensorBytes;
     }
-    const llama = this.#llama?.instance ?? (await this.#ensureLlama(settings.gpu ?? 'auto'));
+    const llama = this.#llama?.instance ?? (await this.#ensureLlama(settings));
     const loaded = this.#loaded;
     const reclaimableBytes = loaded === null ? 0 : loaded.model.size;
     return estimateMemory({ llama, path, settings, reclaimableBytes, adapterBytes });
   }
 
   async hardware(settings: EngineSettings): Promise<HardwareReport> {
-    const llama = this.#llama?.instance ?? (await this.#ensureLlama(settings.gpu ?? 'auto'));
+    const llama = this.#llama?.instance ?? (await this.#ensureLlama(settings));
     return hardwareReport(llama, settings, this.#loaded?.info.threads ?? null, this.#llama?.build ?? 'prebuilt');
   }
 
@@ -465,8 +466,15 @@ export class LlamaEngine {
     await llama?.instance.dispose();
   }
 
-  async #ensureLlama(gpu: 'auto' | false): Promise<Llama> {
-    if (this.#llama?.gpu === gpu) return this.#llama.instance;
+  /** The llama.cpp binary that loaded models run on (null before the first load or report). */
+  get build(): LoadedLlama['build'] | null {
+    return this.#llama?.build ?? null;
+  }
+
+  async #ensureLlama(settings: EngineSettings): Promise<Llama> {
+    const gpu = settings.gpu ?? 'auto';
+    const requested = settings.engineBuild ?? parseEngineBuild(process.env.BURROW_ENGINE_BUILD);
+    if (this.#llama?.gpu === gpu && this.#llama.requested === requested) return this.#llama.instance;
     if (this.#llama !== null) {
       const old = this.#llama;
       this.#llama = null;
@@ -474,14 +482,14 @@ export class LlamaEngine {
     }
     // Burrow's own engine build when there is one that passes its check, else the prebuilt
     // binaries that ship with the app (engine-build.ts).
-    const { llama: instance, build } = await loadLlama(parseEngineBuild(process.env.BURROW_ENGINE_BUILD), {
+    const { llama: instance, build } = await loadLlama(requested, {
       gpu,
       maxThreads: availableParallelism(),
       logLevel: LlamaLogLevel.warn,
       logger: (level, message) => this.#forwardLog(level, message),
     });
     this.#log('info', `llama.cpp engine: ${build === 'prebuilt' ? "node-llama-cpp's prebuilt binary" : `Burrow's ${build} build`} (${instance.gpu === false ? 'cpu' : instance.gpu})`);
-    this.#llama = { instance, gpu, build };
+    this.#llama = { instance, gpu, requested, build };
     return instance;
   }
 

@@ -50,6 +50,11 @@ export const EngineSettingsSchema = z.object({
   stateDir: z.string().min(1).max(4096).optional(),
   /** Disk budget for saved states, least recently used first out. Default 2 GiB. */
   stateBudgetBytes: z.number().int().nonnegative().optional(),
+  /**
+   * Which llama.cpp binary (engine-build.ts). Default: BURROW_ENGINE_BUILD, else 'auto'. The host
+   * sends 'prebuilt' once Burrow's own build has failed on this computer (build-fallback.ts).
+   */
+  engineBuild: z.enum(['auto', 'local', 'prebuilt']).optional(),
 });
 
 export const ChatTurnSchema = z.strictObject({ role: z.enum(['user', 'assistant']), text: z.string() });
@@ -149,7 +154,8 @@ export type HostMessage = z.infer<typeof HostMessage>;
 export const WorkerMessage = z.discriminatedUnion('type', [
   /** Sent once when the process is up and listening. */
   z.strictObject({ type: z.literal('started'), pid: z.number().int() }),
-  z.strictObject({ type: z.literal('loaded'), id: RequestId, model: ModelInfo }),
+  /** `engineBuild`: the llama.cpp binary the model runs on, Burrow's own build or the prebuilt one. */
+  z.strictObject({ type: z.literal('loaded'), id: RequestId, model: ModelInfo, engineBuild: z.enum(['native', 'portable', 'prebuilt']) }),
   z.strictObject({ type: z.literal('text'), id: RequestId, text: z.string() }),
   /** Before generation `id`: the context is being rebuilt with other adapters ('applying'), then is ready ('applied'). */
   z.strictObject({ type: z.literal('adapters'), id: RequestId, phase: z.enum(['applying', 'applied']), model: ModelInfo }),

@@ -8,7 +8,7 @@ import type { EngineSettings, GenerateOptions } from './types';
 export const ANSWER_TIME_SETTINGS = ['systemPrompt', 'temperature', 'topP', 'maxTokens'] as const satisfies ReadonlyArray<keyof EngineSettings>;
 
 /** Settings a model is loaded with: changing one means loading it again. */
-export const LOAD_TIME_SETTINGS = ['threads', 'gpu', 'gpuLayers', 'contextSize', 'maxSessions', 'flashAttention', 'kvCacheType', 'stateDir', 'stateBudgetBytes'] as const satisfies ReadonlyArray<keyof EngineSettings>;
+export const LOAD_TIME_SETTINGS = ['threads', 'gpu', 'gpuLayers', 'contextSize', 'maxSessions', 'flashAttention', 'kvCacheType', 'stateDir', 'stateBudgetBytes', 'engineBuild'] as const satisfies ReadonlyArray<keyof EngineSettings>;
 
 /**
  * `patch` over `current`: a key present with `undefined` goes back to the default (it is

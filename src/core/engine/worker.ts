@@ -114,7 +114,8 @@ function handle(message: HostMessage): void {
     case 'load': {
       void queue.run(async () => {
         try {
-          post({ type: 'loaded', id: message.id, model: await engine.load(message.path, message.settings) });
+          const model = await engine.load(message.path, message.settings);
+          post({ type: 'loaded', id: message.id, model, engineBuild: engine.build ?? 'prebuilt' });
         } catch (error) {
           fail(message.id, error);
         }

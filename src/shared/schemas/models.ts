@@ -116,6 +116,8 @@ export const HardwareReport = z.strictObject({
   threads: z.number().int().positive(),
   /** The llama.cpp binary: Burrow's own build ('native' for this CPU, 'portable') or node-llama-cpp's prebuilt one. */
   engineBuild: z.enum(['native', 'portable', 'prebuilt']),
+  /** Why Burrow's own build is not used on this computer: it crashed here (build-fallback.ts). Absent when it is, or never failed. */
+  engineFallback: z.string().max(1000).optional(),
   /** CPU cores Burrow may use (the container's quota counts). */
   cores: z.number().int().positive(),
 });

@@ -31,7 +31,7 @@ function fakeSpawn(): { spawn: () => ProcessChannel; engine: FakeEngine } {
         switch (message.type) {
           case 'load':
             engine.loads.push(message.settings);
-            reply({ type: 'loaded', id: message.id, model: { path: message.path, name: 'fake', sizeBytes: 1, contextSize: message.settings.contextSize ?? 2048, backend: 'cpu', threads: message.settings.threads ?? 1 } });
+            reply({ type: 'loaded', id: message.id, model: { path: message.path, name: 'fake', sizeBytes: 1, contextSize: message.settings.contextSize ?? 2048, backend: 'cpu', threads: message.settings.threads ?? 1 }, engineBuild: 'prebuilt' });
             return;
           case 'generate':
             engine.generations.push({ id: message.id, options: message.options });
