@@ -9,6 +9,11 @@
  *   created, which made all of it resident at once (44 MiB for TinyLlama's 2 048 tokens in f16)
  *   although a fresh allocation is zero already; the clear now writes only pages that are not
  *   (docs/performance.md, "Engine memory").
+ * - release-compute-pages-after-long-batches: a batch of many tokens (a prompt) touches the whole
+ *   compute buffer, and without flash attention that holds the attention scores of the batch
+ *   against the whole cache; after such a batch its pages go back to the system (Linux
+ *   madvise), so the generation that follows, touching a few percent of it, does not keep it
+ *   all resident (docs/performance.md, "Flash attention").
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';

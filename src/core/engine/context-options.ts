@@ -2,12 +2,14 @@
  * How the engine lays out a context's memory: flash attention and the KV cache's number type.
  * LlamaEngine.load and the memory estimate both use this, so an estimate matches the load.
  *
- * On CPU, measured on TinyLlama-shaped Q4_0 at 2 048 tokens (docs/performance.md, "Engine
- * memory" and "Flash attention"): flash attention halves the compute buffer (153 → 70.5 MiB
- * reserved, touched in full by a 512-token prompt) at the same speed, so it is on. A q8_0 KV
- * cache would halve the cache too (24 MiB instead of 44 per conversation), but prompt
- * processing then ran at 0.75 × llama-bench instead of 0.98 ×: it stays f16 unless chosen
- * (BURROW_KV_CACHE=q8_0). llama.cpp quantises the V cache only with flash attention on.
+ * On CPU (docs/performance.md, "Flash attention" and "Engine memory"): flash attention is off.
+ * It halves the compute buffer (153 → 70.5 MiB reserved at 512-token batches) and is as fast on
+ * an empty cache, but with a conversation in the cache a follow-up's prompt ran 8 × slower
+ * (llama-bench, 55 tokens at depth 1 500: 7.4 vs 59.5 tokens/s) and a 1 533-token chat's next
+ * turn took 6.2 s instead of 1.0 s; off costs about 25 MB of resident memory after a reply.
+ * A q8_0 KV cache would halve the cache too, but llama.cpp quantises the V cache only with flash
+ * attention on, and prompt processing then ran at 0.75 × llama-bench: it stays f16 unless chosen
+ * with flash attention (BURROW_KV_CACHE=q8_0 BURROW_FLASH_ATTENTION=on).
  */
 import { GgmlType } from 'node-llama-cpp';
 import type { EngineSettings, KvCacheType } from './types';
@@ -26,7 +28,7 @@ export interface ContextMemoryOptions {
  * 512-token prompt (docs/performance.md, "Engine memory").
  */
 export const CPU_DEFAULTS: Readonly<{ flashAttention: boolean; kvCacheType: KvCacheType; batchSize: number }> = Object.freeze({
-  flashAttention: true,
+  flashAttention: false,
   kvCacheType: 'f16',
   batchSize: 256,
 });

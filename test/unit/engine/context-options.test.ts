@@ -12,9 +12,11 @@ describe('context memory layout', () => {
     expect(attentionShape(undefined)).toEqual({ keyLength: undefined, valueLength: undefined });
   });
 
-  it('on CPU: flash attention and an f16 KV cache by default; q8_0 when chosen', () => {
-    expect(contextMemoryOptions({}, true, tinyLlama)).toEqual({ flashAttention: true, batchSize: 256, kvCacheKeyType: GgmlType.F16, kvCacheValueType: GgmlType.F16 });
-    expect(contextMemoryOptions({ kvCacheType: 'q8_0' }, true, tinyLlama)).toEqual({ flashAttention: true, batchSize: 256, kvCacheKeyType: GgmlType.Q8_0, kvCacheValueType: GgmlType.Q8_0 });
+  it('on CPU: flash attention off and an f16 KV cache by default; q8_0 (with flash attention) when chosen', () => {
+    expect(contextMemoryOptions({}, true, tinyLlama)).toEqual({ flashAttention: false, batchSize: 256, kvCacheKeyType: GgmlType.F16, kvCacheValueType: GgmlType.F16 });
+    // q8_0 alone cannot quantise V without flash attention: the default (off) keeps f16.
+    expect(contextMemoryOptions({ kvCacheType: 'q8_0' }, true, tinyLlama).kvCacheKeyType).toBe(GgmlType.F16);
+    expect(contextMemoryOptions({ kvCacheType: 'q8_0', flashAttention: true }, true, tinyLlama)).toEqual({ flashAttention: true, batchSize: 256, kvCacheKeyType: GgmlType.Q8_0, kvCacheValueType: GgmlType.Q8_0 });
   });
 
   it("leaves GPUs to node-llama-cpp's defaults unless told", () => {
@@ -26,8 +28,8 @@ describe('context memory layout', () => {
     expect(contextMemoryOptions({ flashAttention: false }, true, tinyLlama)).toEqual({ flashAttention: false, batchSize: 256, kvCacheKeyType: GgmlType.F16, kvCacheValueType: GgmlType.F16 });
     // The test suite's tiny model: 32 dimensions over 4 heads, 8 values per head.
     const tiny = attentionShape({ embedding_length: 32, attention: { head_count: 4 } });
-    expect(contextMemoryOptions({ kvCacheType: 'q8_0' }, true, tiny).kvCacheKeyType).toBe(GgmlType.F16);
-    expect(contextMemoryOptions({ kvCacheType: 'q8_0' }, true, { keyLength: undefined, valueLength: undefined }).kvCacheKeyType).toBe(GgmlType.F16);
+    expect(contextMemoryOptions({ kvCacheType: 'q8_0', flashAttention: true }, true, tiny).kvCacheKeyType).toBe(GgmlType.F16);
+    expect(contextMemoryOptions({ kvCacheType: 'q8_0', flashAttention: true }, true, { keyLength: undefined, valueLength: undefined }).kvCacheKeyType).toBe(GgmlType.F16);
   });
 
   it('honours the settings', () => {

@@ -22,8 +22,10 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('engine patches', () => {
-  it('has the KV-cache patch', () => {
-    expect(enginePatches().map((path) => path.split(/[\\/]/).pop())).toContain('cpu-buffer-clear-skips-zero-pages.diff');
+  it('has the KV-cache and the compute-buffer patches', () => {
+    const names = enginePatches().map((path) => path.split(/[\\/]/).pop());
+    expect(names).toContain('cpu-buffer-clear-skips-zero-pages.diff');
+    expect(names).toContain('release-compute-pages-after-long-batches.diff');
   });
 
   it('apply to the bundled llama.cpp once, and a second run leaves them alone', () => {
@@ -35,6 +37,11 @@ describe('engine patches', () => {
     expect(after).toContain('writes only the pages that are not zero already');
     expect(applyEnginePatches(source).every((result) => result.state === 'already')).toBe(true);
     expect(readFileSync(join(source, 'ggml', 'src', 'ggml-backend.cpp'), 'utf8')).toBe(after);
+    // The compute buffer's pages go back after a long batch, from the one place every decode ends.
+    expect(after).toContain('ggml_backend_sched_release_host_pages');
+    const decode = readFileSync(join(source, 'src', 'llama-context.cpp'), 'utf8');
+    expect(decode).toMatch(/if \(batch_inp\.n_tokens >= 32\) \{\s+ggml_backend_sched_synchronize\(sched\.get\(\)\);\s+ggml_backend_sched_release_host_pages\(sched\.get\(\)\);/);
+    expect(readFileSync(join(source, 'ggml', 'src', 'ggml-alloc.c'), 'utf8')).toContain('madvise((void *) start, end - start, MADV_DONTNEED)');
   });
 
   it('stop with the patch name when the code they patch has moved', () => {
