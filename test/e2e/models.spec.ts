@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { createAssistant, type Assistant } from '../../src/core/assistant';
 import { spawnNodeEngine } from '../../src/core/process/node-spawn';
 import { loadCatalog } from '../../src/core/models/catalog';
+import { buildFallbackFile, fileBuildFallback } from '../../src/core/engine/build-fallback';
 import { findProjectRoot } from '../../src/core/process/project-root';
 import { startWebHost, type WebHost } from '../../src/host/web/server';
 import type { CatalogEntry } from '../../src/shared/contract';
@@ -558,4 +559,22 @@ test('after a restart, a default model whose file is gone is named on the welcom
   await expect(page.getByTestId('welcome-model-missing')).toHaveCount(0);
   const listed = await burrow.assistant.library.snapshot();
   expect(listed.models.map((model) => model.fileName)).toEqual(['other.gguf']);
+});
+
+test('when Burrow’s own engine build failed on this computer, This computer says the standard build is used, and why', async ({ page, burrow }) => {
+  // The record the engine host writes when the own build dies (src/core/engine/build-fallback.ts), for this CPU and these recipes.
+  await burrow.restart(() => fileBuildFallback(buildFallbackFile(burrow.dataDir)).write('Burrow’s engine build stopped with an illegal instruction at its first answer'));
+  await page.goto(burrow.host.url);
+  await fromSidebar(page, 'open-models');
+  const view = page.getByTestId('models-view');
+  await expect(view.getByTestId('hardware-engine')).toHaveText('Standard llama.cpp build', { timeout: 30_000 });
+  const note = view.getByTestId('hardware-engine-fallback');
+  await expect(note).toHaveText('Burrow’s faster build stopped on this computer, so it is not used.');
+  await expect(note).toHaveAttribute('title', /illegal instruction/);
+  await note.scrollIntoViewIfNeeded();
+  await screenshot(page, 'models-09-engine-fallback');
+  await page.setViewportSize({ width: 640, height: 800 });
+  await note.scrollIntoViewIfNeeded();
+  await expect(note).toBeVisible();
+  await screenshot(page, 'models-09-engine-fallback-narrow');
 });
