@@ -97,6 +97,13 @@ holder._ctx = new Proxy(native, {
   get(target, property) {
     if (property === 'decodeBatch') return timedDecode;
     if (property === 'sampleToken') return timedSample;
+    if (property === 'addToBatch' && process.env.BATCH_LOG === '1')
+      return (...args: unknown[]) => {
+        const batch = args[2] as Uint32Array;
+        const logits = args[3] as Uint32Array;
+        process.stderr.write(`batch ${batch.length} logits ${logits.length}\n`);
+        return (target as unknown as { addToBatch: (...a: unknown[]) => unknown }).addToBatch(...args);
+      };
     const value: unknown = Reflect.get(target, property);
     return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
   },
@@ -118,6 +125,24 @@ function contextSwitches(): { voluntary: number; involuntary: number; threads: n
   return { voluntary, involuntary, threads: tasks.length };
 }
 
+/** CPU time (ms) per thread name, from /proc/self/task/N/stat (utime + stime, in clock ticks of 10 ms). */
+function cpuByThread(): Map<string, number> {
+  const byName = new Map<string, number>();
+  for (const task of readdirSync('/proc/self/task')) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${task}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      const name = task === String(process.pid) ? 'main' : `${stat.slice(stat.indexOf('(') + 1, close)}:${task}`;
+      const fields = stat.slice(close + 2).split(' ');
+      const ticks = Number(fields[11]) + Number(fields[12]);
+      byName.set(name, (byName.get(name) ?? 0) + ticks * 10);
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return byName;
+}
+
 async function resetPerf(ctx: LlamaContext): Promise<void> {
   // printTimings also resets nothing; reading it before and after gives the round's share.
   await ctx.printTimings();
@@ -126,11 +151,12 @@ async function resetPerf(ctx: LlamaContext): Promise<void> {
 const rows: Record<string, number>[] = [];
 for (let round = 0; round < Number(values.rounds); round++) {
   await sequence.clearHistory();
-  const start: Token[] = model.tokenize(benchText(8, 3 + round));
+  const start: Token[] = model.tokenize(benchText(Number(process.env.WORDS ?? 8), 3 + round));
   // The first token pays for the prompt: measure from it on.
   let generated = 0;
   let firstAt = 0;
   let before = contextSwitches();
+  let cpuBefore = cpuByThread();
   await resetPerf(context);
   const evalMsBefore = nativeEvalMs;
   const evalRunsBefore = nativeEvalRuns;
@@ -148,6 +174,7 @@ for (let round = 0; round < Number(values.rounds); round++) {
           sampleMs = 0;
           decodeCalls = 0;
           before = contextSwitches();
+          cpuBefore = cpuByThread();
         }
       },
     });
@@ -162,12 +189,16 @@ for (let round = 0; round < Number(values.rounds); round++) {
         sampleMs = 0;
         decodeCalls = 0;
         before = contextSwitches();
+        cpuBefore = cpuByThread();
       }
       if (generated > tokens) break;
     }
   }
   const wallMs = performance.now() - firstAt;
   const after = contextSwitches();
+  const cpuAfter = cpuByThread();
+  const cpuPerToken: Record<string, number> = {};
+  for (const [name, ms] of cpuAfter) cpuPerToken[`cpu:${name}`] = (ms - (cpuBefore.get(name) ?? 0)) / tokens;
   await context.printTimings();
   const steps = tokens;
   const nativeMs = (nativeEvalMs - evalMsBefore) / Math.max(1, nativeEvalRuns - evalRunsBefore);
@@ -183,6 +214,7 @@ for (let round = 0; round < Number(values.rounds); round++) {
     voluntaryCsPerToken: (after.voluntary - before.voluntary) / steps,
     involuntaryCsPerToken: (after.involuntary - before.involuntary) / steps,
     threads: after.threads,
+    ...cpuPerToken,
   });
 }
 

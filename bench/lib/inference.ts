@@ -75,10 +75,35 @@ export async function inferenceFigures(report: Report, o: InferenceOptions): Pro
   }
 }
 
+/**
+ * A prompt that Burrow evaluates in exactly `tokens` tokens, chat template included, so its
+ * prompt-processing figure is the same work as llama-bench's pp test and the bare script's
+ * (a few tokens over would add a whole extra decode step). Found by trying: words and tokens are
+ * not one to one, and the template's length depends on the model.
+ */
+async function promptOfTokens(burrow: BurrowUnderTest, tokens: number): Promise<string> {
+  let words = tokens - 12;
+  let best = benchText(words, 11);
+  for (let attempt = 0; attempt < 4; attempt++) {
+    const text = benchText(words, 11);
+    const conversation = await burrow.newConversation(1);
+    const { stats } = await burrow.turn(conversation, text);
+    await burrow.call('conversations.delete', { id: conversation });
+    // Something else in the engine's sequence, so the next try cannot reuse this one's tokens.
+    const other = await burrow.newConversation(1);
+    await burrow.turn(other, 'ra bit');
+    await burrow.call('conversations.delete', { id: other });
+    if (stats.evaluatedTokens <= tokens) best = text;
+    if (stats.evaluatedTokens === tokens) break;
+    words -= stats.evaluatedTokens > tokens ? Math.max(1, stats.evaluatedTokens - tokens) : -Math.max(1, Math.floor((tokens - stats.evaluatedTokens) / 2));
+  }
+  return best;
+}
+
 /** Round by round, interleaved: llama-bench, the bare script, Burrow, and Burrow on the prebuilt binary. */
 async function speedRounds(o: InferenceOptions, burrow: BurrowUnderTest, bare: BareNodeLlama, prebuilt: BurrowUnderTest | null): Promise<Runs> {
   const runs: Runs = { burrowTg: [], burrowPp: [], bareTg: [], barePp: [], lbTg: [], lbPp: [], prebuiltTg: [], engineRssAfterReply: Number.NaN, bareRssAfterReply: Number.NaN };
-  const prompt = benchText(o.promptTokens - 12, 11);
+  const prompt = await promptOfTokens(burrow, o.promptTokens);
   for (let round = 0; round < o.rounds; round++) {
     if (o.llamaBench !== null) {
       const lb = await runLlamaBench(o.llamaBench, o.model, o.threads, o.promptTokens, o.generateTokens);

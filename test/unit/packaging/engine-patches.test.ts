@@ -22,10 +22,11 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('engine patches', () => {
-  it('has the KV-cache and the compute-buffer patches', () => {
+  it('has the KV-cache, the compute-buffer and the attention-padding patches', () => {
     const names = enginePatches().map((path) => path.split(/[\\/]/).pop());
     expect(names).toContain('cpu-buffer-clear-skips-zero-pages.diff');
     expect(names).toContain('release-compute-pages-after-long-batches.diff');
+    expect(names).toContain('pad-attention-cells-to-32-on-cpu.diff');
   });
 
   it('apply to the bundled llama.cpp once, and a second run leaves them alone', () => {
@@ -42,6 +43,11 @@ describe('engine patches', () => {
     const decode = readFileSync(join(source, 'src', 'llama-context.cpp'), 'utf8');
     expect(decode).toMatch(/if \(batch_inp\.n_tokens >= 32\) \{\s+ggml_backend_sched_synchronize\(sched\.get\(\)\);\s+ggml_backend_sched_release_host_pages\(sched\.get\(\)\);/);
     expect(readFileSync(join(source, 'ggml', 'src', 'ggml-alloc.c'), 'utf8')).toContain('madvise((void *) start, end - start, MADV_DONTNEED)');
+    // Attention reads cells padded to 32, not 256, when the whole KV cache is in CPU memory.
+    const cache = readFileSync(join(source, 'src', 'llama-kv-cache.cpp'), 'utf8');
+    expect(cache).toContain('const uint32_t n_pad_cur = std::max(n_pad, n_pad_min);');
+    expect(cache).not.toContain('std::max(n_pad, 256u)');
+    expect(readFileSync(join(source, 'src', 'llama-kv-cache.h'), 'utf8')).toContain('uint32_t n_pad_min = 32;');
   });
 
   it('stop with the patch name when the code they patch has moved', () => {
