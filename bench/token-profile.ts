@@ -5,7 +5,8 @@
  *
  *   npx tsx bench/token-profile.ts [--model PATH] [--threads N] [--tokens N] [--rounds N]
  *                                  [--build auto|local|prebuilt] [--dispatch immediate|sync]
- *                                  [--chat] [--flash] [--mmap]
+ *                                  [--chat] [--flash] [--mmap] [--words N] [--no-system]
+ *                                  [--batch N] [--log-batches]
  *
  * Per token it splits the wall time into
  *   - decode: from the call into the native decode until its promise resolves (the libuv
@@ -34,6 +35,12 @@ const { values } = parseArgs({
     chat: { type: 'boolean', default: false },
     flash: { type: 'boolean', default: false },
     mmap: { type: 'boolean', default: false },
+    // the prompt's length in words (a chat adds its template, and the default system prompt unless --no-system)
+    words: { type: 'string', default: '8' },
+    'no-system': { type: 'boolean', default: false },
+    batch: { type: 'string' },
+    // one line per batch node-llama-cpp hands to llama.cpp: its tokens and logits
+    'log-batches': { type: 'boolean', default: false },
   },
 });
 const modelPath = values.model ?? benchModelPath('Q4_0', (line) => process.stderr.write(`${line}\n`));
@@ -63,6 +70,7 @@ const context = await model.createContext({
   contextSize: 2048,
   threads,
   sequences: 1,
+  ...(values.batch !== undefined ? { batchSize: Number(values.batch) } : {}),
   flashAttention: values.flash,
   performanceTracking: true,
   ...(values.dispatch === 'sync' ? { batching: { dispatchSchedule: (dispatch: () => void) => dispatch() } } : {}),
@@ -97,7 +105,7 @@ holder._ctx = new Proxy(native, {
   get(target, property) {
     if (property === 'decodeBatch') return timedDecode;
     if (property === 'sampleToken') return timedSample;
-    if (property === 'addToBatch' && process.env.BATCH_LOG === '1')
+    if (property === 'addToBatch' && values['log-batches'])
       return (...args: unknown[]) => {
         const batch = args[2] as Uint32Array;
         const logits = args[3] as Uint32Array;
@@ -151,7 +159,7 @@ async function resetPerf(ctx: LlamaContext): Promise<void> {
 const rows: Record<string, number>[] = [];
 for (let round = 0; round < Number(values.rounds); round++) {
   await sequence.clearHistory();
-  const start: Token[] = model.tokenize(benchText(Number(process.env.WORDS ?? 8), 3 + round));
+  const start: Token[] = model.tokenize(benchText(Number(values.words), 3 + round));
   // The first token pays for the prompt: measure from it on.
   let generated = 0;
   let firstAt = 0;
@@ -162,8 +170,8 @@ for (let round = 0; round < Number(values.rounds); round++) {
   const evalRunsBefore = nativeEvalRuns;
   if (values.chat) {
     // As the engine answers: a chat session over the sequence, the model's chat template, text chunks.
-    const session = new LlamaChatSession({ contextSequence: sequence, chatWrapper: resolveChatWrapper(model), autoDisposeSequence: false });
-    await session.promptWithMeta(benchText(8, 3 + round), {
+    const session = new LlamaChatSession({ contextSequence: sequence, chatWrapper: resolveChatWrapper(model), autoDisposeSequence: false, ...(values['no-system'] ? { systemPrompt: '' } : {}) });
+    await session.promptWithMeta(benchText(Number(values.words), 3 + round), {
       maxTokens: tokens + 1,
       temperature: 0,
       onToken: (chunk) => {

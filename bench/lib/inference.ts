@@ -45,6 +45,9 @@ interface Runs {
   barePp: number[];
   lbTg: number[];
   lbPp: number[];
+  /** llama-bench with flash attention off, as Burrow runs on the CPU: the same work, setting for setting. */
+  lbOffTg: number[];
+  lbOffPp: number[];
   prebuiltTg: number[];
   engineRssAfterReply: number;
   bareRssAfterReply: number;
@@ -102,13 +105,16 @@ async function promptOfTokens(burrow: BurrowUnderTest, tokens: number): Promise<
 
 /** Round by round, interleaved: llama-bench, the bare script, Burrow, and Burrow on the prebuilt binary. */
 async function speedRounds(o: InferenceOptions, burrow: BurrowUnderTest, bare: BareNodeLlama, prebuilt: BurrowUnderTest | null): Promise<Runs> {
-  const runs: Runs = { burrowTg: [], burrowPp: [], bareTg: [], barePp: [], lbTg: [], lbPp: [], prebuiltTg: [], engineRssAfterReply: Number.NaN, bareRssAfterReply: Number.NaN };
+  const runs: Runs = { burrowTg: [], burrowPp: [], bareTg: [], barePp: [], lbTg: [], lbPp: [], lbOffTg: [], lbOffPp: [], prebuiltTg: [], engineRssAfterReply: Number.NaN, bareRssAfterReply: Number.NaN };
   const prompt = await promptOfTokens(burrow, o.promptTokens);
   for (let round = 0; round < o.rounds; round++) {
     if (o.llamaBench !== null) {
       const lb = await runLlamaBench(o.llamaBench, o.model, o.threads, o.promptTokens, o.generateTokens);
       runs.lbPp.push(lb.ppTokensPerSecond);
       runs.lbTg.push(lb.tgTokensPerSecond);
+      const off = await runLlamaBench(o.llamaBench, o.model, o.threads, o.promptTokens, o.generateTokens, false);
+      runs.lbOffPp.push(off.ppTokensPerSecond);
+      runs.lbOffTg.push(off.tgTokensPerSecond);
     }
     const barePp = await bare.run('pp', o.promptTokens);
     runs.barePp.push((o.promptTokens / barePp.ms) * 1000);
@@ -136,8 +142,8 @@ async function speedRounds(o: InferenceOptions, burrow: BurrowUnderTest, bare: B
       await prebuilt.call('conversations.delete', { id: conversation });
     }
     o.log(
-      `round ${round + 1}/${o.rounds}: tg Burrow ${last(runs.burrowTg)} bare ${last(runs.bareTg)} llama-bench ${last(runs.lbTg)} · ` +
-        `pp Burrow ${last(runs.burrowPp)} (${pp.stats.evaluatedTokens} tokens) bare ${last(runs.barePp)} llama-bench ${last(runs.lbPp)}` +
+      `round ${round + 1}/${o.rounds}: tg Burrow ${last(runs.burrowTg)} bare ${last(runs.bareTg)} llama-bench ${last(runs.lbTg)} (fa off ${last(runs.lbOffTg)}) · ` +
+        `pp Burrow ${last(runs.burrowPp)} (${pp.stats.evaluatedTokens} tokens) bare ${last(runs.barePp)} llama-bench ${last(runs.lbPp)} (fa off ${last(runs.lbOffPp)})` +
         (prebuilt !== null ? ` · tg Burrow on the prebuilt binary ${last(runs.prebuiltTg)}` : ''),
     );
   }
@@ -145,7 +151,10 @@ async function speedRounds(o: InferenceOptions, burrow: BurrowUnderTest, bare: B
 }
 
 function reportSpeed(report: Report, o: InferenceOptions, runs: Runs, build: string): void {
-  const lbBaselines = (values: number[]): Record<string, ReturnType<typeof figure>> => (values.length > 0 ? { 'llama-bench': figure(values) } : {});
+  const lbBaselines = (values: number[], off: number[]): Record<string, ReturnType<typeof figure>> =>
+    values.length > 0 ? { 'llama-bench': figure(values), 'llama-bench, flash attention off': figure(off) } : {};
+  const sameSettings = (burrow: number[], off: number[]): string =>
+    off.length > 0 ? `; Burrow/llama-bench with flash attention off as Burrow runs (llama.cpp unpatched) ${pairedRatio(burrow, off).median.toFixed(3)}` : '';
   const tgVsLb = pairedRatio(runs.burrowTg, runs.lbTg);
   const tgVsBare = pairedRatio(runs.burrowTg, runs.bareTg);
   const ppVsLb = pairedRatio(runs.burrowPp, runs.lbPp);
@@ -155,11 +164,11 @@ function reportSpeed(report: Report, o: InferenceOptions, runs: Runs, build: str
     label: `generation ${o.generateTokens} tokens, ${tag}`,
     unit: 'tok/s',
     burrow: figure(runs.burrowTg),
-    baselines: { ...lbBaselines(runs.lbTg), 'bare node-llama-cpp': figure(runs.bareTg) },
+    baselines: { ...lbBaselines(runs.lbTg, runs.lbOffTg), 'bare node-llama-cpp': figure(runs.bareTg) },
     ...(o.llamaBench !== null
       ? { target: { text: `≥ ${SPEED_TARGET.toFixed(2)} × llama-bench`, value: tgVsLb.median, met: tgVsLb.median >= SPEED_TARGET } }
       : { target: { text: '≥ 0.97 × bare', value: tgVsBare.median, met: tgVsBare.median >= 0.97 } }),
-    note: `engine build: ${build}; Burrow/bare paired ratio ${tgVsBare.median.toFixed(3)} (bare = node-llama-cpp with its defaults on the same binary)${o.llamaBench !== null ? `; Burrow/llama-bench ${tgVsLb.median.toFixed(3)}; bare/llama-bench ${pairedRatio(runs.bareTg, runs.lbTg).median.toFixed(3)}` : ''}`,
+    note: `engine build: ${build}; Burrow/bare paired ratio ${tgVsBare.median.toFixed(3)} (bare = node-llama-cpp with its defaults on the same binary)${o.llamaBench !== null ? `; Burrow/llama-bench ${tgVsLb.median.toFixed(3)}; bare/llama-bench ${pairedRatio(runs.bareTg, runs.lbTg).median.toFixed(3)}` : ''}${sameSettings(runs.burrowTg, runs.lbOffTg)}`,
   });
   if (runs.prebuiltTg.length > 0) {
     const fallbackVsLb = pairedRatio(runs.prebuiltTg, runs.lbTg);
@@ -177,9 +186,9 @@ function reportSpeed(report: Report, o: InferenceOptions, runs: Runs, build: str
     label: `prompt processing ${o.promptTokens} tokens, ${tag}`,
     unit: 'tok/s',
     burrow: figure(runs.burrowPp),
-    baselines: { ...lbBaselines(runs.lbPp), 'bare node-llama-cpp': figure(runs.barePp) },
+    baselines: { ...lbBaselines(runs.lbPp, runs.lbOffPp), 'bare node-llama-cpp': figure(runs.barePp) },
     ...(o.llamaBench !== null ? { target: { text: `≥ ${SPEED_TARGET.toFixed(2)} × llama-bench`, value: ppVsLb.median, met: ppVsLb.median >= SPEED_TARGET } } : {}),
-    note: `Burrow/bare paired ratio ${pairedRatio(runs.burrowPp, runs.barePp).median.toFixed(3)}; Burrow's figure is evaluated tokens (prompt + chat template) ÷ time to first token`,
+    note: `Burrow/bare paired ratio ${pairedRatio(runs.burrowPp, runs.barePp).median.toFixed(3)}${sameSettings(runs.burrowPp, runs.lbOffPp)}; Burrow's figure is evaluated tokens (prompt + chat template, sized to the test's ${o.promptTokens}) ÷ time to first token`,
   });
 }
 

@@ -109,9 +109,13 @@ interface LlamaBenchRow {
   avg_ts?: number;
 }
 
-/** One repetition of pp`prompt` and tg`generate` (either may be 0 to skip it). */
-export async function runLlamaBench(binary: string, model: string, threads: number, prompt: number, generate: number): Promise<LlamaBenchResult> {
-  const args = ['-m', model, '-t', String(threads), '-p', String(prompt), '-n', String(generate), '-r', '1', '-o', 'json', '--no-warmup'];
+/**
+ * One repetition of pp`prompt` and tg`generate` (either may be 0 to skip it). `flashAttention`
+ * undefined leaves llama.cpp's default ('auto', which turns it on for the CPU).
+ */
+export async function runLlamaBench(binary: string, model: string, threads: number, prompt: number, generate: number, flashAttention?: boolean): Promise<LlamaBenchResult> {
+  const fa = flashAttention === undefined ? [] : ['-fa', flashAttention ? '1' : '0'];
+  const args = ['-m', model, '-t', String(threads), '-p', String(prompt), '-n', String(generate), ...fa, '-r', '1', '-o', 'json', '--no-warmup'];
   const output = await new Promise<string>((resolve, reject) => {
     const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
