@@ -1,0 +1,47 @@
+/**
+ * One model, four ways, interleaved round by round (docs/performance.md, "Attention padding"):
+ * llama-bench with flash attention off at depth 0 and 24, node-llama-cpp's plain evaluate loop
+ * and its chat path (`bench/token-profile.ts`, each a child process), and a Burrow turn through
+ * the core and the engine process. Separates what llama.cpp, the binding, the chat path and
+ * Burrow's processes each cost. Not part of `npm run bench`; run it alone, after `npm run build`.
+ *
+ *   npx tsx bench/path-compare.ts [--model PATH] [--rounds N] [--tokens N]
+ */
+import { execFileSync } from 'node:child_process';
+import { parseArgs } from 'node:util';
+import { BurrowUnderTest } from './lib/burrow-path';
+import { benchCacheDir } from './model';
+import { benchQ4KMPath, ensureLlamaBench } from './lib/llama-bench';
+
+const { values } = parseArgs({ options: { model: { type: 'string' }, rounds: { type: 'string', default: '4' }, tokens: { type: 'string', default: '64' } } });
+const log = (line: string): void => void process.stderr.write(`${line}\n`);
+const cacheDir = benchCacheDir();
+const built = ensureLlamaBench(cacheDir, log);
+const model = values.model ?? benchQ4KMPath(cacheDir, log);
+if (built === null || model === null) throw new Error('llama-bench (and llama-quantize, for the Q4_K_M model) could not be built');
+const llamaBench = built;
+const tokens = Number(values.tokens);
+
+const env = { ...process.env, UV_THREADPOOL_SIZE: '1' };
+const tokenProfile = (extra: string[]): number => {
+  const out = execFileSync('npx', ['tsx', 'bench/token-profile.ts', '--model', model, '--tokens', String(tokens), '--rounds', '1', ...extra], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  return Number(/"tokPerS":([\d.]+)/.exec(out)?.[1] ?? Number.NaN);
+};
+
+const burrow = BurrowUnderTest.start(model);
+try {
+  await burrow.call('models.load', { path: model, force: true });
+  for (let round = 0; round < Number(values.rounds); round++) {
+    const rows = JSON.parse(execFileSync(llamaBench, ['-m', model, '-t', '2', '-p', '0', '-n', String(tokens), '-d', '0,24', '-fa', '0', '-r', '1', '-o', 'json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })) as { avg_ts: number }[];
+    const plain = tokenProfile(['--words', '12']);
+    const chat = tokenProfile(['--chat', '--no-system']);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const conversation = await burrow.newConversation(tokens + 1);
+    const turn = await burrow.turn(conversation, 'ra bit');
+    await burrow.call('conversations.delete', { id: conversation });
+    const fixed = (value: number | undefined): string => (value ?? Number.NaN).toFixed(2);
+    console.log(JSON.stringify({ llamaBenchDepth0: fixed(rows[0]?.avg_ts), llamaBenchDepth24: fixed(rows[1]?.avg_ts), plainLoop: fixed(plain), chatPath: fixed(chat), burrow: fixed(((turn.stats.generatedTokens - 1) / turn.streamMs) * 1000) }));
+  }
+} finally {
+  await burrow.dispose();
+}
