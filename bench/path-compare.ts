@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { BurrowUnderTest } from './lib/burrow-path';
 import { benchCacheDir } from './model';
-import { benchQ4KMPath, ensureLlamaBench } from './lib/llama-bench';
+import { benchQ4KMPath, ensureLlamaBench, runLlamaBench } from './lib/llama-bench';
 
 const { values } = parseArgs({ options: { model: { type: 'string' }, rounds: { type: 'string', default: '4' }, tokens: { type: 'string', default: '64' } } });
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
@@ -32,15 +32,16 @@ const burrow = BurrowUnderTest.start(model);
 try {
   await burrow.call('models.load', { path: model, force: true });
   for (let round = 0; round < Number(values.rounds); round++) {
-    const rows = JSON.parse(execFileSync(llamaBench, ['-m', model, '-t', '2', '-p', '0', '-n', String(tokens), '-d', '0,24', '-fa', '0', '-r', '1', '-o', 'json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })) as { avg_ts: number }[];
+    const depth0 = await runLlamaBench(llamaBench, model, 2, 0, tokens, { flashAttention: false });
+    const depth24 = await runLlamaBench(llamaBench, model, 2, 0, tokens, { flashAttention: false, depth: 24 });
     const plain = tokenProfile(['--words', '12']);
     const chat = tokenProfile(['--chat', '--no-system']);
     await new Promise((resolve) => setTimeout(resolve, 1500));
     const conversation = await burrow.newConversation(tokens + 1);
     const turn = await burrow.turn(conversation, 'ra bit');
     await burrow.call('conversations.delete', { id: conversation });
-    const fixed = (value: number | undefined): string => (value ?? Number.NaN).toFixed(2);
-    console.log(JSON.stringify({ llamaBenchDepth0: fixed(rows[0]?.avg_ts), llamaBenchDepth24: fixed(rows[1]?.avg_ts), plainLoop: fixed(plain), chatPath: fixed(chat), burrow: fixed(((turn.stats.generatedTokens - 1) / turn.streamMs) * 1000) }));
+    const fixed = (value: number): string => value.toFixed(2);
+    console.log(JSON.stringify({ llamaBenchDepth0: fixed(depth0.tgTokensPerSecond), llamaBenchDepth24: fixed(depth24.tgTokensPerSecond), plainLoop: fixed(plain), chatPath: fixed(chat), burrow: fixed(((turn.stats.generatedTokens - 1) / turn.streamMs) * 1000) }));
   }
 } finally {
   await burrow.dispose();

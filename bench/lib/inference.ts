@@ -112,7 +112,7 @@ async function speedRounds(o: InferenceOptions, burrow: BurrowUnderTest, bare: B
       const lb = await runLlamaBench(o.llamaBench, o.model, o.threads, o.promptTokens, o.generateTokens);
       runs.lbPp.push(lb.ppTokensPerSecond);
       runs.lbTg.push(lb.tgTokensPerSecond);
-      const off = await runLlamaBench(o.llamaBench, o.model, o.threads, o.promptTokens, o.generateTokens, false);
+      const off = await runLlamaBench(o.llamaBench, o.model, o.threads, o.promptTokens, o.generateTokens, { flashAttention: false });
       runs.lbOffPp.push(off.ppTokensPerSecond);
       runs.lbOffTg.push(off.tgTokensPerSecond);
     }

@@ -109,13 +109,18 @@ interface LlamaBenchRow {
   avg_ts?: number;
 }
 
-/**
- * One repetition of pp`prompt` and tg`generate` (either may be 0 to skip it). `flashAttention`
- * undefined leaves llama.cpp's default ('auto', which turns it on for the CPU).
- */
-export async function runLlamaBench(binary: string, model: string, threads: number, prompt: number, generate: number, flashAttention?: boolean): Promise<LlamaBenchResult> {
-  const fa = flashAttention === undefined ? [] : ['-fa', flashAttention ? '1' : '0'];
-  const args = ['-m', model, '-t', String(threads), '-p', String(prompt), '-n', String(generate), ...fa, '-r', '1', '-o', 'json', '--no-warmup'];
+export interface LlamaBenchOptions {
+  /** Undefined leaves llama.cpp's default ('auto', which turns it on for the CPU). */
+  flashAttention?: boolean;
+  /** Tokens already in the KV cache before the measured tests (`-d`); 0 by default. */
+  depth?: number;
+}
+
+/** One repetition of pp`prompt` and tg`generate` (either may be 0 to skip it). */
+export async function runLlamaBench(binary: string, model: string, threads: number, prompt: number, generate: number, options: LlamaBenchOptions = {}): Promise<LlamaBenchResult> {
+  const fa = options.flashAttention === undefined ? [] : ['-fa', options.flashAttention ? '1' : '0'];
+  const depth = options.depth === undefined ? [] : ['-d', String(options.depth)];
+  const args = ['-m', model, '-t', String(threads), '-p', String(prompt), '-n', String(generate), ...fa, ...depth, '-r', '1', '-o', 'json', '--no-warmup'];
   const output = await new Promise<string>((resolve, reject) => {
     const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
