@@ -45,7 +45,7 @@ interface Runs {
   barePp: number[];
   lbTg: number[];
   lbPp: number[];
-  /** llama-bench with flash attention off, as Burrow runs on the CPU: the same work, setting for setting. */
+  /** llama-bench with flash attention off (Burrow's CPU setting until 2026-12-06; the prebuilt binary's still). */
   lbOffTg: number[];
   lbOffPp: number[];
   prebuiltTg: number[];
@@ -154,7 +154,7 @@ function reportSpeed(report: Report, o: InferenceOptions, runs: Runs, build: str
   const lbBaselines = (values: number[], off: number[]): Record<string, ReturnType<typeof figure>> =>
     values.length > 0 ? { 'llama-bench': figure(values), 'llama-bench, flash attention off': figure(off) } : {};
   const sameSettings = (burrow: number[], off: number[]): string =>
-    off.length > 0 ? `; Burrow/llama-bench with flash attention off as Burrow runs (llama.cpp unpatched) ${pairedRatio(burrow, off).median.toFixed(3)}` : '';
+    off.length > 0 ? `; Burrow/llama-bench with flash attention off (llama.cpp unpatched) ${pairedRatio(burrow, off).median.toFixed(3)}` : '';
   const tgVsLb = pairedRatio(runs.burrowTg, runs.lbTg);
   const tgVsBare = pairedRatio(runs.burrowTg, runs.bareTg);
   const ppVsLb = pairedRatio(runs.burrowPp, runs.lbPp);

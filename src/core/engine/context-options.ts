@@ -2,14 +2,17 @@
  * How the engine lays out a context's memory: flash attention and the KV cache's number type.
  * LlamaEngine.load and the memory estimate both use this, so an estimate matches the load.
  *
- * On CPU (docs/performance.md, "Flash attention" and "Engine memory"): flash attention is off.
- * It halves the compute buffer (153 → 70.5 MiB reserved at 512-token batches) and is as fast on
- * an empty cache, but with a conversation in the cache a follow-up's prompt ran 8 × slower
- * (llama-bench, 55 tokens at depth 1 500: 7.4 vs 59.5 tokens/s) and a 1 533-token chat's next
- * turn took 6.2 s instead of 1.0 s; off costs about 25 MB of resident memory after a reply.
+ * On CPU (docs/performance.md, "Flash attention" and "Flash attention, again"): flash attention
+ * is on with Burrow's own engine build and off with node-llama-cpp's prebuilt binary. llama.cpp's
+ * CPU kernel used its fast tiled path only for batches of 64 tokens or more; a follow-up of a few
+ * dozen tokens over a long conversation then ran at 0.7 x the speed without flash attention.
+ * Burrow's build patches that (scripts/engine-patches/flash-attention-tiles-short-batches.diff),
+ * and with it flash attention is as fast for generation, faster for prompts (the whole KV cache
+ * is read once per tile of queries), and its compute buffer is half the size. The prebuilt binary
+ * lacks the patch, so it keeps flash attention off.
  * A q8_0 KV cache would halve the cache too, but llama.cpp quantises the V cache only with flash
- * attention on, and prompt processing then ran at 0.75 × llama-bench: it stays f16 unless chosen
- * with flash attention (BURROW_KV_CACHE=q8_0 BURROW_FLASH_ATTENTION=on).
+ * attention on, and prompt processing then ran at 0.75 x llama-bench: it stays f16 unless chosen
+ * (BURROW_KV_CACHE=q8_0, which needs flash attention on).
  */
 import { GgmlType } from 'node-llama-cpp';
 import type { EngineSettings, KvCacheType } from './types';
@@ -27,8 +30,8 @@ export interface ContextMemoryOptions {
  * 256 instead of node-llama-cpp's 512 took 25 MB off the engine's resident memory after a
  * 512-token prompt (docs/performance.md, "Engine memory").
  */
-export const CPU_DEFAULTS: Readonly<{ flashAttention: boolean; kvCacheType: KvCacheType; batchSize: number }> = Object.freeze({
-  flashAttention: false,
+export const CPU_DEFAULTS: Readonly<{ flashAttention: { ownBuild: boolean; prebuilt: boolean }; kvCacheType: KvCacheType; batchSize: number }> = Object.freeze({
+  flashAttention: Object.freeze({ ownBuild: true, prebuilt: false }),
   kvCacheType: 'f16',
   batchSize: 256,
 });
@@ -53,9 +56,13 @@ export function attentionShape(architectureMetadata: unknown): AttentionShape {
 /** q8_0 stores blocks of 32 values: each head's row must be a whole number of blocks. */
 const Q8_0_BLOCK = 32;
 
-/** undefined leaves node-llama-cpp's own default (used on GPUs, which Burrow cannot measure here). */
-export function contextMemoryOptions(settings: EngineSettings, onCpu: boolean, shape: AttentionShape): ContextMemoryOptions {
-  const flashAttention = settings.flashAttention ?? (onCpu ? CPU_DEFAULTS.flashAttention : undefined);
+/**
+ * undefined leaves node-llama-cpp's own default (used on GPUs, which Burrow cannot measure here).
+ * ownBuild: the engine runs on Burrow's own llama.cpp build (engine-build.ts), not the prebuilt one.
+ */
+export function contextMemoryOptions(settings: EngineSettings, onCpu: boolean, shape: AttentionShape, ownBuild: boolean): ContextMemoryOptions {
+  const cpuFlashAttention = ownBuild ? CPU_DEFAULTS.flashAttention.ownBuild : CPU_DEFAULTS.flashAttention.prebuilt;
+  const flashAttention = settings.flashAttention ?? (onCpu ? cpuFlashAttention : undefined);
   const fitsQ8 = shape.keyLength !== undefined && shape.valueLength !== undefined && shape.keyLength % Q8_0_BLOCK === 0 && shape.valueLength % Q8_0_BLOCK === 0;
   // A quantised V cache needs flash attention, and heads of whole q8_0 blocks: otherwise f16.
   const wanted = settings.kvCacheType ?? (onCpu ? CPU_DEFAULTS.kvCacheType : undefined);

@@ -128,7 +128,7 @@ export class LlamaEngine {
 
   /** The context for a model: its size, threads, memory options and LoRA adapters. */
   async #createContext(model: LlamaModel, settings: EngineSettings, onCpu: boolean, threads: number, adapters: readonly AppliedAdapter[]): Promise<LlamaContext> {
-    const memory = contextMemoryOptions(settings, onCpu, attentionShape(model.fileInfo.architectureMetadata));
+    const memory = contextMemoryOptions(settings, onCpu, attentionShape(model.fileInfo.architectureMetadata), this.#ownBuild);
     return model.createContext({
       sequences: settings.maxSessions ?? defaultMaxSessions(onCpu),
       contextSize: settings.contextSize ?? { max: Math.min(model.trainContextSize, DEFAULT_CONTEXT_CAP) },
@@ -369,7 +369,7 @@ export class LlamaEngine {
       batchSize: context.batchSize,
       flashAttention: context.flashAttention,
       kvCacheType: settings.kvCacheType ?? null,
-      memory: contextMemoryOptions(settings, this.#llama?.instance.gpu === false, attentionShape(model.fileInfo.architectureMetadata)),
+      memory: contextMemoryOptions(settings, this.#llama?.instance.gpu === false, attentionShape(model.fileInfo.architectureMetadata), this.#ownBuild),
       build: this.#llama?.build ?? 'unknown',
       adapters: adapters.map(({ path: adapterPath, scale }) => ({ file: modelIdentity(adapterPath), scale })),
     });
@@ -423,7 +423,7 @@ export class LlamaEngine {
     const llama = this.#llama?.instance ?? (await this.#ensureLlama(settings));
     const loaded = this.#loaded;
     const reclaimableBytes = loaded === null ? 0 : loaded.model.size;
-    return estimateMemory({ llama, path, settings, reclaimableBytes, adapterBytes });
+    return estimateMemory({ llama, ownBuild: this.#ownBuild, path, settings, reclaimableBytes, adapterBytes });
   }
 
   async hardware(settings: EngineSettings): Promise<HardwareReport> {
@@ -464,6 +464,12 @@ export class LlamaEngine {
     const llama = this.#llama;
     this.#llama = null;
     await llama?.instance.dispose();
+  }
+
+  /** Whether the loaded llama.cpp binary is one of Burrow's own builds (patched; engine-build.ts). */
+  get #ownBuild(): boolean {
+    const build = this.#llama?.build;
+    return build !== undefined && build !== 'prebuilt';
   }
 
   /** The llama.cpp binary that loaded models run on (null before the first load or report). */

@@ -30,6 +30,8 @@ export function defaultMaxSessions(onCpu: boolean): number {
 
 export interface EstimateInput {
   llama: Llama;
+  /** The llama binary is one of Burrow's own builds (it decides flash attention on CPU). Default: false, the prebuilt one. */
+  ownBuild?: boolean;
   /** Already checked by the bounded GGUF validator: readGgufFileInfo never sees a hostile header. */
   path: string;
   settings: EngineSettings;
@@ -53,7 +55,7 @@ export async function estimateMemory(input: EstimateInput): Promise<MemoryEstima
   // The engine loads without mmap on CPU (see LlamaEngine.load): the weights are then all resident.
   const useMmap = onCpu ? false : undefined;
   const sequences = settings.maxSessions ?? defaultMaxSessions(onCpu);
-  const memory = contextMemoryOptions(settings, onCpu, attentionShape(fileInfo.architectureMetadata));
+  const memory = contextMemoryOptions(settings, onCpu, attentionShape(fileInfo.architectureMetadata), input.ownBuild ?? false);
   const contextMemory = {
     ...(memory.flashAttention === undefined ? {} : { flashAttention: memory.flashAttention }),
     ...(memory.batchSize === undefined ? {} : { batchSize: memory.batchSize }),

@@ -42,7 +42,7 @@ export const EngineSettingsSchema = z.object({
   maxSessions: z.number().int().positive().max(64).optional(),
   /** System message put before every conversation. Default: none. */
   systemPrompt: z.string().optional(),
-  /** Flash attention. Default on CPU: on (context-options.ts); elsewhere node-llama-cpp's choice. */
+  /** Flash attention. Default on CPU: on with Burrow's own engine build, off with the prebuilt one (context-options.ts); elsewhere node-llama-cpp's choice. */
   flashAttention: z.boolean().optional(),
   /** Number type of the KV cache. Default 'f16'; 'q8_0' halves it at some prompt speed (context-options.ts). */
   kvCacheType: z.enum(['f16', 'q8_0']).optional(),

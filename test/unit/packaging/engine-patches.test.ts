@@ -22,11 +22,12 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('engine patches', () => {
-  it('has the KV-cache, the compute-buffer and the attention-padding patches', () => {
+  it('has the KV-cache, the compute-buffer, the attention-padding and the flash-attention patches', () => {
     const names = enginePatches().map((path) => path.split(/[\\/]/).pop());
     expect(names).toContain('cpu-buffer-clear-skips-zero-pages.diff');
     expect(names).toContain('release-compute-pages-after-long-batches.diff');
     expect(names).toContain('pad-attention-cells-to-32-on-cpu.diff');
+    expect(names).toContain('flash-attention-tiles-short-batches.diff');
   });
 
   it('apply to the bundled llama.cpp once, and a second run leaves them alone', () => {
@@ -48,6 +49,12 @@ describe('engine patches', () => {
     expect(cache).toContain('const uint32_t n_pad_cur = std::max(n_pad, n_pad_min);');
     expect(cache).not.toContain('std::max(n_pad, 256u)');
     expect(readFileSync(join(source, 'src', 'llama-kv-cache.h'), 'utf8')).toContain('uint32_t n_pad_min = 32;');
+    // The tiled flash-attention kernel runs from 8 queries and multiplies only a tile's valid rows.
+    const ops = readFileSync(join(source, 'ggml', 'src', 'ggml-cpu', 'ops.cpp'), 'utf8');
+    expect(ops).toContain('neq1 >= Q_TILED_MIN);');
+    expect(ops).toContain('simd_gemm(KQ, (const float *)Q_q, K_f32, tile_rows, DK, KV_TILE_SZ);');
+    expect(ops).toContain('simd_gemm(VKQ32, KQ, V32, tile_rows, KV_TILE_SZ, DV);');
+    expect(ops).not.toContain('simd_gemm(VKQ32, KQ, V32, Q_TILE_SZ, KV_TILE_SZ, DV);');
   });
 
   it('stop with the patch name when the code they patch has moved', () => {
