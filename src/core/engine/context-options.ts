@@ -30,8 +30,7 @@ export interface ContextMemoryOptions {
  * 256 instead of node-llama-cpp's 512 took 25 MB off the engine's resident memory after a
  * 512-token prompt (docs/performance.md, "Engine memory").
  */
-export const CPU_DEFAULTS: Readonly<{ flashAttention: { ownBuild: boolean; prebuilt: boolean }; kvCacheType: KvCacheType; batchSize: number }> = Object.freeze({
-  flashAttention: Object.freeze({ ownBuild: true, prebuilt: false }),
+export const CPU_DEFAULTS: Readonly<{ kvCacheType: KvCacheType; batchSize: number }> = Object.freeze({
   kvCacheType: 'f16',
   batchSize: 256,
 });
@@ -58,11 +57,11 @@ const Q8_0_BLOCK = 32;
 
 /**
  * undefined leaves node-llama-cpp's own default (used on GPUs, which Burrow cannot measure here).
- * ownBuild: the engine runs on Burrow's own llama.cpp build (engine-build.ts), not the prebuilt one.
+ * ownBuild: the engine runs on Burrow's own llama.cpp build (engine-build.ts), not the prebuilt one;
+ * on CPU, flash attention is on exactly when the build carries the kernel patch (see above).
  */
 export function contextMemoryOptions(settings: EngineSettings, onCpu: boolean, shape: AttentionShape, ownBuild: boolean): ContextMemoryOptions {
-  const cpuFlashAttention = ownBuild ? CPU_DEFAULTS.flashAttention.ownBuild : CPU_DEFAULTS.flashAttention.prebuilt;
-  const flashAttention = settings.flashAttention ?? (onCpu ? cpuFlashAttention : undefined);
+  const flashAttention = settings.flashAttention ?? (onCpu ? ownBuild : undefined);
   const fitsQ8 = shape.keyLength !== undefined && shape.valueLength !== undefined && shape.keyLength % Q8_0_BLOCK === 0 && shape.valueLength % Q8_0_BLOCK === 0;
   // A quantised V cache needs flash attention, and heads of whole q8_0 blocks: otherwise f16.
   const wanted = settings.kvCacheType ?? (onCpu ? CPU_DEFAULTS.kvCacheType : undefined);
