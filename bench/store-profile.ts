@@ -18,7 +18,7 @@ import { Storage } from '../src/core/store/storage';
 const { values } = parseArgs({ options: { dir: { type: 'string' }, appends: { type: 'string', default: '400' }, pragma: { type: 'string', multiple: true }, 'no-maintenance': { type: 'boolean', default: false } } });
 const maintain = (): void => {
   if (values['no-maintenance']) return;
-  while (storage.maintenance.hasWork) storage.maintenance.step();
+  storage.maintenance.settle();
 };
 if (values.dir === undefined) throw new Error('--dir: a store kept by bench/search-bench.ts --keep');
 const appends = Number(values.appends);
@@ -52,7 +52,7 @@ for (let i = 0; i < appends; i++) {
   const conversation = timed('getConversation', () => sql.getConversation.get(conversationId));
   const parentId = conversation?.active_leaf_id ?? whole.assistantMessage.id;
   timed('getMessage (parent check)', () => sql.getMessage.get(parentId));
-  const user = timed('insert user message (+FTS trigger)', () =>
+  const user = timed('insert user message (+ search-queue trigger)', () =>
     sql.insertMessage.get({ id: randomUUID(), conversationId, parent_id: parentId, role: 'user', content: text(i), status: 'complete', error: null, created_at: now }),
   );
   timed('setActiveLeaf', () => sql.setActiveLeaf.run(user?.id ?? null, conversationId));

@@ -4,6 +4,7 @@ import type { ConversationSettings, MessageRole, MessageStatus } from '../../sha
 import { BurrowError } from '../../shared/errors';
 import type { ConversationRow as StoredConversationRow, MessageRow as StoredMessageRow } from './conversation-sql';
 import { writing } from './storage-errors';
+import { SearchQueue } from './search-queue';
 import { SqlStore, type DatabaseHandle } from './handle';
 
 /** A message as exports carry it and imports deliver it; `key` is its id inside the file. */
@@ -61,8 +62,11 @@ function prepare(db: Database) {
 
 /** Reads whole conversation trees for export and writes imported ones, each import in one transaction. */
 export class ArchiveStore extends SqlStore<ReturnType<typeof prepare>> {
+  readonly #searchQueue: SearchQueue;
+
   constructor(db: Database | DatabaseHandle) {
     super(db, prepare);
+    this.#searchQueue = new SearchQueue(db);
   }
 
   read(conversationId: string): ConversationRecord {
@@ -124,6 +128,9 @@ export class ArchiveStore extends SqlStore<ReturnType<typeof prepare>> {
           conversationIds.push(id);
           messages += record.messages.length;
         }
+        // Searchable when the import ends, in the same commit: not thousands of queued messages
+        // for the first search to index (search-queue.ts).
+        this.#searchQueue.indexAll();
         return { conversationIds, messages, duplicates };
       }).immediate(),
     );

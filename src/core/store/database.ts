@@ -111,6 +111,27 @@ export function openCopy(path: string, options: { nativeBinding?: string | undef
   return new Sqlite(path, { fileMustExist: true, ...(options.nativeBinding === undefined ? {} : { nativeBinding: options.nativeBinding }) });
 }
 
+/**
+ * Runs `work` with the busy timeout at zero, for work that can wait for a better moment: with
+ * another connection writing (a second Burrow, a backup tool) it fails at once with
+ * SQLITE_BUSY instead of holding the thread for the whole timeout.
+ */
+export function withoutWaiting<T>(db: Database, work: () => T): T {
+  const timeout = Number(db.pragma('busy_timeout', { simple: true }));
+  db.pragma('busy_timeout = 0');
+  try {
+    return work();
+  } finally {
+    db.pragma(`busy_timeout = ${timeout}`);
+  }
+}
+
+/** True for SQLite's "another connection holds the lock" errors. */
+export function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || (typeof code === 'string' && code.startsWith('SQLITE_BUSY'));
+}
+
 /** Tidies up (statistics, WAL folded back into the file) and closes. Safe to call twice. */
 export function closeDatabase(db: Database): void {
   if (!db.open) return;

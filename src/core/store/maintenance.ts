@@ -10,12 +10,16 @@
  * here, 1.6–1.9 ms on the same loaded machine.
  *
  * So automerge is off, the auto-checkpoint only a far safety net, and both are done here in
- * small steps once nothing has been written for a while. A step is bounded (a few pages of
+ * small steps once nothing has been written for a while. Two more jobs left the commit later
+ * (issue 19, on a 1 M-message history): indexing a saved message for search (migration 6
+ * queues it; the first step here indexes the queue), and starting the WAL over after a
+ * checkpoint (#restartLog). A step is bounded (a few hundred messages indexed, a few pages of
  * merging, or one passive checkpoint) so the thread it runs on is never held for long; a
  * write arriving meanwhile pauses the work until the next quiet moment.
  */
-import type { Database } from './database';
+import { isBusy, withoutWaiting, type Database } from './database';
 import { handleOf, type DatabaseHandle } from './handle';
+import { INDEX_STEP_MESSAGES, SearchQueue } from './search-queue';
 
 /** The search indexes (migrations 002–004). */
 export const FTS_TABLES = ['messages_fts', 'conversations_fts', 'document_chunks_fts'] as const;
@@ -48,6 +52,16 @@ export interface MaintenanceReport {
   checkpoints: number;
   /** The longest single step, in ms: how long the thread was held at once. */
   longestStepMs: number;
+  /** Messages moved from the search queue into the index. */
+  indexed: number;
+  /** Times the WAL was started over after a checkpoint (see #restartLog). */
+  logRestarts: number;
+}
+
+interface CheckpointResult {
+  busy: number;
+  log: number;
+  checkpointed: number;
 }
 
 export class StoreMaintenance {
@@ -58,15 +72,17 @@ export class StoreMaintenance {
   #timer: ReturnType<typeof setInterval> | null = null;
   #seenChanges = -1;
   #lastWriteAt = 0;
-  /** Work left: indexes that may still merge, and whether the WAL has pages to fold back. */
-  #pending = { merge: new Set<string>(), checkpoint: true };
-  readonly report: MaintenanceReport = { mergeSteps: 0, checkpoints: 0, longestStepMs: 0 };
+  readonly #queue: SearchQueue;
+  /** Work left: messages waiting for the search index, indexes that may still merge, and whether the WAL has pages to fold back. */
+  #pending = { index: true, merge: new Set<string>(), checkpoint: true };
+  readonly report: MaintenanceReport = { mergeSteps: 0, checkpoints: 0, longestStepMs: 0, indexed: 0, logRestarts: 0 };
 
   constructor(db: Database | DatabaseHandle, options: MaintenanceOptions = {}) {
     this.#handle = handleOf(db);
     this.#idleMs = options.idleMs ?? 1500;
     this.#intervalMs = options.intervalMs ?? 500;
     this.#now = options.now ?? Date.now;
+    this.#queue = new SearchQueue(this.#handle);
     this.#configure();
     // After a restore: the new connection gets the same settings.
     this.#handle.onRepoint(() => {
@@ -104,40 +120,64 @@ export class StoreMaintenance {
    */
   tick(): void {
     if (!this.#db.open || this.#db.readonly || this.#db.inTransaction) return;
-    const changes = this.#totalChanges();
-    if (changes !== this.#seenChanges) {
-      this.#seenChanges = changes;
-      this.#lastWriteAt = this.#now();
-      for (const table of this.#existingTables()) this.#pending.merge.add(table);
-      this.#pending.checkpoint = true;
-      return;
-    }
+    if (this.#noticeWrites()) return;
     if (this.#now() - this.#lastWriteAt < this.#idleMs) return;
     const sliceEnds = performance.now() + this.#intervalMs / 5;
-    // Housekeeping never waits for a lock: with another connection writing (a second Burrow,
-    // a backup tool), the thread would block for the whole busy timeout. It tries again later.
-    const timeout = Number(this.#db.pragma('busy_timeout', { simple: true }));
-    this.#db.pragma('busy_timeout = 0');
+    // Housekeeping never waits for a lock: it tries again at the next quiet moment.
     try {
-      while (this.hasWork && performance.now() < sliceEnds) this.step();
+      withoutWaiting(this.#db, () => {
+        while (this.hasWork && performance.now() < sliceEnds) this.step();
+      });
     } catch (error) {
       if (!isBusy(error)) throw error;
-    } finally {
-      this.#db.pragma(`busy_timeout = ${timeout}`);
     }
     // Our own merges count as changes: they must not read as the user's writes next time.
     this.#seenChanges = this.#totalChanges();
   }
 
-  get hasWork(): boolean {
-    return this.#pending.merge.size > 0 || this.#pending.checkpoint;
+  /**
+   * All the work a quiet moment would do, done now and to the end, without waiting for quiet:
+   * for a caller that knows nothing else is writing (the benches, which model the app's rhythm).
+   */
+  settle(): void {
+    if (!this.#db.open || this.#db.readonly || this.#db.inTransaction) return;
+    this.#noticeWrites();
+    while (this.hasWork) this.step();
+    this.#seenChanges = this.#totalChanges();
   }
 
-  /** One bounded piece of work: a merge step of one index, else a passive checkpoint. */
+  /** Writes since last seen: notes when, and that every index and the WAL have work again. */
+  #noticeWrites(): boolean {
+    const changes = this.#totalChanges();
+    if (changes === this.#seenChanges) return false;
+    this.#seenChanges = changes;
+    this.#lastWriteAt = this.#now();
+    this.#pending.index = true;
+    for (const table of this.#existingTables()) this.#pending.merge.add(table);
+    this.#pending.checkpoint = true;
+    return true;
+  }
+
+  get hasWork(): boolean {
+    return this.#pending.index || this.#pending.merge.size > 0 || this.#pending.checkpoint;
+  }
+
+  /**
+   * One bounded piece of work: indexing queued messages for search (search-queue.ts), else a
+   * merge step of one index, else a passive checkpoint.
+   */
   step(): void {
     const started = performance.now();
     const table = this.#pending.merge.values().next();
-    if (table.done !== true) {
+    if (this.#pending.index) {
+      const indexed = this.#queue.indexQueued(INDEX_STEP_MESSAGES);
+      if (indexed < INDEX_STEP_MESSAGES) this.#pending.index = false;
+      if (indexed > 0) {
+        this.#pending.merge.add('messages_fts');
+        this.#pending.checkpoint = true;
+      }
+      this.report.indexed += indexed;
+    } else if (table.done !== true) {
       const before = this.#totalChanges();
       this.#db.prepare(`INSERT INTO ${table.value} (${table.value}, rank) VALUES ('merge', ${MERGE_STEP_PAGES})`).run();
       // FTS5: fewer than 2 changes means the merge found nothing left to do.
@@ -145,15 +185,32 @@ export class StoreMaintenance {
       else this.#pending.checkpoint = true;
       this.report.mergeSteps++;
     } else {
-      this.#db.pragma('wal_checkpoint(PASSIVE)');
+      const [result] = this.#db.pragma('wal_checkpoint(PASSIVE)') as CheckpointResult[];
       this.#pending.checkpoint = false;
       this.report.checkpoints++;
+      if (result !== undefined && result.busy === 0 && result.log > 0 && result.checkpointed === result.log) this.#restartLog();
     }
     this.report.longestStepMs = Math.max(this.report.longestStepMs, performance.now() - started);
   }
 
+  /**
+   * After a checkpoint that copied the whole WAL back, the next write starts the WAL over from
+   * its beginning, and with synchronous=FULL that means writing a new WAL header and flushing it
+   * before the write's own pages: a second fsync in that commit. Left alone, the commit that
+   * pays for it is the next question the user sends (docs/performance.md, "Store"). So the
+   * quiet moment starts the WAL over itself, with a write that changes nothing: the schema
+   * version, set to the value it has.
+   */
+  #restartLog(): void {
+    this.#db.transaction(() => {
+      const version = Number(this.#db.pragma('user_version', { simple: true }));
+      this.#db.pragma(`user_version = ${version}`);
+    })();
+    this.report.logRestarts++;
+  }
+
   #configure(): void {
-    this.#pending = { merge: new Set(this.#db.readonly ? [] : this.#existingTables()), checkpoint: !this.#db.readonly };
+    this.#pending = { index: !this.#db.readonly, merge: new Set(this.#db.readonly ? [] : this.#existingTables()), checkpoint: !this.#db.readonly };
     if (this.#db.readonly) return;
     this.#db.pragma(`wal_autocheckpoint = ${WAL_SAFETY_CHECKPOINT_PAGES}`);
     // Stored in the index's own config table. crisismerge still merges inside a commit if quiet
@@ -173,9 +230,4 @@ export class StoreMaintenance {
   #totalChanges(): number {
     return Number(this.#db.prepare('SELECT total_changes()').pluck().get());
   }
-}
-
-function isBusy(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || (typeof code === 'string' && code.startsWith('SQLITE_BUSY'));
 }

@@ -16,6 +16,8 @@ import type { MessageRole, SearchGroup, SearchHit, SearchOrder, SearchResults, T
 import { referenceFor } from './references';
 import { matchExpressionFor } from './search-query';
 import { SqlStore, type DatabaseHandle } from './handle';
+import { withoutWaiting } from './database';
+import { SearchQueue } from './search-queue';
 
 /** Above this many matching rows, newest-first instead of relevance. */
 export const RANK_LIMIT = 2000;
@@ -93,14 +95,18 @@ function prepare(db: Database) {
 }
 
 export class SearchIndex extends SqlStore<ReturnType<typeof prepare>> {
+  readonly #queue: SearchQueue;
+
   constructor(db: Database | DatabaseHandle) {
     super(db, prepare);
+    this.#queue = new SearchQueue(db);
   }
 
   search(query: string, limit: number = DEFAULT_SEARCH_LIMIT): SearchResults {
     const started = performance.now();
     const match = matchExpressionFor(query);
     if (match === null) return { query, groups: [], order: 'relevance', tookMs: performance.now() - started };
+    this.#indexQueued();
     // Markers no stored text can contain by accident: the snippet comes back as plain text plus these.
     const nonce = randomBytes(6).toString('hex');
     const marks = { open: `\u0001${nonce}[`, close: `]${nonce}\u0001` };
@@ -148,6 +154,20 @@ export class SearchIndex extends SqlStore<ReturnType<typeof prepare>> {
   }
 
   /** Relevance order when the match set is small enough to rank, else newest first. */
+  /**
+   * Messages saved since the last quiet moment are still queued for the index (search-queue.ts):
+   * index them first, so the search sees every settled message. A database that cannot be
+   * written just now (disk full, read-only, another writer) is still searched, without them.
+   */
+  #indexQueued(): void {
+    if (this.db.readonly || this.db.inTransaction) return;
+    try {
+      withoutWaiting(this.db, () => this.#queue.indexAll());
+    } catch (error) {
+      console.warn(`[burrow] search: the newest messages could not be indexed first (${error instanceof Error ? error.message : String(error)}); searching without them`);
+    }
+  }
+
   #query(
     sql: { countUpTo: Statement<[string, number], number>; ranked: Marked; newest: Marked },
     match: string,

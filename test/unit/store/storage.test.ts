@@ -287,7 +287,10 @@ describe('search indexes after an unclean shutdown', () => {
     expect(reopened.repairedIndexes).toEqual(['messages_fts']);
     expect(() => reopened.db.prepare("INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)").run()).not.toThrow();
     expect(reopened.db.prepare("SELECT count(*) FROM messages_fts WHERE messages_fts MATCH 'phantom'").pluck().get()).toBe(0);
-    expect(reopened.db.prepare("SELECT count(*) FROM messages_fts WHERE messages_fts MATCH 'meadow'").pluck().get()).toBe(3);
+    // The three questions, still queued for the index when the file was left (migration 6):
+    // the search indexes them before it reads.
+    const hits = new SearchIndex(reopened.handle).search('question').groups.flatMap((group) => group.hits);
+    expect(hits.map((hit) => hit.kind)).toEqual(['message', 'message', 'message']);
     crashed.close();
   });
 });

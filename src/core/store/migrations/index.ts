@@ -4,6 +4,7 @@ import { history } from './002-history';
 import { documents } from './003-documents';
 import { searchSettled } from './004-search-settled';
 import { tokenLimit } from './005-token-limit';
+import { searchQueue } from './006-search-queue';
 
 /**
  * One schema step. `up` runs inside a transaction that also sets `PRAGMA user_version` to
@@ -15,4 +16,4 @@ export interface Migration {
 }
 
 /** Every migration, in order; versions run 1, 2, 3… without gaps. Append, never edit a shipped one. */
-export const migrations: readonly Migration[] = [initial, history, documents, searchSettled, tokenLimit];
+export const migrations: readonly Migration[] = [initial, history, documents, searchSettled, tokenLimit, searchQueue];
