@@ -153,7 +153,6 @@ export class SearchIndex extends SqlStore<ReturnType<typeof prepare>> {
     return { query, groups, order, tookMs: performance.now() - started };
   }
 
-  /** Relevance order when the match set is small enough to rank, else newest first. */
   /**
    * Messages saved since the last quiet moment are still queued for the index (search-queue.ts):
    * index them first, so the search sees every settled message. A database that cannot be
@@ -168,6 +167,7 @@ export class SearchIndex extends SqlStore<ReturnType<typeof prepare>> {
     }
   }
 
+  /** Relevance order when the match set is small enough to rank, else newest first. */
   #query(
     sql: { countUpTo: Statement<[string, number], number>; ranked: Marked; newest: Marked },
     match: string,
