@@ -21,7 +21,11 @@ export interface FrameBudgetOptions {
   /** A frame interval above this (ms) halves the text per frame; below `fastMs`, it grows. */
   slowMs: number;
   fastMs: number;
-  /** A gap longer than this (ms) means rendering had stopped: it says nothing about frames. */
+  /**
+   * A gap longer than this (ms) means rendering had stopped: it says nothing about frames, and
+   * the next frame adds no more than `startChars` (it also carries whatever started rendering
+   * again, such as a conversation being opened).
+   */
   idleMs: number;
 }
 
@@ -52,13 +56,12 @@ export class AdaptiveFrameBudget {
 
   /** Starts a rendering frame at `now` (performance.now()): what this frame may spend. */
   begin(now: number): RenderBudget {
-    const { slowMs, fastMs, idleMs, minChars, maxChars, renderMs } = this.#options;
+    const { slowMs, fastMs, idleMs, minChars, maxChars, startChars, renderMs } = this.#options;
     if (this.#lastFrame !== undefined) {
       const interval = now - this.#lastFrame;
-      if (interval <= idleMs) {
-        if (interval > slowMs) this.#chars = Math.max(minChars, Math.floor(this.#chars / 2));
-        else if (interval < fastMs) this.#chars = Math.min(maxChars, Math.ceil(this.#chars * 1.25));
-      }
+      if (interval > idleMs) this.#chars = Math.min(this.#chars, startChars);
+      else if (interval > slowMs) this.#chars = Math.max(minChars, Math.floor(this.#chars / 2));
+      else if (interval < fastMs) this.#chars = Math.min(maxChars, Math.ceil(this.#chars * 1.25));
     }
     this.#lastFrame = now;
     return { deadline: now + renderMs, maxChars: this.#chars };

@@ -31,6 +31,19 @@ describe('AdaptiveFrameBudget', () => {
     expect(frames.begin(1025).maxChars).toBe(DEFAULT_FRAME_BUDGET.startChars);
   });
 
+  it('starts again from its starting pace after an idle gap, never faster', () => {
+    const frames = new AdaptiveFrameBudget();
+    let now = 0;
+    frames.begin(now);
+    for (let frame = 0; frame < 40; frame++) frames.begin((now += 16.7));
+    expect(frames.chars).toBe(DEFAULT_FRAME_BUDGET.maxChars);
+    expect(frames.begin((now += 2000)).maxChars).toBe(DEFAULT_FRAME_BUDGET.startChars);
+    // A slow machine's pace, below the start, is kept across the gap.
+    for (let frame = 0; frame < 8; frame++) frames.begin((now += 45));
+    expect(frames.chars).toBe(DEFAULT_FRAME_BUDGET.minChars);
+    expect(frames.begin((now += 2000)).maxChars).toBe(DEFAULT_FRAME_BUDGET.minChars);
+  });
+
   it('gives each frame a deadline for its own rendering time', () => {
     const frames = new AdaptiveFrameBudget({ renderMs: 4 });
     expect(frames.begin(500).deadline).toBe(504);
