@@ -51,8 +51,19 @@ function run(args: string[]): void {
 
 const started = performance.now();
 // The source: cloned from the git bundle inside the npm package, never downloaded.
-if (!existsSync(join(packageDir, 'llama', 'llama.cpp', 'CMakeLists.txt'))) run(['source', 'download', '--gpu', values.gpu, '--skipBuild', '--noUsageExample']);
-for (const { patch, state } of applyEnginePatches(join(packageDir, 'llama', 'llama.cpp'))) console.log(`engine patch ${patch}: ${state === 'applied' ? 'applied' : 'already in the source'}`);
+const sourceDir = join(packageDir, 'llama', 'llama.cpp');
+const download = (): void => run(['source', 'download', '--gpu', values.gpu, '--skipBuild', '--noUsageExample']);
+if (!existsSync(join(sourceDir, 'CMakeLists.txt'))) download();
+let patched: ReturnType<typeof applyEnginePatches>;
+try {
+  patched = applyEnginePatches(sourceDir);
+} catch (error) {
+  // A source patched by an earlier version of a patch: a fresh clone from the bundle takes them all.
+  console.log(`${error instanceof Error ? error.message : String(error)}; cloning the source again from the bundle`);
+  download();
+  patched = applyEnginePatches(sourceDir);
+}
+for (const { patch, state } of patched) console.log(`engine patch ${patch}: ${state === 'applied' ? 'applied' : 'already in the source'}`);
 run(['source', 'build', '--gpu', values.gpu, '--noUsageExample']);
 console.log(`built in ${((performance.now() - started) / 60_000).toFixed(1)} min; checking that the engine loads it …`);
 

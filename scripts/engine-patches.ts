@@ -2,12 +2,16 @@
  * Burrow's patches to the llama.cpp source it builds its engine from (scripts/engine-patches/*.diff),
  * applied by `npm run build:engine` after node-llama-cpp clones the source and before it builds.
  * Each is small, explained at the top of its change, and applied once: a patch already in the
- * tree is left alone, and one that no longer applies (a node-llama-cpp upgrade moved the code)
- * stops the build with its name rather than building an engine without it.
+ * tree is left alone, and one that no longer applies stops the build with its name rather than
+ * building an engine without it (scripts/build-engine.ts first clones the source again, once, for
+ * a tree that holds an earlier version of a patch; what still fails is a node-llama-cpp upgrade
+ * that moved the code).
  *
  * - cpu-buffer-clear-skips-zero-pages: a context's KV cache is cleared to zero when it is
  *   created, which made all of it resident at once (44 MiB for TinyLlama's 2 048 tokens in f16)
- *   although a fresh allocation is zero already; the clear now writes only pages that are not
+ *   although a reply fills a fraction of it. On Linux the clear now drops the buffer's pages
+ *   (`madvise`, no read: reading fresh memory makes it resident on kernels without a shared
+ *   zero page); elsewhere it writes only the pages that are not zero already
  *   (docs/performance.md, "Engine memory").
  * - release-compute-pages-after-long-batches: a batch of many tokens (a prompt) touches the whole
  *   compute buffer, and without flash attention that holds the attention scores of the batch
