@@ -11,7 +11,9 @@
  *   created, which made all of it resident at once (44 MiB for TinyLlama's 2 048 tokens in f16)
  *   although a reply fills a fraction of it. On Linux the clear now drops the buffer's pages
  *   (`madvise`, no read: reading fresh memory makes it resident on kernels without a shared
- *   zero page); elsewhere it writes only the pages that are not zero already
+ *   zero page); elsewhere it writes only the pages that are not zero already. A large write
+ *   into such a buffer (a conversation restored from disk) maps its pages in one
+ *   `MADV_POPULATE_WRITE` before the copy rather than a fault per page during it
  *   (docs/performance.md, "Engine memory").
  * - release-compute-pages-after-long-batches: a batch of many tokens (a prompt) touches the whole
  *   compute buffer, and without flash attention that holds the attention scores of the batch

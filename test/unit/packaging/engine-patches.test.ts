@@ -39,6 +39,8 @@ describe('engine patches', () => {
     expect(after).toContain('writes only the pages that are not zero already');
     // On Linux the clear of a buffer's own memory drops its pages rather than reading them.
     expect(after).toMatch(/buffer->iface\.free_buffer == ggml_backend_cpu_buffer_free_buffer\) \{[\s\S]*?madvise\(\(void \*\) first, last - first, MADV_DONTNEED\)/);
+    // ... and a large write into that memory (a restored conversation's KV cells) maps its pages in one call.
+    expect(after).toMatch(/static void ggml_backend_cpu_buffer_set_tensor[\s\S]*?madvise\(\(void \*\) first, last - first, BURROW_MADV_POPULATE_WRITE\);[\s\S]*?memcpy/);
     expect(applyEnginePatches(source).every((result) => result.state === 'already')).toBe(true);
     expect(readFileSync(join(source, 'ggml', 'src', 'ggml-backend.cpp'), 'utf8')).toBe(after);
     // The compute buffer's pages go back after a long batch, from the one place every decode ends.
