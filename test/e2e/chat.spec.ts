@@ -160,23 +160,33 @@ test('an answer cut off at its token limit is marked, and Continue goes on in th
 test('past the cap on answers at once, sending says Burrow is busy and what to do', async ({ page, burrow }) => {
   await page.goto(burrow.host.url);
   await loadModelThroughUi(page);
-  // Other faces (quick prompts, scripts) keep MAX_GENERATIONS answers running.
+  // Other faces (quick prompts, scripts) keep MAX_GENERATIONS answers running. The streaming
+  // model finishes an answer every few seconds, so the slots are filled again right before each
+  // send: a slot freed while the page was being prepared would let the send through.
   const running: string[] = [];
-  for (;;) {
-    const result = await burrow.assistant.router.call('quick.ask', { conversationId: null, text: `Busy ${running.length}` });
-    if (!result.ok) break;
-    running.push((result.value as { generationId: string }).generationId);
-  }
-  expect(running.length).toBeGreaterThan(0);
+  const fillSlots = async (): Promise<void> => {
+    for (;;) {
+      const result = await burrow.assistant.router.call('quick.ask', { conversationId: null, text: `Busy ${running.length}` });
+      if (!result.ok) return;
+      running.push((result.value as { generationId: string }).generationId);
+    }
+  };
   await page.getByTestId('new-chat').first().click();
   const composer = page.getByTestId('composer');
   await composer.fill('One more question');
+  await fillSlots();
+  expect(running.length).toBeGreaterThan(0);
+  // The page lets this conversation send (nothing of its own is being answered): only the core knows the cap.
+  const send = page.getByTestId('send');
+  await expect(send).toBeEnabled();
   await composer.press('Enter');
   const toast = page.getByTestId('toast').filter({ hasText: 'Burrow is busy' });
   await expect(toast).toBeVisible();
   await expect(toast).toContainText(/already writing \d+ answers\. Wait for one to finish, or stop one, then ask again\./);
   // Asked again: the same notice is counted, not stacked, and it stays clear of the message box.
   await composer.fill('One more question');
+  await fillSlots();
+  await expect(send).toBeEnabled();
   await composer.press('Enter');
   await expect(toast).toHaveCount(1);
   await expect(toast.getByTestId('toast-count')).toHaveText('×2');
