@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineStatus } from '../../src/shared/contract';
 import { EngineHost } from '../../src/core/engine/engine-host';
 import { spawnNodeEngine } from '../../src/core/process/node-spawn';
-import { chooseThreads, TINY_MODEL_BYTES } from '../../src/core/engine/threads';
+import { chooseThreads, TINY_MODEL_BYTES, usableCores } from '../../src/core/engine/threads';
 import type { ChatTurn, GenerateResult } from '../../src/core/engine/types';
 import { gguf, writeGgufFile } from '../support/gguf-writer';
 import { tinyModelPath, tinyModelSpec } from '../support/tiny-model';
@@ -226,6 +226,18 @@ describe('engine process with the tiny model', () => {
     expect(host.pid).not.toBe(oldPid);
     expect(host.status()).toMatchObject({ state: 'ready', model: { path: modelPath } });
     expect(states()).toEqual(['generating', 'stopped', 'starting', 'loading', 'ready', 'generating', 'ready']);
+  });
+
+  // node-llama-cpp caps a context's threads at the cap of the moment it is made: a model loaded
+  // again after a 1-thread setting kept 1 thread when given 2 (llama-engine.ts, #withThreadCap).
+  it.runIf(usableCores() >= 2)('gives a reloaded model the threads it is set to, also after a smaller setting', async () => {
+    await host.updateSettings({ threads: 1 });
+    expect(host.status()).toMatchObject({ state: 'ready', model: { threads: 1 } });
+    await host.updateSettings({ threads: 2 });
+    expect(host.status()).toMatchObject({ state: 'ready', model: { threads: 2 } });
+    expect((await ask('threads', [], 'Hello?')).reason).toBe('done');
+    await host.updateSettings({ threads: undefined });
+    expect(host.status()).toMatchObject({ state: 'ready', model: { threads: 1 } });
   });
 
   it('unloads: later answers need a model again', async () => {

@@ -110,7 +110,8 @@ export class LlamaEngine {
         sizeBytes,
         contextSize: context.contextSize,
         backend: onCpu || model.gpuLayers === 0 ? 'cpu' : String(llama.gpu),
-        threads,
+        // What llama.cpp was given, as the context holds it (settings → This computer shows it).
+        threads: context.idealThreads,
       };
       const threadsByLoad = settings.threads === undefined && threads > 1;
       if (threadsByLoad) this.#load.start();
@@ -129,7 +130,7 @@ export class LlamaEngine {
   /** The context for a model: its size, threads, memory options and LoRA adapters. */
   async #createContext(model: LlamaModel, settings: EngineSettings, onCpu: boolean, threads: number, adapters: readonly AppliedAdapter[]): Promise<LlamaContext> {
     const memory = contextMemoryOptions(settings, onCpu, attentionShape(model.fileInfo.architectureMetadata), this.#ownBuild);
-    return model.createContext({
+    return this.#withThreadCap(threads, () => model.createContext({
       sequences: settings.maxSessions ?? defaultMaxSessions(onCpu),
       contextSize: settings.contextSize ?? { max: Math.min(model.trainContextSize, DEFAULT_CONTEXT_CAP) },
       threads,
@@ -137,7 +138,27 @@ export class LlamaEngine {
       ...(memory.batchSize === undefined ? {} : { batchSize: memory.batchSize }),
       ...(memory.kvCacheKeyType === undefined ? {} : { experimentalKvCacheKeyType: memory.kvCacheKeyType, experimentalKvCacheValueType: memory.kvCacheValueType }),
       ...(adapters.length === 0 ? {} : { lora: { adapters: adapters.map(({ path, scale }) => ({ filePath: path, scale })) } }),
-    });
+    }));
+  }
+
+  /**
+   * node-llama-cpp caps a new context's threads at `llama.maxThreads` as it is at that moment,
+   * for the context's whole life; Burrow lowers that cap for an answer when other programs keep
+   * a core busy, and a fixed setting sets it. So a context made after a 1-thread setting (or
+   * during a busy answer, or when adapters are applied) kept 1 thread however many it was
+   * given: 2 threads set by the user generated at the speed of 1 (the bench's thread sweep).
+   * The cap is raised to `threads` while the context is made, then put back.
+   */
+  async #withThreadCap<T>(threads: number, create: () => Promise<T>): Promise<T> {
+    const llama = this.#llama?.instance;
+    if (llama === undefined) return create();
+    const cap = llama.maxThreads;
+    llama.maxThreads = threads;
+    try {
+      return await create();
+    } finally {
+      llama.maxThreads = cap;
+    }
   }
 
   /**
@@ -343,7 +364,7 @@ export class LlamaEngine {
     const loaded = this.#loaded;
     if (loaded === null) throw noModelError();
     const contextSize = Math.min(loaded.model.trainContextSize, EMBEDDING_CONTEXT_CAP);
-    loaded.embedding ??= await loaded.model.createEmbeddingContext({ contextSize });
+    loaded.embedding ??= await this.#withThreadCap(loaded.info.threads, () => loaded.model.createEmbeddingContext({ contextSize, threads: loaded.info.threads }));
     return embedWith(loaded.embedding, loaded.model, texts, { path: loaded.info.path, name: loaded.info.name }, contextSize);
   }
 
