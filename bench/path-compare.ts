@@ -1,9 +1,9 @@
 /**
  * One model, four ways, interleaved round by round (docs/performance.md, "Attention padding"):
- * llama-bench with flash attention off at depth 0 and 24, node-llama-cpp's plain evaluate loop
- * and its chat path (`bench/token-profile.ts`, each a child process), and a Burrow turn through
- * the core and the engine process. Separates what llama.cpp, the binding, the chat path and
- * Burrow's processes each cost. Not part of `npm run bench`; run it alone, after `npm run build`.
+ * llama-bench at depth 0 and 24, node-llama-cpp's plain evaluate loop and its chat path
+ * (`bench/token-profile.ts`, each a child process), and a Burrow turn through the core and the
+ * engine process, all with flash attention on, as Burrow runs on the CPU. Separates what
+ * llama.cpp, the binding, the chat path and Burrow's processes each cost. Not part of `npm run bench`; run it alone, after `npm run build`.
  *
  *   npx tsx bench/path-compare.ts [--model PATH] [--rounds N] [--tokens N]
  */
@@ -32,10 +32,11 @@ const burrow = BurrowUnderTest.start(model);
 try {
   await burrow.call('models.load', { path: model, force: true });
   for (let round = 0; round < Number(values.rounds); round++) {
-    const depth0 = await runLlamaBench(llamaBench, model, 2, 0, tokens, { flashAttention: false });
-    const depth24 = await runLlamaBench(llamaBench, model, 2, 0, tokens, { flashAttention: false, depth: 24 });
-    const plain = tokenProfile(['--words', '12']);
-    const chat = tokenProfile(['--chat', '--no-system']);
+    // Flash attention on everywhere, as Burrow runs on the CPU (llama-bench's default turns it on).
+    const depth0 = await runLlamaBench(llamaBench, model, 2, 0, tokens);
+    const depth24 = await runLlamaBench(llamaBench, model, 2, 0, tokens, { depth: 24 });
+    const plain = tokenProfile(['--words', '12', '--flash']);
+    const chat = tokenProfile(['--chat', '--no-system', '--flash']);
     await new Promise((resolve) => setTimeout(resolve, 1500));
     const conversation = await burrow.newConversation(tokens + 1);
     const turn = await burrow.turn(conversation, 'ra bit');
