@@ -30,6 +30,12 @@
  *   rows and runs from 8 queries: a follow-up of a few dozen tokens over a long conversation is
  *   about 1.4 x faster, and flash attention can be on by default (docs/performance.md,
  *   "Flash attention, again").
+ * - weights-in-huge-pages: a model's weights in CPU memory are advised into 2 MiB pages
+ *   (`madvise(MADV_HUGEPAGE)`, Linux) before they are read in. Every token reads all of them, and
+ *   where transparent huge pages are "madvise" only (most desktop distributions) they sat in
+ *   4 KiB pages: generation 3-8 % faster on the bench models. The KV cache and compute buffers
+ *   are left alone, so their untouched memory stays out of the resident set (docs/performance.md,
+ *   "Weights in huge pages").
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';

@@ -244,9 +244,9 @@ describe('electron-builder configuration', () => {
         mkdirSync(join(builds, folder, 'Release'), { recursive: true });
         writeFileSync(join(builds, folder, 'Release', '_nlcBuildMetadata.json'), JSON.stringify({ buildOptions: { customCmakeOptions: { BURROW_ENGINE: engine } } }));
       };
-      fakeBuild('linux-x64-portablehash', 'portable-7');
-      fakeBuild('linux-arm64-portablehash', 'portable-7');
-      fakeBuild('linux-x64-nativehash', 'native-7');
+      fakeBuild('linux-x64-portablehash', 'portable-8');
+      fakeBuild('linux-arm64-portablehash', 'portable-8');
+      fakeBuild('linux-x64-nativehash', 'native-8');
       mkdirSync(join(builds, 'linux-x64', 'Release'), { recursive: true });
       const shipped = configModule.shippedEngineBuilds(builds);
       expect(shipped.sort()).toEqual(['linux-arm64-portablehash', 'linux-x64-portablehash']);

@@ -22,12 +22,13 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('engine patches', () => {
-  it('has the KV-cache, the compute-buffer, the attention-padding and the flash-attention patches', () => {
+  it('has the KV-cache, the compute-buffer, the attention-padding, the flash-attention and the huge-page patches', () => {
     const names = enginePatches().map((path) => path.split(/[\\/]/).pop());
     expect(names).toContain('cpu-buffer-clear-skips-zero-pages.diff');
     expect(names).toContain('release-compute-pages-after-long-batches.diff');
     expect(names).toContain('pad-attention-cells-to-32-on-cpu.diff');
     expect(names).toContain('flash-attention-tiles-short-batches.diff');
+    expect(names).toContain('weights-in-huge-pages.diff');
   });
 
   it('apply to the bundled llama.cpp once, and a second run leaves them alone', () => {
@@ -59,6 +60,10 @@ describe('engine patches', () => {
     expect(ops).toContain('simd_gemm(KQ, (const float *)Q_q, K_f32, tile_rows, DK, KV_TILE_SZ);');
     expect(ops).toContain('simd_gemm(VKQ32, KQ, V32, tile_rows, KV_TILE_SZ, DV);');
     expect(ops).not.toContain('simd_gemm(VKQ32, KQ, V32, Q_TILE_SZ, KV_TILE_SZ, DV);');
+    // A model's weights in CPU memory ask for 2 MiB pages before they are read in; nothing else does.
+    const loader = readFileSync(join(source, 'src', 'llama-model.cpp'), 'utf8');
+    expect(loader).toMatch(/madvise\(\(void \*\) begin, end - begin, MADV_HUGEPAGE\)/);
+    expect(loader).toMatch(/if \(!ml\.no_alloc && ggml_backend_dev_type\(dev\) == GGML_BACKEND_DEVICE_TYPE_CPU\) \{\s+llama_weights_want_huge_pages\(buf\);/);
   });
 
   it('stop with the patch name when the code they patch has moved', () => {
