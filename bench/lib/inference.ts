@@ -144,7 +144,8 @@ async function speedRounds(o: InferenceOptions, burrow: BurrowUnderTest, bare: B
     o.log(
       `round ${round + 1}/${o.rounds}: tg Burrow ${last(runs.burrowTg)} bare ${last(runs.bareTg)} llama-bench ${last(runs.lbTg)} (fa off ${last(runs.lbOffTg)}) · ` +
         `pp Burrow ${last(runs.burrowPp)} (${pp.stats.evaluatedTokens} tokens) bare ${last(runs.barePp)} llama-bench ${last(runs.lbPp)} (fa off ${last(runs.lbOffPp)})` +
-        (prebuilt !== null ? ` · tg Burrow on the prebuilt binary ${last(runs.prebuiltTg)}` : ''),
+        (prebuilt !== null ? ` · tg Burrow on the prebuilt binary ${last(runs.prebuiltTg)}` : '') +
+        threadChanges([...pp.engineLog, ...tg.engineLog]),
     );
   }
   return runs;
@@ -279,6 +280,12 @@ async function threadSweep(report: Report, burrow: BurrowUnderTest, o: Inference
 /** A process that keeps one core busy, bounded: it stops by itself after `ms` even if the bench dies. */
 function startBurner(ms: number): ChildProcess {
   return spawn(process.execPath, ['-e', `const end = Date.now() + ${ms}; while (Date.now() < end) {}`], { stdio: 'ignore' });
+}
+
+/** The engine's thread-count changes during a round's turns (it logs one only when the load moves it). */
+function threadChanges(engineLog: readonly string[]): string {
+  const changes = engineLog.filter((line) => line.startsWith('answering with'));
+  return changes.length > 0 ? ` · ${changes.join('; ')}` : '';
 }
 
 /**

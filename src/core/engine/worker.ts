@@ -12,6 +12,7 @@ import { LlamaEngine } from './llama-engine';
 import { connectToParent } from '../process/parent-port';
 import { cancelledBeforeStart, HostMessage, type LogLevel, type WorkerMessage } from './protocol';
 import { SerialQueue } from '../process/serial-queue';
+import { TextPacer } from './text-pacer';
 
 const port = connectToParent();
 const post = (message: WorkerMessage): void => port.send(message);
@@ -26,6 +27,13 @@ const queue = new SerialQueue();
 const generations = new Map<number, AbortController>();
 let disposing = false;
 
+/** Least time between two text messages of one answer: about 20 a second (text-pacer.ts). */
+const TEXT_INTERVAL_MS = 50;
+/** An answer's text, paced: a fast model's tokens go out a few at a time (text-pacer.ts). */
+function textPacer(id: number): TextPacer {
+  return new TextPacer({ intervalMs: TEXT_INTERVAL_MS, send: (text) => post({ type: 'text', id, text }) });
+}
+
 function fail(id: number | null, error: unknown): void {
   post({ type: 'error', id, error: toErrorValue(error), model: engine.model });
 }
@@ -33,6 +41,7 @@ function fail(id: number | null, error: unknown): void {
 function generate(message: Extract<HostMessage, { type: 'generate' }>): void {
   const controller = new AbortController();
   generations.set(message.id, controller);
+  const pacer = textPacer(message.id);
   void queue.run(async () => {
     try {
       const { signal } = controller;
@@ -44,11 +53,13 @@ function generate(message: Extract<HostMessage, { type: 'generate' }>): void {
       const result = await engine.generate(
         message,
         signal,
-        (text) => post({ type: 'text', id: message.id, text }),
+        (text) => pacer.push(text),
         (phase, model) => post({ type: 'adapters', id: message.id, phase, model }),
       );
+      pacer.flush();
       post({ type: 'done', id: message.id, ...result });
     } catch (error) {
+      pacer.flush();
       fail(message.id, error);
     } finally {
       generations.delete(message.id);
@@ -61,6 +72,7 @@ function generate(message: Extract<HostMessage, { type: 'generate' }>): void {
 function direct(message: Extract<HostMessage, { type: 'direct' }>): void {
   const controller = new AbortController();
   generations.set(message.id, controller);
+  const pacer = textPacer(message.id);
   void queue.run(async () => {
     try {
       const { signal } = controller;
@@ -72,12 +84,14 @@ function direct(message: Extract<HostMessage, { type: 'direct' }>): void {
         message.input,
         message.options,
         signal,
-        (text) => post({ type: 'text', id: message.id, text }),
+        (text) => pacer.push(text),
         message.adapters,
         (phase, model) => post({ type: 'adapters', id: message.id, phase, model }),
       );
+      pacer.flush();
       post({ type: 'direct-done', id: message.id, ...result });
     } catch (error) {
+      pacer.flush();
       fail(message.id, error);
     } finally {
       generations.delete(message.id);
