@@ -73,8 +73,8 @@ describe('engine process with the tiny model', () => {
     const environ = readFileSync(`/proc/${host.pid ?? 0}/environ`, 'utf8').split('\0');
     expect(environ).toContain('UV_THREADPOOL_SIZE=1');
     expect(environ).toContain('MALLOC_ARENA_MAX=2');
-    expect(environ).toContain('MALLOC_MMAP_THRESHOLD_=131072');
-    expect(environ).toContain('MALLOC_TRIM_THRESHOLD_=131072');
+    expect(environ).toContain('MALLOC_MMAP_THRESHOLD_=33554432');
+    expect(environ).toContain('MALLOC_TRIM_THRESHOLD_=67108864');
     expect(readFileSync(`/proc/${host.pid ?? 0}/cmdline`, 'utf8').split('\0')).toContain('--max-semi-space-size=1');
   });
 
