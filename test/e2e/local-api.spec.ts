@@ -172,6 +172,7 @@ test('another listen address is confirmed first, then warned about until it is b
   await host.fill('0.0.0.0');
   await host.press('Enter');
   await dialog.getByRole('button', { name: 'Listen on the network' }).click();
+  await expect(host).toBeFocused();
   await expect.poll(async () => (await call(burrow, 'api.status', {})).host).toBe('0.0.0.0');
   await expect(page.getByTestId('api-exposed-warning')).toContainText(/other machines on your network can use the model/);
 
