@@ -5,7 +5,10 @@
  * engine process, all with flash attention on, as Burrow runs on the CPU. Separates what
  * llama.cpp, the binding, the chat path and Burrow's processes each cost. Not part of `npm run bench`; run it alone, after `npm run build`.
  *
- *   npx tsx bench/path-compare.ts [--model PATH] [--rounds N] [--tokens N]
+ * `--burrow-turns N` answers N turns back to back each round (a new conversation each), to see
+ * whether the long-lived engine's first turn after the others ran is slower than the next.
+ *
+ *   npx tsx bench/path-compare.ts [--model PATH] [--rounds N] [--tokens N] [--burrow-turns N]
  */
 import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
@@ -13,7 +16,7 @@ import { BurrowUnderTest } from './lib/burrow-path';
 import { benchCacheDir } from './model';
 import { benchQ4KMPath, ensureLlamaBench, runLlamaBench } from './lib/llama-bench';
 
-const { values } = parseArgs({ options: { model: { type: 'string' }, rounds: { type: 'string', default: '4' }, tokens: { type: 'string', default: '64' } } });
+const { values } = parseArgs({ options: { model: { type: 'string' }, rounds: { type: 'string', default: '4' }, tokens: { type: 'string', default: '64' }, 'burrow-turns': { type: 'string', default: '1' } } });
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 const cacheDir = benchCacheDir();
 const built = ensureLlamaBench(cacheDir, log);
@@ -38,11 +41,15 @@ try {
     const plain = tokenProfile(['--words', '12', '--flash']);
     const chat = tokenProfile(['--chat', '--no-system', '--flash']);
     await new Promise((resolve) => setTimeout(resolve, 1500));
-    const conversation = await burrow.newConversation(tokens + 1);
-    const turn = await burrow.turn(conversation, 'ra bit');
-    await burrow.call('conversations.delete', { id: conversation });
+    const burrowTurns: number[] = [];
+    for (let turnIndex = 0; turnIndex < Number(values['burrow-turns']); turnIndex++) {
+      const conversation = await burrow.newConversation(tokens + 1);
+      const turn = await burrow.turn(conversation, 'ra bit');
+      await burrow.call('conversations.delete', { id: conversation });
+      burrowTurns.push(((turn.stats.generatedTokens - 1) / turn.streamMs) * 1000);
+    }
     const fixed = (value: number): string => value.toFixed(2);
-    console.log(JSON.stringify({ llamaBenchDepth0: fixed(depth0.tgTokensPerSecond), llamaBenchDepth24: fixed(depth24.tgTokensPerSecond), plainLoop: fixed(plain), chatPath: fixed(chat), burrow: fixed(((turn.stats.generatedTokens - 1) / turn.streamMs) * 1000) }));
+    console.log(JSON.stringify({ llamaBenchDepth0: fixed(depth0.tgTokensPerSecond), llamaBenchDepth24: fixed(depth24.tgTokensPerSecond), plainLoop: fixed(plain), chatPath: fixed(chat), burrow: burrowTurns.map(fixed).join(' ') }));
   }
 } finally {
   await burrow.dispose();
