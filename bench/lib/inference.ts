@@ -40,6 +40,8 @@ const MEMORY_OVER_FILE_MB = 150;
 
 interface Runs {
   burrowTg: number[];
+  /** A second generation turn right after the measured one: what the round's order costs the first. */
+  burrowTgAgain: number[];
   burrowPp: number[];
   bareTg: number[];
   barePp: number[];
@@ -105,7 +107,7 @@ async function promptOfTokens(burrow: BurrowUnderTest, tokens: number): Promise<
 
 /** Round by round, interleaved: llama-bench, the bare script, Burrow, and Burrow on the prebuilt binary. */
 async function speedRounds(o: InferenceOptions, burrow: BurrowUnderTest, bare: BareNodeLlama, prebuilt: BurrowUnderTest | null): Promise<Runs> {
-  const runs: Runs = { burrowTg: [], burrowPp: [], bareTg: [], barePp: [], lbTg: [], lbPp: [], lbOffTg: [], lbOffPp: [], prebuiltTg: [], engineRssAfterReply: Number.NaN, bareRssAfterReply: Number.NaN };
+  const runs: Runs = { burrowTg: [], burrowTgAgain: [], burrowPp: [], bareTg: [], barePp: [], lbTg: [], lbPp: [], lbOffTg: [], lbOffPp: [], prebuiltTg: [], engineRssAfterReply: Number.NaN, bareRssAfterReply: Number.NaN };
   const prompt = await promptOfTokens(burrow, o.promptTokens);
   for (let round = 0; round < o.rounds; round++) {
     if (o.llamaBench !== null) {
@@ -132,8 +134,12 @@ async function speedRounds(o: InferenceOptions, burrow: BurrowUnderTest, bare: B
     const tg = await burrow.turn(tgConversation, 'ra bit');
     runs.burrowTg.push(((tg.stats.generatedTokens - 1) / tg.streamMs) * 1000);
     runs.engineRssAfterReply = rssOf(burrow.enginePid);
+    const againConversation = await burrow.newConversation(o.generateTokens + 1);
+    const again = await burrow.turn(againConversation, 'ra bit');
+    runs.burrowTgAgain.push(((again.stats.generatedTokens - 1) / again.streamMs) * 1000);
     await burrow.call('conversations.delete', { id: ppConversation });
     await burrow.call('conversations.delete', { id: tgConversation });
+    await burrow.call('conversations.delete', { id: againConversation });
     if (prebuilt !== null) {
       const conversation = await prebuilt.newConversation(o.generateTokens + 1);
       await settle();
@@ -142,10 +148,10 @@ async function speedRounds(o: InferenceOptions, burrow: BurrowUnderTest, bare: B
       await prebuilt.call('conversations.delete', { id: conversation });
     }
     o.log(
-      `round ${round + 1}/${o.rounds}: tg Burrow ${last(runs.burrowTg)} bare ${last(runs.bareTg)} llama-bench ${last(runs.lbTg)} (fa off ${last(runs.lbOffTg)}) · ` +
+      `round ${round + 1}/${o.rounds}: tg Burrow ${last(runs.burrowTg)} (again ${last(runs.burrowTgAgain)}) bare ${last(runs.bareTg)} llama-bench ${last(runs.lbTg)} (fa off ${last(runs.lbOffTg)}) · ` +
         `pp Burrow ${last(runs.burrowPp)} (${pp.stats.evaluatedTokens} tokens) bare ${last(runs.barePp)} llama-bench ${last(runs.lbPp)} (fa off ${last(runs.lbOffPp)})` +
         (prebuilt !== null ? ` · tg Burrow on the prebuilt binary ${last(runs.prebuiltTg)}` : '') +
-        threadChanges([...pp.engineLog, ...tg.engineLog]),
+        threadChanges([...pp.engineLog, ...tg.engineLog, ...again.engineLog]),
     );
   }
   return runs;
@@ -170,6 +176,14 @@ function reportSpeed(report: Report, o: InferenceOptions, runs: Runs, build: str
       ? { target: { text: `≥ ${SPEED_TARGET.toFixed(2)} × llama-bench`, value: tgVsLb.median, met: tgVsLb.median >= SPEED_TARGET } }
       : { target: { text: '≥ 0.97 × bare', value: tgVsBare.median, met: tgVsBare.median >= 0.97 } }),
     note: `engine build: ${build}; Burrow/bare paired ratio ${tgVsBare.median.toFixed(3)} (bare = node-llama-cpp with its defaults on the same binary)${o.llamaBench !== null ? `; Burrow/llama-bench ${tgVsLb.median.toFixed(3)}; bare/llama-bench ${pairedRatio(runs.bareTg, runs.lbTg).median.toFixed(3)}` : ''}${sameSettings(runs.burrowTg, runs.lbOffTg)}`,
+  });
+  report.add({
+    key: `tg_again_${tag}`,
+    label: `generation ${o.generateTokens} tokens, ${tag}, a second turn right after`,
+    unit: 'tok/s',
+    burrow: figure(runs.burrowTgAgain),
+    ...(runs.lbTg.length > 0 ? { baselines: { 'llama-bench': figure(runs.lbTg) } } : {}),
+    note: `a new conversation answered right after the measured turn, nothing between them (the target is on the first, which follows Burrow's prompt turn and, before it, the baselines' processes); second/first paired ratio ${pairedRatio(runs.burrowTgAgain, runs.burrowTg).median.toFixed(3)}${runs.lbTg.length > 0 ? `; second/llama-bench ${pairedRatio(runs.burrowTgAgain, runs.lbTg).median.toFixed(3)}` : ''}`,
   });
   if (runs.prebuiltTg.length > 0) {
     const fallbackVsLb = pairedRatio(runs.prebuiltTg, runs.lbTg);
