@@ -152,6 +152,26 @@ test('a taken port: the reason is shown, and the free port offered is one click 
   }
 });
 
+test('a confirmation that closes after focus has moved on leaves the focus where it went', async ({ page, burrow }) => {
+  await openApiSettings(page, burrow);
+  const host = page.getByTestId('setting-api-host');
+  const origins = page.getByTestId('setting-api-origins');
+  const dialog = page.getByRole('dialog', { name: /Listen on 0\.0\.0\.0/ });
+  await host.fill('0.0.0.0');
+  await host.press('Enter');
+  await expect(dialog).toBeVisible();
+  // The dialog's close event comes a task after it closes; here focus moves to another field
+  // just before its handler runs, as a quick click or keystroke can.
+  await page.evaluate(() => {
+    window.addEventListener('close', () => document.getElementById('setting-api-origins')?.focus(), { capture: true, once: true });
+  });
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await expect(dialog).toBeHidden();
+  await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 50)));
+  await expect(origins).toBeFocused();
+  await expect(host).toHaveValue('127.0.0.1');
+});
+
 test('another listen address is confirmed first, then warned about until it is back to this computer', async ({ page, burrow }) => {
   await openApiSettings(page, burrow);
   const host = page.getByTestId('setting-api-host');
