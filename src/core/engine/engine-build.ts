@@ -22,6 +22,10 @@ export type EngineRecipe = 'native' | 'portable';
  * - native: `npm run build:engine` on a developer's or power user's machine: every instruction
  *   set this CPU has.
  * - portable: the release workflow: CPU variants chosen at run time, as the prebuilt ones.
+ * The native build links llama.cpp and ggml into the addon itself (`BUILD_SHARED_LIBS` off), as
+ * llama-bench is built: generation ran 2–3 % faster that way than from the shared libraries
+ * (docs/performance.md, "Static linking"). The portable build cannot: its CPU variants are
+ * libraries loaded at run time.
  */
 /**
  * The native recipe leaves out Intel AMX on x86-64 Linux and macOS: built with `-march=native`
@@ -36,7 +40,7 @@ export const NO_AMX_OPTIONS: Readonly<Record<string, string>> =
   process.arch === 'x64' && process.platform !== 'win32' ? Object.freeze({ CMAKE_C_FLAGS_RELEASE: RELEASE_NO_AMX, CMAKE_CXX_FLAGS_RELEASE: RELEASE_NO_AMX }) : Object.freeze({});
 
 export const ENGINE_RECIPES: Readonly<Record<EngineRecipe, Readonly<Record<string, string>>>> = Object.freeze({
-  native: Object.freeze({ BURROW_ENGINE: 'native-8', GGML_OPENMP: 'ON', GGML_NATIVE: 'ON', ...NO_AMX_OPTIONS }),
+  native: Object.freeze({ BURROW_ENGINE: 'native-9', GGML_OPENMP: 'ON', GGML_NATIVE: 'ON', BUILD_SHARED_LIBS: 'OFF', ...NO_AMX_OPTIONS }),
   portable: Object.freeze({ BURROW_ENGINE: 'portable-8', GGML_OPENMP: 'ON', GGML_NATIVE: 'OFF', GGML_BACKEND_DL: 'ON', GGML_CPU_ALL_VARIANTS: 'ON' }),
 });
 
