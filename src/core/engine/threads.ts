@@ -7,6 +7,9 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 
+/** Part of a core others must keep busy before it gets no thread of ours (threadsForLoad). */
+export const TAKEN_ABOVE = 0.5;
+
 /** Below this file size a model counts as tiny (test models, toy models). */
 export const TINY_MODEL_BYTES = 64 * 1024 * 1024;
 
@@ -54,14 +57,17 @@ export function chooseThreads({ requested, modelBytes, available = usableCores()
 
 /**
  * Threads for one answer, given the cores this process may use and how many cores' worth of
- * work other programs did over the last second. Every thread must have a core to itself:
- * llama.cpp's threads meet at a barrier several hundred times per token, so one thread that
- * waits for its core stalls all of them. A core counts as taken once others use more than
- * a quarter of it: the scheduler's own noise and short bursts stay under that.
+ * work other programs did over the last second. llama.cpp's threads meet at a barrier several
+ * hundred times per token, so a thread that waits for its core stalls all of them: beside a
+ * core another program keeps busy, 2 threads generate 12 tokens/s and 1 thread 28. But a core
+ * busy part of the time still pays for its thread: beside a core busy 25-40 % of the time,
+ * 2 threads generated 35-40 tokens/s and 1 thread 26-31; at 50 % they tied, at 60-70 % one
+ * thread won (docs/performance.md, "Threads"). So a core counts as taken once others keep it
+ * more than half busy.
  */
 export function threadsForLoad(cores: number, othersBusy: number): number {
   const usable = Math.max(1, Math.floor(cores));
   const busy = Number.isFinite(othersBusy) ? Math.max(0, othersBusy) : 0;
-  const taken = Math.max(0, Math.ceil(busy - 0.25));
+  const taken = Math.max(0, Math.ceil(busy - TAKEN_ABOVE));
   return Math.min(usable, Math.max(1, usable - taken));
 }
