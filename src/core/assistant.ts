@@ -190,6 +190,7 @@ function createServices(host: AssistantHost, routerOf: () => Router): Services {
     withoutFooter: withoutSources,
     hasModel: () => engine.remote !== null || engine.status().model !== null || models.defaultModel() !== null,
     ensureModel: (conversationId) => (engine.remote !== null ? Promise.resolve(undefined) : library.ensureModelFor(conversationId)),
+    adaptersIfLoaded: (conversationId) => (engine.remote !== null ? Promise.resolve(null) : library.adaptersIfLoaded(conversationId)),
   });
   const direct = new DirectGenerations({
     engine,

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { MAX_IDLE_UNLOAD_MINUTES, MAX_MESSAGE_CHARS, MAX_PATH_CHARS, MAX_SEARCH_QUERY_CHARS, MAX_SUMMARY_FOCUS_CHARS } from './limits';
 import { MAX_CONTEXT_OVERRIDE, MAX_IMPORT_FILE_BYTES, MIN_CONTEXT_OVERRIDE } from './limits';
 import { ChunkBase64, ChunkReceived, Empty, Id } from './schemas/common';
-import { ChatStarted, Conversation, ConversationSettings, ConversationView, ContextUsage, ExportFormat, ExportedFile, Message, Title } from './schemas/conversations';
+import { ChatPrepared, ChatStarted, Conversation, ConversationSettings, ConversationView, ContextUsage, ExportFormat, ExportedFile, Message, Title } from './schemas/conversations';
 import { CatalogEntry, CatalogId, DownloadRef, DownloadStatus, NetworkAttempt } from './schemas/downloads';
 import { ChunkId, DocumentInfo, DocumentPassage, DocumentView, MAX_DOCUMENT_DECLARED_BYTES, SummaryStyle, UploadId } from './schemas/documents';
 import { EngineStatus } from './schemas/engine';
@@ -94,6 +94,12 @@ export const procedures = {
     input: z.strictObject({ conversationId: Id }),
     output: z.array(z.strictObject({ generationId: Id, messageId: Id, prefix: z.string(), text: z.string(), nextSeq: z.number().int().nonnegative() })),
   },
+  /**
+   * The user opened this conversation: Burrow gets it ready for the next message (its saved
+   * evaluation state goes back into the engine now, not when they send). Never loads a model; a
+   * no-op ('skipped') while answers run or when another model would answer. Only saves time.
+   */
+  'chat.prepare': { input: z.strictObject({ conversationId: Id }), output: ChatPrepared },
   /** Saves an answer whose generation.end carried 'storage_error' (Burrow still holds its text). */
   'chat.retrySave': { input: z.strictObject({ messageId: Id }), output: Message },
   'search.query': {

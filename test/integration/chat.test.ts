@@ -199,6 +199,40 @@ describe('chat', () => {
     expect(stateFiles()).toHaveLength(0);
   });
 
+  it("chat.prepare brings an opened conversation's saved state back before its next message; it loads no model and steps aside for running answers", async () => {
+    await call('models.openLocal', {});
+    const conversation = await call('conversations.create', {});
+    const empty = await call('conversations.create', {});
+    await waitForEnd((await call('chat.send', { conversationId: conversation.id, text: 'What do rabbits eat in winter?' })).generationId);
+    const stateDir = join(dataDir, 'state');
+    await expect.poll(() => existsSync(stateDir) && readdirSync(stateDir).some((name) => name.endsWith('.state')), { timeout: 10_000 }).toBe(true);
+    const kept = await call('chat.prepare', { conversationId: conversation.id });
+    expect(kept.outcome).toBe('kept');
+
+    assistant = await restartWith({ maxTokens: 200, seed: 1 });
+    // Started again: the last model loads in the background; until it is in, there is nothing to prepare with.
+    await expect.poll(async () => (await call('engine.status', {})).state, { timeout: 30_000 }).toBe('ready');
+    const restored = await call('chat.prepare', { conversationId: conversation.id });
+    expect(restored.outcome).toBe('restored');
+    expect(restored.tokens).toBeGreaterThan(kept.tokens / 2);
+    expect(restored.tokens).toBeLessThanOrEqual(kept.tokens);
+    expect((await call('chat.prepare', { conversationId: conversation.id })).outcome).toBe('kept');
+    expect(await call('chat.prepare', { conversationId: empty.id })).toEqual({ outcome: 'skipped', tokens: 0 });
+
+    // An answer running (here in another conversation) comes first.
+    const other = await call('conversations.create', {});
+    const running = await call('chat.send', { conversationId: other.id, text: 'Tell me a long story about a burrow.' });
+    expect(await call('chat.prepare', { conversationId: conversation.id })).toEqual({ outcome: 'skipped', tokens: 0 });
+    await waitForEnd(running.generationId);
+
+    // Nothing loaded: skipped, and still nothing loaded.
+    await call('models.unload', {});
+    expect(await call('chat.prepare', { conversationId: conversation.id })).toEqual({ outcome: 'skipped', tokens: 0 });
+    expect((await call('engine.status', {})).model).toBeNull();
+    const unknown = await clientOf(assistant).invoke('chat.prepare', { conversationId: '00000000-0000-4000-8000-000000000000' });
+    expect(unknown.ok ? null : unknown.error.code).toBe('not_found');
+  });
+
   it('an answer cut off at its token limit is marked with that limit, after a restart too; Continue goes on in the same message', async () => {
     await call('models.openLocal', {});
     const conversation = await call('conversations.create', {});

@@ -24,8 +24,8 @@ afterEach(async () => {
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-async function start(settings: EngineSettings): Promise<EngineHost> {
-  const host = new EngineHost({ spawn, settings: { maxTokens: 24, temperature: 0, gpu: false, ...settings } });
+async function start(settings: EngineSettings, onLog?: (message: string) => void): Promise<EngineHost> {
+  const host = new EngineHost({ spawn, settings: { maxTokens: 24, temperature: 0, gpu: false, ...settings }, ...(onLog === undefined ? {} : { onLog: (_level, message) => onLog(message) }) });
   hosts.push(host);
   await host.load(modelPath);
   return host;
@@ -90,6 +90,46 @@ describe('saved conversation state', () => {
     const fromScratch = await ask(second, 'c', history, FOLLOW_UP);
     expect(restored.stats.evaluatedTokens).toBeLessThan(fromScratch.stats.evaluatedTokens / 2);
     expect(restored.text).toBe(fromScratch.text);
+  });
+
+  it('prepares an opened conversation: its state comes back before the turn, which then finds it in memory', async () => {
+    const stateDir = newStateDir();
+    const first = await start({ maxSessions: 1, stateDir });
+    const history = await evictA(first);
+    await first.dispose();
+    const log: string[] = [];
+    const second = await start({ maxSessions: 1, stateDir }, (message) => log.push(message));
+
+    const prepared = await second.prepare({ sessionKey: 'a', history });
+    expect(prepared.outcome).toBe('restored');
+    expect(prepared.tokens).toBeGreaterThan(20);
+    expect(log.filter((line) => line.startsWith('restored '))).toHaveLength(1);
+    // Opened again: already in memory, nothing read a second time.
+    expect(await second.prepare({ sessionKey: 'a', history })).toEqual({ outcome: 'kept', tokens: prepared.tokens });
+
+    const mark = log.length;
+    const turn = await ask(second, 'a', history, FOLLOW_UP);
+    expect(log.slice(mark).some((line) => line.startsWith('kept in memory'))).toBe(true);
+    expect(log.slice(mark).some((line) => line.startsWith('restored '))).toBe(false);
+    const fromScratch = await ask(second, 'c', history, FOLLOW_UP);
+    expect(turn.stats.evaluatedTokens).toBeLessThan(fromScratch.stats.evaluatedTokens / 2);
+    expect(turn.text).toBe(fromScratch.text);
+  });
+
+  it('leaves alone a conversation with nothing saved, one for other adapters, and an engine with no model', async () => {
+    const stateDir = newStateDir();
+    const host = await start({ maxSessions: 1, stateDir });
+    const history = await evictA(host);
+    // 'b' is the one session in memory; preparing what cannot be restored must not push it out.
+    const unsaved = [{ role: 'user' as const, text: 'Never asked here.' }, { role: 'assistant' as const, text: 'So nothing was saved.' }];
+    expect(await host.prepare({ sessionKey: 'never-saved', history: unsaved })).toEqual({ outcome: 'skipped', tokens: 0 });
+    expect(await host.prepare({ sessionKey: 'a', history, adapters: [{ path: join(stateDir, 'missing.gguf'), scale: 1, name: 'missing' }] })).toEqual({ outcome: 'skipped', tokens: 0 });
+    // A history the saved state does not start like (another branch): not worth restoring.
+    expect(await host.prepare({ sessionKey: 'a', history: [{ role: 'user', text: 'Quite another question' }] })).toEqual({ outcome: 'skipped', tokens: 0 });
+    expect((await host.prepare({ sessionKey: 'b', history: [{ role: 'user', text: 'Something else entirely.' }] })).outcome).toBe('kept');
+    await host.unload();
+    expect(await host.prepare({ sessionKey: 'a', history })).toEqual({ outcome: 'skipped', tokens: 0 });
+    expect(host.status().model).toBeNull();
   });
 
   it('evaluates from scratch, without loading it, a damaged state file or one made with other settings', async () => {

@@ -12,7 +12,7 @@ import { noModelError } from '../engine/no-model';
 import { BurrowError, toErrorValue, type ErrorValue } from '../../shared/errors';
 import { MAX_GENERATIONS } from '../../shared/limits';
 import type { EngineHost } from '../engine/engine-host';
-import type { ChatTurn, GenerateOptions } from '../engine/types';
+import type { ChatTurn, GenerateOptions, PrepareResult } from '../engine/types';
 import { DEFAULT_CONVERSATION_TITLE, type ConversationStore, type HistoryTurn } from '../store/conversations';
 import { isStorageFailure, storageReason } from '../store/storage-errors';
 import type { EmitEvent } from '../events/event-hub';
@@ -24,6 +24,11 @@ export interface ChatServiceOptions {
   /** Makes sure a model is loaded (loading the last used one if needed); throws 'no_model' otherwise. */
   /** Resolves with the LoRA adapters to answer with (undefined: not up to Burrow, e.g. a server answers). */
   ensureModel: (conversationId: string) => Promise<readonly AppliedAdapter[] | undefined | void>;
+  /**
+   * The adapters a conversation's next answer would use when the loaded model is the one it
+   * answers with; null when it is not, or a server answers (chat.prepare then does nothing).
+   */
+  adaptersIfLoaded?: (conversationId: string) => Promise<readonly AppliedAdapter[] | null>;
   /** Whether a model is loaded or can be loaded without asking the user. */
   hasModel: () => boolean;
   /**
@@ -111,7 +116,7 @@ interface Answered {
 const TITLE_CHARS = 60;
 
 export class ChatService {
-  readonly #options: Required<Omit<ChatServiceOptions, 'prepareTurn' | 'withoutFooter'>> & Pick<ChatServiceOptions, 'prepareTurn' | 'withoutFooter'>;
+  readonly #options: Required<Omit<ChatServiceOptions, 'prepareTurn' | 'withoutFooter' | 'adaptersIfLoaded'>> & Pick<ChatServiceOptions, 'prepareTurn' | 'withoutFooter' | 'adaptersIfLoaded'>;
   readonly #running = new Map<string, RunningGeneration>();
   readonly #unsaved = new Map<string, UnsavedAnswer>();
 
@@ -210,6 +215,20 @@ export class ChatService {
   /** Answers being written in a conversation, with a promise that settles once each is saved. */
   runningFor(conversationId: string): Array<[generationId: string, saved: Promise<void>]> {
     return [...this.#running].filter(([, running]) => running.conversationId === conversationId).map(([id, running]) => [id, running.done]);
+  }
+
+  /**
+   * The user opened a conversation: the engine loads its saved state now (EngineHost.prepare),
+   * so their next message starts as fast as one in a conversation kept in memory. Skipped while
+   * answers run (they come first) and when another model or adapters would answer.
+   */
+  async prepare(conversationId: string): Promise<PrepareResult> {
+    const { conversations, engine } = this.#options;
+    const messages = conversations.get(conversationId).messages;
+    const adapters = (await this.#options.adaptersIfLoaded?.(conversationId)) ?? null;
+    if (adapters === null || this.#running.size > 0 || messages.length === 0) return { outcome: 'skipped', tokens: 0 };
+    const { systemPrompt } = generateOptions(conversations, conversationId);
+    return engine.prepare({ sessionKey: conversationId, history: toHistory(messages), ...(systemPrompt === undefined ? {} : { systemPrompt }), adapters: [...adapters] });
   }
 
   /** What another window needs to follow the answers being written in a conversation. */

@@ -8,7 +8,7 @@ import type { HardwareReport, MemoryEstimate } from '../../shared/contract';
 import { assertNever, BurrowError, errorCodes, type ErrorCode } from '../../shared/errors';
 import { WorkerMessage, type HostMessage, type LogLevel } from './protocol';
 import type { ProcessChannel } from '../process/channel';
-import type { DirectInput, DirectResult, Embedded, EngineSettings, GenerateResult, MeasureRequest, MeasureResult, Turn } from './types';
+import type { DirectInput, DirectResult, Embedded, EngineSettings, GenerateResult, MeasureRequest, MeasureResult, PrepareRequest, PrepareResult, Turn } from './types';
 import type { DirectOptions } from '../../shared/schemas/generate';
 
 /** The llama.cpp binary an engine process runs: Burrow's own build or node-llama-cpp's prebuilt one. */
@@ -28,7 +28,8 @@ type Pending =
   | { kind: 'measure'; resolve: (result: MeasureResult) => void; reject: (error: BurrowError) => void }
   | { kind: 'count-tokens'; resolve: (counts: number[]) => void; reject: (error: BurrowError) => void }
   | { kind: 'estimate'; resolve: (estimate: MemoryEstimate) => void; reject: (error: BurrowError) => void }
-  | { kind: 'hardware'; resolve: (hardware: HardwareReport) => void; reject: (error: BurrowError) => void };
+  | { kind: 'hardware'; resolve: (hardware: HardwareReport) => void; reject: (error: BurrowError) => void }
+  | { kind: 'prepare'; resolve: (result: PrepareResult) => void; reject: (error: BurrowError) => void };
 
 export interface ConnectionHooks {
   onLog?: ((level: LogLevel, message: string) => void) | undefined;
@@ -189,6 +190,13 @@ export class EngineConnection {
     this.#model = null;
   }
 
+  /** Has a conversation's session ready for its next turn (restored from disk if saved). Queued. */
+  prepare(request: PrepareRequest): Promise<PrepareResult> {
+    return new Promise<PrepareResult>((resolve, reject) => {
+      this.#register({ kind: 'prepare', resolve, reject }, (id) => ({ type: 'prepare', id, ...request }));
+    });
+  }
+
   /** Drops a deleted conversation's session and saved state in the engine. */
   async forget(sessionKey: string): Promise<void> {
     await new Promise<void>((resolve, reject) => {
@@ -260,6 +268,18 @@ export class EngineConnection {
         if (message.phase === 'applied') this.#model = message.model;
         this.#hooks.onAdapters?.(message.phase, message.model);
         return;
+      case 'error':
+        this.#pending.delete(id);
+        pending.reject(new BurrowError(asErrorCode(message.error.code), message.error.message));
+        return;
+      default:
+        this.#settle(id, pending, message);
+    }
+  }
+
+  /** A request's final reply: resolves it with the reply's value (a reply of another kind is ignored). */
+  #settle(id: number, pending: Pending, message: Exclude<WorkerMessage, { type: 'started' | 'log' | 'text' | 'adapters' | 'error' }>): void {
+    switch (message.type) {
       case 'direct-done': {
         if (pending.kind !== 'direct') return;
         this.#pending.delete(id);
@@ -271,10 +291,6 @@ export class EngineConnection {
         if (pending.kind !== 'embed') return;
         this.#pending.delete(id);
         pending.resolve({ model: message.model, vectors: message.vectors, promptTokens: message.promptTokens });
-        return;
-      case 'error':
-        this.#pending.delete(id);
-        pending.reject(new BurrowError(asErrorCode(message.error.code), message.error.message));
         return;
       case 'loaded':
         if (pending.kind !== 'load') return;
@@ -290,6 +306,11 @@ export class EngineConnection {
         if (pending.kind !== 'measure') return;
         this.#pending.delete(id);
         pending.resolve({ tokens: message.tokens, contextSize: message.contextSize });
+        return;
+      case 'prepared':
+        if (pending.kind !== 'prepare') return;
+        this.#pending.delete(id);
+        pending.resolve({ outcome: message.outcome, tokens: message.tokens });
         return;
       case 'token-counts':
         if (pending.kind !== 'count-tokens') return;

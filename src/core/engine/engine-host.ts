@@ -13,7 +13,7 @@ import { cancelledBeforeStart, type LogLevel } from './protocol';
 import { answerDefaults, loadTimeSettingsDiffer, mergeEngineSettings, splitEngineSettings } from './runtime-settings';
 import { SerialQueue } from '../process/serial-queue';
 import type { RemoteEngine } from './remote-engine';
-import type { DirectRequest, DirectResult, Embedded, EngineSettings, GenerateRequest, GenerateResult, MeasureRequest, MeasureResult, SpawnEngine, StatusListener } from './types';
+import type { DirectRequest, DirectResult, Embedded, EngineSettings, GenerateRequest, GenerateResult, MeasureRequest, MeasureResult, PrepareRequest, PrepareResult, SpawnEngine, StatusListener } from './types';
 
 export interface EngineHostOptions {
   spawn: SpawnEngine;
@@ -317,6 +317,17 @@ export class EngineHost {
     const connection = this.#connection;
     if (this.#disposed !== null || connection?.alive !== true) return;
     await connection.forget(sessionKey);
+  }
+
+  /**
+   * A conversation the user opened: the engine loads its saved state now, so the next turn
+   * starts as fast as one kept in memory. Skipped (never starting a process or loading a model)
+   * unless a local model is loaded and idle: an answer or a load in progress comes first.
+   */
+  async prepare(request: PrepareRequest): Promise<PrepareResult> {
+    const connection = this.#connection;
+    if (this.#disposed !== null || this.#remote !== null || connection?.alive !== true || this.#status.state !== 'ready' || this.#status.model === null) return { outcome: 'skipped', tokens: 0 };
+    return connection.prepare(request);
   }
 
   /** Ends the engine process for good; resolves once it has exited. Pending requests fail with 'engine_stopped'. */

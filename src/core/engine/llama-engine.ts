@@ -30,7 +30,7 @@ import { loadLlama, parseEngineBuild, type EngineBuild, type LoadedLlama } from 
 import { chooseThreads, threadsForLoad } from './threads';
 import { countTruncated } from './truncation';
 import { noModelError } from './no-model';
-import type { EngineSettings, GenerateResult, MeasureRequest, MeasureResult, Turn } from './types';
+import type { EngineSettings, GenerateResult, MeasureRequest, MeasureResult, PrepareRequest, PrepareResult, Turn } from './types';
 import { DirectSlot, runDirect, type DirectInput, type DirectResult } from './direct-engine';
 import type { DirectOptions } from '../../shared/schemas/generate';
 import { EMBEDDING_CONTEXT_CAP, embedWith, type Embedded } from './embeddings';
@@ -371,6 +371,17 @@ export class LlamaEngine {
   /** Saves the sessions whose KV cache changed since their last save (idle time after an answer). */
   async saveSessions(): Promise<void> {
     await this.#loaded?.sessions.saveChanged();
+  }
+
+  /**
+   * A conversation the user opened: its saved state is loaded now, while they read and type,
+   * not when they send (SessionPool.prepare). Only for the loaded model with the adapters the
+   * conversation answers with: it never loads a model or rebuilds the context.
+   */
+  async prepare(request: PrepareRequest): Promise<PrepareResult> {
+    const loaded = this.#loaded;
+    if (loaded === null || (request.adapters !== undefined && !sameAdapters(loaded.adapters, request.adapters))) return { outcome: 'skipped', tokens: 0 };
+    return loaded.sessions.prepare(request.sessionKey, request.history, request.systemPrompt ?? loaded.settings.systemPrompt);
   }
 
   /** A deleted conversation: its session and saved state are dropped. */

@@ -6,7 +6,7 @@
  * EngineHost nor the request handler sees.
  */
 import { z } from 'zod';
-import { AppliedAdapter, ErrorValueSchema, GenerationStats, ModelInfo } from '../../shared/contract';
+import { AppliedAdapter, ChatPrepared, ErrorValueSchema, GenerationStats, ModelInfo } from '../../shared/contract';
 import { MAX_ADAPTERS } from '../../shared/limits';
 import { HardwareReport, MemoryEstimate } from '../../shared/contract';
 import { DirectMessage, DirectOptions, FinishReason, ToolCall } from '../../shared/schemas/generate';
@@ -133,6 +133,20 @@ export const HostMessage = z.discriminatedUnion('type', [
   /** Stops the generation with this id (running or queued); its `done` carries reason 'cancelled'. */
   z.strictObject({ type: z.literal('cancel'), id: RequestId }),
   z.strictObject({ type: z.literal('unload'), id: RequestId }),
+  /**
+   * A conversation the user opened: its saved state, if any, is loaded into a sequence now, so
+   * the next turn does not wait for it. Never loads a model, and never evaluates: a session with
+   * nothing saved is left alone. Queued like a generation.
+   */
+  z.strictObject({
+    type: z.literal('prepare'),
+    id: RequestId,
+    sessionKey: z.string().min(1),
+    history: z.array(ChatTurnSchema),
+    systemPrompt: z.string().optional(),
+    /** The adapters the conversation answers with: prepared only when the context has these. */
+    adapters: z.array(AppliedAdapter).max(MAX_ADAPTERS).optional(),
+  }),
   /** A deleted conversation: its session and saved state go. Queued like a generation. */
   z.strictObject({ type: z.literal('forget'), id: RequestId, sessionKey: z.string().min(1) }),
   /** Memory a load of `path` with `settings` would need (validated first; never loads). Not queued behind generations once the backend is up. */
@@ -166,6 +180,12 @@ export const WorkerMessage = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('token-counts'), id: RequestId, counts: z.array(z.number().int().nonnegative()) }),
   z.strictObject({ type: z.literal('estimated'), id: RequestId, estimate: MemoryEstimate }),
   z.strictObject({ type: z.literal('hardware-report'), id: RequestId, hardware: HardwareReport }),
+  /**
+   * What 'prepare' found: the session was in memory already ('kept'), came back from its saved
+   * state ('restored', `tokens` of it), or was left as it was ('skipped': nothing saved, or not
+   * for the loaded model or adapters).
+   */
+  z.strictObject({ type: z.literal('prepared'), id: RequestId, ...ChatPrepared.shape }),
   /** Acknowledges unload/dispose. */
   z.strictObject({ type: z.literal('ok'), id: RequestId }),
   z.strictObject({

@@ -6,7 +6,9 @@
  */
 import { LlamaChatSession, type ChatHistoryItem, type ChatWrapper, type LlamaContext, type LlamaContextSequence, type Token } from 'node-llama-cpp';
 import type { StateStore } from './state-store';
-import type { ChatTurn } from './types';
+import type { ChatTurn, PrepareResult } from './types';
+
+const SKIPPED: PrepareResult = { outcome: 'skipped', tokens: 0 };
 
 /** Saved evaluation state on disk (state-store.ts): sessions leaving memory are saved, and come back from it. */
 export interface SessionPersistence {
@@ -80,6 +82,27 @@ export class SessionPool {
       entry.systemPrompt = systemPrompt;
     }
     return entry;
+  }
+
+  /**
+   * Has `key`'s session ready for its next turn, `history` being the conversation so far: a
+   * session in memory stays (made the most recently used); one with a saved state is restored
+   * now (freeing the least recently used sequence if none is left, as a turn would). One with
+   * nothing saved is left alone: evaluating a whole history the user may never add to is not
+   * worth a sequence, and the seconds it takes on a CPU.
+   */
+  async prepare(key: string, history: ChatTurn[], systemPrompt: string | undefined = this.#defaultSystemPrompt): Promise<PrepareResult> {
+    const kept = this.#entries.get(key);
+    if (kept !== undefined) {
+      this.#entries.delete(key);
+      this.#entries.set(key, kept);
+      return { outcome: 'kept', tokens: kept.sequence.contextTokens.length };
+    }
+    const persistence = this.#persistence;
+    if (persistence === null || history.length === 0 || !isSavedSession(key)) return SKIPPED;
+    if (!persistence.store.has(key, persistence.key, persistence.tokensOf(history, systemPrompt))) return SKIPPED;
+    const entry = await this.acquire(key, history, systemPrompt);
+    return entry.restoredTokens > 0 ? { outcome: 'restored', tokens: entry.restoredTokens } : SKIPPED;
   }
 
   /** Saves every session, then frees them (a model unload or switch, or the app quitting). */

@@ -101,7 +101,7 @@ export class StateStore {
     if (meta.key !== key) return refuse('saved with another model or settings');
     const shared = commonPrefix(meta.tokens, wanted);
     // Not deleted: the conversation may go back to the branch the state holds.
-    if (shared < Math.min(MIN_REUSED_TOKENS, wanted.length) || shared === 0) return { reusedTokens: 0, reason: `shares ${shared} tokens with the conversation` };
+    if (!worthRestoring(shared, wanted.length)) return { reusedTokens: 0, reason: `shares ${shared} tokens with the conversation` };
     let size: number;
     try {
       size = statSync(`${base}.state`).size;
@@ -122,6 +122,16 @@ export class StateStore {
     }
     this.#touch(base, meta);
     return { reusedTokens: shared };
+  }
+
+  /**
+   * Whether `restore` would find a state to load for `sessionKey` (metadata only: the state
+   * file's checksum is checked when it is restored). Never throws.
+   */
+  has(sessionKey: string, key: string, wanted: readonly number[]): boolean {
+    const meta = readMeta(`${this.#base(sessionKey)}.json`);
+    if (meta === null || meta.version !== STATE_FORMAT_VERSION || meta.key !== key) return false;
+    return worthRestoring(commonPrefix(meta.tokens, wanted), wanted.length);
   }
 
   delete(sessionKey: string): void {
@@ -230,6 +240,11 @@ function readSyncFully(fd: number, buffer: Buffer, position: number): number {
     done += read;
   }
   return done;
+}
+
+/** A state sharing `shared` tokens with a conversation of `wanted` tokens saves enough to load. */
+function worthRestoring(shared: number, wanted: number): boolean {
+  return shared > 0 && shared >= Math.min(MIN_REUSED_TOKENS, wanted);
 }
 
 function readMeta(path: string): StateMeta | null {

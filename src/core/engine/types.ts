@@ -4,7 +4,7 @@
  * `SpawnEngine` from the face it runs in (main / CLI / browser host / tests).
  */
 import type { z } from 'zod';
-import type { AppliedAdapter, EngineStatus } from '../../shared/contract';
+import type { AppliedAdapter, ChatPrepared, EngineStatus } from '../../shared/contract';
 import type { SpawnProcess } from '../process/channel';
 import type { ChatTurnSchema, DirectInputSchema, DirectResultSchema, EmbeddedSchema, EngineSettingsSchema, GenerateOptionsSchema, TurnResultSchema, TurnSchema } from './protocol';
 import type { DirectOptions } from '../../shared/schemas/generate';
@@ -41,6 +41,20 @@ export interface MeasureResult {
   tokens: number;
   contextSize: number;
 }
+
+/** A conversation the user opened, to have ready for its next turn (HostMessage 'prepare'). */
+export interface PrepareRequest {
+  sessionKey: string;
+  /** The conversation's turns so far, oldest first: what its next turn's history will be. */
+  history: ChatTurn[];
+  /** The conversation's own system prompt; default EngineSettings.systemPrompt. */
+  systemPrompt?: string;
+  /** The adapters its next turn answers with; left out: whatever the context has. */
+  adapters?: AppliedAdapter[];
+}
+
+/** What preparing did: the contract's ChatPrepared. */
+export type PrepareResult = ChatPrepared;
 
 export type StatusListener = (status: EngineStatus) => void;
 

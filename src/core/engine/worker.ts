@@ -180,6 +180,15 @@ function handle(message: HostMessage): void {
         }
       });
       return;
+    case 'prepare':
+      void queue.run(async () => {
+        try {
+          post({ type: 'prepared', id: message.id, ...(await engine.prepare(message)) });
+        } catch (error) {
+          fail(message.id, error);
+        }
+      });
+      return;
     case 'forget':
       void queue.run(async () => {
         try {

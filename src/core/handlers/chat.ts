@@ -29,6 +29,7 @@ export function chatHandlers(options: ChatOptions): Pick<Handlers, ChatProcedure
     'chat.continue': ({ messageId }) => chat.continue(messageId),
     'chat.retrySave': ({ messageId }) => chat.retrySave(messageId),
     'chat.running': ({ conversationId }) => chat.runningIn(conversationId),
+    'chat.prepare': ({ conversationId }) => chat.prepare(conversationId),
     'quick.ask': ({ conversationId, text }) => ask(options, conversationId, text),
     'quick.dismiss': async ({ conversationId }) => {
       let cancelled = false;

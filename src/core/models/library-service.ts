@@ -62,6 +62,11 @@ export interface Library {
    * with the LoRA adapters to answer with (the conversation's own, else the model's defaults).
    */
   ensureModelFor(conversationId: string | null): Promise<AppliedAdapter[]>;
+  /**
+   * The adapters a conversation's next answer would use, when the loaded model is the one it
+   * answers with (ensureModelFor would load nothing); null otherwise. Never loads.
+   */
+  adaptersIfLoaded(conversationId: string): Promise<AppliedAdapter[] | null>;
   /** Tells every window to read models.list again. */
   changed(reason: LibraryChange): void;
   dispose(): Promise<void>;
@@ -143,6 +148,11 @@ export function createLibrary(options: LibraryOptions): Library {
       const loaded = engine.localStatus().model?.path ?? null;
       return loaded === null ? [] : adapters.effective(loaded, conversationId);
     },
+    adaptersIfLoaded: async (conversationId) => {
+      const loaded = engine.localStatus().model?.path ?? null;
+      const wanted = ownModel(access, conversationModel, conversationId);
+      return loaded === null || (wanted !== null && wanted !== loaded) ? null : adapters.effective(loaded, conversationId);
+    },
     changed: (reason) => emit('library.changed', { reason }),
     async dispose() {
       stopWatching();
@@ -216,22 +226,25 @@ interface ModelChoice {
   load: (path: string) => Promise<EngineStatus>;
 }
 
+/** The conversation's own model, if it has one the user may still load (null: the default or the loaded one). */
+function ownModel(access: ModelAccess, conversationModel: (id: string) => string | null, conversationId: string | null): string | null {
+  const own = conversationId === null ? null : conversationModel(conversationId);
+  if (own === null) return null;
+  try {
+    return access.authorize(own);
+  } catch {
+    // Deleted or moved since it was chosen: the conversation goes back to the default.
+    return null;
+  }
+}
+
 /** Before a conversation's answer: its own model, else the loaded one, else the default. */
 async function ensureModelFor({ engine, access, conversationModel, load }: ModelChoice, conversationId: string | null): Promise<void> {
   const loaded = engine.localStatus().model?.path ?? null;
-  const own = conversationId === null ? null : conversationModel(conversationId);
-  if (own !== null) {
-    let wanted: string | null = null;
-    try {
-      wanted = access.authorize(own);
-    } catch {
-      // Deleted or moved since it was chosen: the conversation goes back to the default.
-      wanted = null;
-    }
-    if (wanted !== null) {
-      if (loaded !== wanted) await load(wanted);
-      return;
-    }
+  const wanted = ownModel(access, conversationModel, conversationId);
+  if (wanted !== null) {
+    if (loaded !== wanted) await load(wanted);
+    return;
   }
   if (loaded !== null) return;
   const fallback = access.defaultModel();

@@ -22,6 +22,8 @@ interface Generation {
 const END_STATUS = { done: 'complete', cancelled: 'cancelled', error: 'error' } as const satisfies Record<string, MessageStatus>;
 /** How long a finished generation is remembered in case `chat.send` answers after its end. */
 const FORGET_ENDED_MS = 30_000;
+/** How long a conversation stays open before its saved state is loaded into the engine (chat.prepare). */
+const PREPARE_AFTER_MS = 300;
 
 /** Conversations, the open conversation and its messages, and the answers being streamed. */
 export class ChatState {
@@ -50,6 +52,8 @@ export class ChatState {
   // eslint-disable-next-line svelte/prefer-svelte-reactivity -- not rendered, so not reactive
   #generations = new Map<string, Generation>();
   #openRequest = 0;
+  /** The engine was loading a model at its last state change (engine.state). */
+  #engineLoading = false;
   #toasts: Toasts;
   #client: Client;
 
@@ -117,6 +121,11 @@ export class ChatState {
       this.#client.on('generation.end', (event) => this.#onEnd(event)),
       this.#client.on('conversations.changed', (event) => void this.#onChanged(event.id)),
       this.#client.on('history.changed', () => void this.#onHistoryChanged()),
+      this.#client.on('engine.state', ({ state }) => {
+        // A model finished loading (at start, typing, a switch): the open conversation's saved state follows it.
+        if (state === 'ready' && this.#engineLoading) this.prepareOpen();
+        this.#engineLoading = state === 'loading' || state === 'starting';
+      }),
     ];
     void this.#refreshList().then(() => {
       const newest = this.conversations[0];
@@ -143,6 +152,29 @@ export class ChatState {
     }
     this.#showView(result.value);
     if (result.value.messages.some((message) => message.status === 'streaming')) await this.#follow(id);
+    else if (result.value.messages.length > 0) this.#prepareSoon(id, request);
+  }
+
+  /**
+   * Has the engine load the conversation's saved state while the user reads and types
+   * (chat.prepare), once it has stayed open a moment: flicking through the list restores
+   * nothing. Best effort, so nothing is shown: if it fails or is skipped, the next answer
+   * restores the state itself, as it would have anyway.
+   */
+  #prepareSoon(id: string, request: number): void {
+    setTimeout(() => {
+      if (request === this.#openRequest && this.#openId === id) this.prepareOpen();
+    }, PREPARE_AFTER_MS);
+  }
+
+  /**
+   * Asks the engine to get the open conversation ready for its next message (chat.prepare):
+   * after it opened, and after typing in it loaded the model. Best effort; nothing to show.
+   */
+  prepareOpen(): void {
+    const id = this.#openId;
+    if (id === null || this.#sending || this.#messages.length === 0) return;
+    void this.#client.invoke('chat.prepare', { conversationId: id });
   }
 
   /**

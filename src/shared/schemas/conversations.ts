@@ -82,6 +82,18 @@ export const ChatStarted = z.strictObject({
 });
 export type ChatStarted = z.infer<typeof ChatStarted>;
 
+/**
+ * What chat.prepare did: the conversation's session was in memory already ('kept'), came back
+ * from its saved state ('restored'), or was left as it was ('skipped': nothing saved, another
+ * model or adapters needed, a server answers, or answers are running).
+ */
+export const ChatPrepared = z.strictObject({
+  outcome: z.enum(['kept', 'restored', 'skipped']),
+  /** Tokens held in memory or restored; 0 when skipped. */
+  tokens: z.number().int().nonnegative(),
+});
+export type ChatPrepared = z.infer<typeof ChatPrepared>;
+
 /** What Burrow does when a conversation outgrows the model's context. */
 export const ContextStrategy = z.enum(['keep-system-and-newest']);
 export type ContextStrategy = z.infer<typeof ContextStrategy>;

@@ -66,6 +66,21 @@ describe('state store', () => {
     expect(readdirSync(dir).filter((name) => name.endsWith('.state'))).toHaveLength(1);
   });
 
+  it('says whether a restore would load anything, from the metadata alone, as restore decides it', async () => {
+    const store = new StateStore(dir);
+    expect(store.has('conversation', 'model-key', TOKENS)).toBe(false);
+    await saved(store);
+    expect(store.has('conversation', 'model-key', [...TOKENS, 99])).toBe(true);
+    expect(store.has('conversation', 'other-model', TOKENS)).toBe(false);
+    expect(store.has('other-conversation', 'model-key', TOKENS)).toBe(false);
+    // Too little in common to be worth a load (restore refuses it too), unless the conversation is that short.
+    expect(store.has('conversation', 'model-key', [...TOKENS.slice(0, 15), 500])).toBe(false);
+    expect(store.has('conversation', 'model-key', TOKENS.slice(0, 8))).toBe(true);
+    expect(store.has('conversation', 'model-key', [1, 2, 3])).toBe(false);
+    writeFileSync(join(dir, readdirSync(dir).find((name) => name.endsWith('.json')) ?? ''), '{ not json');
+    expect(store.has('conversation', 'model-key', TOKENS)).toBe(false);
+  });
+
   const hostile: Array<[string, (path: string) => void, string]> = [
     ['truncated', (path) => truncateSync(path, 500), 'wrong length'],
     ['zero-length', (path) => truncateSync(path, 0), 'wrong length'],

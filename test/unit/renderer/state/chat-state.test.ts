@@ -2,7 +2,7 @@
  * ChatState over the typed client and a fake transport (the state is what is tested): an answer
  * whose events beat chat.send's reply, seq order, cancel, refused sends and failed answers.
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createClient, type GenerationEnd } from '../../../../src/shared/client';
 import type { ChatStarted, ConversationView, Message } from '../../../../src/shared/contract';
 import type { Result } from '../../../../src/shared/errors';
@@ -21,13 +21,15 @@ class FakeCore extends FakeTransport {
   duringSend: () => void = () => undefined;
   sendResult: Result<unknown> = { ok: true, value: { generationId: 'g1', userMessage: message('u1', 'user', 'complete'), assistantMessage: message('a1', 'assistant', 'streaming') } satisfies ChatStarted };
   continueResult: Result<unknown> = { ok: false, error: { code: 'invalid_input', message: 'nothing to continue' } };
+  /** The messages conversations.get shows (none: an empty conversation). */
+  shown: Message[] = [];
 
   override answer(name: string): Result<unknown> {
     switch (name) {
       case 'conversations.list':
         return { ok: true, value: [conversation] };
       case 'conversations.get':
-        return { ok: true, value: { conversation, messages: [], settings: { systemPrompt: null, temperature: null, maxTokens: null } } as unknown as ConversationView };
+        return { ok: true, value: { conversation, messages: this.shown, settings: { systemPrompt: null, temperature: null, maxTokens: null } } as unknown as ConversationView };
       case 'chat.send':
         this.duringSend();
         return this.sendResult;
@@ -127,5 +129,50 @@ describe('ChatState', () => {
     core.end('error', { error: { code: 'storage_error', message: 'The disk is full.' } });
     expect(answer(chat)).toMatchObject({ status: 'error', error: 'The disk is full.' });
     expect(chat.unsavedReason('a1')).toBe('The disk is full.');
+  });
+
+  describe('getting an opened conversation ready (chat.prepare)', () => {
+    afterEach(() => vi.useRealTimers());
+    const prepares = (core: FakeCore): number => core.calls.filter((name) => name === 'chat.prepare').length;
+
+    async function opened(shown: Message[]): Promise<{ core: FakeCore; chat: ChatState }> {
+      vi.useFakeTimers();
+      const core = new FakeCore();
+      core.shown = shown;
+      const chat = new ChatState(new Toasts(), createClient(core));
+      chat.connect();
+      await chat.open('c1');
+      return { core, chat };
+    }
+
+    it('asks once the conversation has stayed open a moment, not for one left at once or an empty one', async () => {
+      const { core, chat } = await opened([{ ...message('u1', 'user', 'complete') }, { ...message('a1', 'assistant', 'complete'), content: 'Hello.' }]);
+      await vi.advanceTimersByTimeAsync(100);
+      expect(prepares(core)).toBe(0);
+      await vi.advanceTimersByTimeAsync(300);
+      expect(prepares(core)).toBe(1);
+
+      // Opened twice in quick succession: the first is left before its moment passed, so one ask.
+      await chat.open('c1');
+      await chat.open('c1');
+      await vi.advanceTimersByTimeAsync(400);
+      expect(prepares(core)).toBe(2);
+
+      const empty = await opened([]);
+      await vi.advanceTimersByTimeAsync(400);
+      expect(prepares(empty.core)).toBe(0);
+    });
+
+    it('asks again when a model finishes loading, not after an answer', async () => {
+      const { core } = await opened([{ ...message('u1', 'user', 'complete') }, { ...message('a1', 'assistant', 'complete'), content: 'Hello.' }]);
+      await vi.advanceTimersByTimeAsync(400);
+      const model = { path: '/m.gguf', name: 'm' };
+      core.emit('engine.state', { state: 'loading', model: null, error: null });
+      core.emit('engine.state', { state: 'ready', model, error: null });
+      expect(prepares(core)).toBe(2);
+      core.emit('engine.state', { state: 'generating', model, error: null });
+      core.emit('engine.state', { state: 'ready', model, error: null });
+      expect(prepares(core)).toBe(2);
+    });
   });
 });
