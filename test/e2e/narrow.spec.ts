@@ -110,11 +110,13 @@ test('every view fits from 480 px up, in both themes, and passes the accessibili
       // A stacked setting's field sits right under its explanation (a 220 px flex basis once
       // became a height in the column and left an empty band between them)…
       const [hint, prompt] = await Promise.all([page.locator('#setting-system-prompt-hint').boundingBox(), page.getByTestId('setting-system-prompt').boundingBox()]);
-      expect(hint !== null && prompt !== null ? prompt.y - (hint.y + hint.height) : -1, `the system prompt under its hint, ${where}`).toBeGreaterThanOrEqual(0);
-      expect(hint !== null && prompt !== null ? prompt.y - (hint.y + hint.height) : 999, `the system prompt under its hint, ${where}`).toBeLessThanOrEqual(16);
+      if (hint === null || prompt === null) throw new Error(`the system prompt or its hint is not laid out, ${where}`);
+      const gap = prompt.y - (hint.y + hint.height);
+      expect(gap, `the system prompt under its hint, ${where}`).toBeGreaterThanOrEqual(0);
+      expect(gap, `the system prompt under its hint, ${where}`).toBeLessThanOrEqual(16);
       // …and as wide as the row (an auto margin once pushed it right at its own narrow width).
-      expect(hint !== null && prompt !== null ? Math.round(prompt.x - hint.x) : -1, `the system prompt's left edge, ${where}`).toBe(0);
-      expect(hint !== null && prompt !== null ? prompt.width - hint.width : -1, `the system prompt's width, ${where}`).toBeGreaterThanOrEqual(-1);
+      expect(Math.round(prompt.x - hint.x), `the system prompt's left edge, ${where}`).toBe(0);
+      expect(prompt.width - hint.width, `the system prompt's width, ${where}`).toBeGreaterThanOrEqual(-1);
       expect(await scanAccessibility(page), `settings, ${where}`).toEqual([]);
     }
   }
