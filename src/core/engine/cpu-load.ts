@@ -34,6 +34,9 @@ export function othersBusyCores(from: CpuSample, to: CpuSample): number {
   return Math.max(0, others / elapsed);
 }
 
+/** The shortest span the load is read over: 20 ticks of the kernel's CPU-time clock. */
+export const MIN_WINDOW_MS = 200;
+
 export interface LoadMonitorOptions {
   /** How far back the load is measured. Default 1 s. */
   windowMs?: number;
@@ -82,10 +85,15 @@ export class LoadMonitor {
     return now;
   }
 
-  /** Cores' worth of others' work over (about) the last window, measured up to now. */
+  /**
+   * Cores' worth of others' work over (about) the last window, measured up to now; 0 until the
+   * samples span MIN_WINDOW_MS. The kernel counts CPU time in ticks of 10 ms, so over the few
+   * milliseconds between a model's load (which starts the monitor) and its first answer one
+   * tick read as 2.15 busy cores on an idle 2-core machine, and that answer began on one thread.
+   */
   othersBusy(): number {
     const now = this.sample();
     const start = this.#samples[0];
-    return start === undefined || start === now ? 0 : othersBusyCores(start, now);
+    return start === undefined || now.at - start.at < MIN_WINDOW_MS ? 0 : othersBusyCores(start, now);
   }
 }

@@ -114,6 +114,8 @@ export class LlamaEngine {
         threads: context.idealThreads,
       };
       const threadsByLoad = settings.threads === undefined && threads > 1;
+      // Left running across unloads (a thread setting reloads the model): the first answer
+      // after a load then reads the load over a whole window, not the few ms since the load.
       if (threadsByLoad) this.#load.start();
       llama.maxThreads = threads;
       const persistence = this.#persistence(path, settings, model, context, chatWrapper, []);
@@ -483,7 +485,6 @@ export class LlamaEngine {
     const loaded = this.#loaded;
     if (loaded === null) return;
     this.#loaded = null;
-    this.#load.stop();
     await loaded.embedding?.dispose();
     await loaded.direct.release();
     await loaded.sessions.dispose();
@@ -493,6 +494,7 @@ export class LlamaEngine {
 
   async dispose(): Promise<void> {
     await this.unload();
+    this.#load.stop();
     const llama = this.#llama;
     this.#llama = null;
     await llama?.instance.dispose();

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { LoadMonitor, othersBusyCores, readCpu, type CpuSample } from '../../../src/core/engine/cpu-load';
+import { LoadMonitor, MIN_WINDOW_MS, othersBusyCores, readCpu, type CpuSample } from '../../../src/core/engine/cpu-load';
 import { threadsForLoad } from '../../../src/core/engine/threads';
 
 /** A fake machine: `others` cores' worth of foreign work and `own` of ours, per millisecond. */
@@ -75,6 +75,21 @@ describe('load monitor', () => {
     const monitor = new LoadMonitor({ read: cpu.read });
     expect(monitor.othersBusy()).toBe(0);
     expect(othersBusyCores({ at: 5, busyMs: 10, ownMs: 0 }, { at: 5, busyMs: 20, ownMs: 0 })).toBe(0);
+  });
+
+  it("reads 0 from a window too short for the kernel's 10 ms CPU-time ticks, as right after a load", () => {
+    let at = 0;
+    let busyMs = 0;
+    const monitor = new LoadMonitor({ read: () => ({ at, busyMs, ownMs: 0 }) });
+    monitor.sample();
+    // One tick on each of two idle cores lands 5 ms later: 4 busy cores, if it were believed.
+    at += 5;
+    busyMs += 20;
+    expect(monitor.othersBusy()).toBe(0);
+    expect(threadsForLoad(2, monitor.othersBusy())).toBe(2);
+    // Over a real window the same ticks are what they are: a tenth of a core.
+    at += MIN_WINDOW_MS - 5;
+    expect(monitor.othersBusy()).toBeCloseTo(20 / MIN_WINDOW_MS);
   });
 
   it('sees a real process that keeps a core busy', async () => {
