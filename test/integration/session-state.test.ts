@@ -58,6 +58,22 @@ function stateFiles(dir: string): string[] {
 
 const newStateDir = (): string => join(root, `state-${dirCount++}`);
 
+/** Conversation `a` saved to disk by one engine, then a second engine started on the same folder. */
+async function restartedAfterA(onLog?: (message: string) => void): Promise<{ second: EngineHost; history: ChatTurn[] }> {
+  const stateDir = newStateDir();
+  const first = await start({ maxSessions: 1, stateDir });
+  const history = await evictA(first);
+  await first.dispose();
+  return { second: await start({ maxSessions: 1, stateDir }, onLog), history };
+}
+
+/** `turn` (of `a`, after `history`) reused what was kept or saved: the same answer as from scratch, for far fewer tokens. */
+async function expectReused(host: EngineHost, turn: GenerateResult, history: ChatTurn[]): Promise<void> {
+  const fromScratch = await ask(host, 'c', history, FOLLOW_UP);
+  expect(turn.stats.evaluatedTokens).toBeLessThan(fromScratch.stats.evaluatedTokens / 2);
+  expect(turn.text).toBe(fromScratch.text);
+}
+
 describe('saved conversation state', () => {
   it('brings an evicted conversation back from disk: only the new tokens are evaluated, and the answer is the same', async () => {
     const reference = await start({ maxSessions: 4 });
@@ -81,24 +97,13 @@ describe('saved conversation state', () => {
   });
 
   it('restores after the engine restarts', async () => {
-    const stateDir = newStateDir();
-    const first = await start({ maxSessions: 1, stateDir });
-    const history = await evictA(first);
-    await first.dispose();
-    const second = await start({ maxSessions: 1, stateDir });
-    const restored = await ask(second, 'a', history, FOLLOW_UP);
-    const fromScratch = await ask(second, 'c', history, FOLLOW_UP);
-    expect(restored.stats.evaluatedTokens).toBeLessThan(fromScratch.stats.evaluatedTokens / 2);
-    expect(restored.text).toBe(fromScratch.text);
+    const { second, history } = await restartedAfterA();
+    await expectReused(second, await ask(second, 'a', history, FOLLOW_UP), history);
   });
 
   it('prepares an opened conversation: its state comes back before the turn, which then finds it in memory', async () => {
-    const stateDir = newStateDir();
-    const first = await start({ maxSessions: 1, stateDir });
-    const history = await evictA(first);
-    await first.dispose();
     const log: string[] = [];
-    const second = await start({ maxSessions: 1, stateDir }, (message) => log.push(message));
+    const { second, history } = await restartedAfterA((message) => log.push(message));
 
     const prepared = await second.prepare({ sessionKey: 'a', history });
     expect(prepared.outcome).toBe('restored');
@@ -111,9 +116,7 @@ describe('saved conversation state', () => {
     const turn = await ask(second, 'a', history, FOLLOW_UP);
     expect(log.slice(mark).some((line) => line.startsWith('kept in memory'))).toBe(true);
     expect(log.slice(mark).some((line) => line.startsWith('restored '))).toBe(false);
-    const fromScratch = await ask(second, 'c', history, FOLLOW_UP);
-    expect(turn.stats.evaluatedTokens).toBeLessThan(fromScratch.stats.evaluatedTokens / 2);
-    expect(turn.text).toBe(fromScratch.text);
+    await expectReused(second, turn, history);
   });
 
   it('leaves alone a conversation with nothing saved, one for other adapters, and an engine with no model', async () => {
