@@ -40,15 +40,24 @@ export const MIN_WINDOW_MS = 200;
 export interface LoadMonitorOptions {
   /** How far back the load is measured. Default 1 s. */
   windowMs?: number;
-  /** How often a sample is kept. Default 250 ms. */
+  /** How often a sample is kept. Default 100 ms (a read is about 50 µs). */
   intervalMs?: number;
   read?: ReadCpu;
 }
 
 /**
- * Keeps a few samples of the last second, so that at the start of an answer the load over
- * the whole last second is known without waiting for it. The timer is unref'd: it never
- * keeps the engine process alive.
+ * Keeps the samples of the last second, so that at the start of an answer the load over the
+ * whole last second is known without waiting for it. The timer is unref'd: it never keeps the
+ * engine process alive.
+ *
+ * The load it reports is the lesser of the whole second's and the last few hundred
+ * milliseconds' (`othersBusy`): a core is given up only to a program that has kept it busy for
+ * the last second and still does. A load that just ended (a build finishing, the document
+ * worker handing over its text) read as busy for a whole second after it, and the answer that
+ * followed it began on one thread and stayed there until a refit saw the second clear: the first
+ * Q4_0 answer after a llama-bench run spent its first second on one thread, 44-48 tok/s against
+ * 51-55 for the answer right after it (docs/performance.md, "A load that just ended"). A load
+ * that just began is left to the next refit (llama-engine.ts, every 250 ms).
  */
 export class LoadMonitor {
   readonly #windowMs: number;
@@ -59,7 +68,7 @@ export class LoadMonitor {
 
   constructor(options: LoadMonitorOptions = {}) {
     this.#windowMs = options.windowMs ?? 1000;
-    this.#intervalMs = options.intervalMs ?? 250;
+    this.#intervalMs = options.intervalMs ?? 100;
     this.#read = options.read ?? readCpu;
   }
 
@@ -86,14 +95,18 @@ export class LoadMonitor {
   }
 
   /**
-   * Cores' worth of others' work over (about) the last window, measured up to now; 0 until the
-   * samples span MIN_WINDOW_MS. The kernel counts CPU time in ticks of 10 ms, so over the few
-   * milliseconds between a model's load (which starts the monitor) and its first answer one
-   * tick read as 2.15 busy cores on an idle 2-core machine, and that answer began on one thread.
+   * Cores' worth of others' work measured up to now: the lesser of the load over (about) the
+   * last window and over the shortest recent span that can be read (the newest sample at least
+   * MIN_WINDOW_MS old); 0 until the samples span MIN_WINDOW_MS. The kernel counts CPU time in
+   * ticks of 10 ms, so over the few milliseconds between a model's load (which starts the
+   * monitor) and its first answer one tick read as 2.15 busy cores on an idle 2-core machine,
+   * and that answer began on one thread.
    */
   othersBusy(): number {
     const now = this.sample();
     const start = this.#samples[0];
-    return start === undefined || now.at - start.at < MIN_WINDOW_MS ? 0 : othersBusyCores(start, now);
+    if (start === undefined || now.at - start.at < MIN_WINDOW_MS) return 0;
+    const recent = this.#samples.findLast((sample) => now.at - sample.at >= MIN_WINDOW_MS) ?? start;
+    return Math.min(othersBusyCores(start, now), othersBusyCores(recent, now));
   }
 }

@@ -37,7 +37,7 @@ import { EMBEDDING_CONTEXT_CAP, embedWith, type Embedded } from './embeddings';
 
 const DEFAULT_CONTEXT_CAP = 4096;
 const DEFAULT_MAX_TOKENS = 1024;
-const THREAD_REFIT_MS = 500;
+const THREAD_REFIT_MS = 250;
 
 export type Log = (level: LogLevel, message: string) => void;
 
@@ -234,7 +234,7 @@ export class LlamaEngine {
     const temperature = options.temperature ?? settings.temperature;
     const topP = options.topP ?? settings.topP;
     const entry = await loaded.sessions.acquire(request.sessionKey, request.history, options.systemPrompt ?? settings.systemPrompt);
-    // Fitted at the start, then again every half second: another program starting or stopping
+    // Fitted at the start, then again every quarter second: another program starting or stopping
     // mid-answer changes the threads from the next token on.
     const refit = loaded.threadsByLoad ? setInterval(() => this.#fitThreadsToLoad(loaded), THREAD_REFIT_MS) : null;
     if (loaded.threadsByLoad) this.#fitThreadsToLoad(loaded);

@@ -70,6 +70,49 @@ describe('load monitor', () => {
     expect(threadsForLoad(2, monitor.othersBusy())).toBe(2);
   });
 
+  it('gives the core back as soon as a load ends, not a second later', () => {
+    const load = { others: 1, own: 0 };
+    const cpu = fakeCpu(load);
+    const monitor = new LoadMonitor({ read: cpu.read, windowMs: 1000, intervalMs: 100 });
+    let secondBeforeTheEnd: CpuSample | undefined;
+    for (let i = 0; i < 20; i++) {
+      if (i === 13) secondBeforeTheEnd = cpu.read();
+      monitor.sample();
+      cpu.advance(100);
+    }
+    expect(threadsForLoad(2, monitor.othersBusy())).toBe(1);
+    // The other program ends; 300 ms later the last second still holds 0.7 cores of it...
+    load.others = 0;
+    for (let i = 0; i < 3; i++) {
+      cpu.advance(100);
+      monitor.sample();
+    }
+    const before = monitor.othersBusy();
+    expect(before).toBeLessThan(0.05);
+    expect(threadsForLoad(2, before)).toBe(2);
+    // ...which the whole window alone would have read as a taken core.
+    expect(othersBusyCores(secondBeforeTheEnd ?? cpu.read(), cpu.read())).toBeCloseTo(0.7);
+  });
+
+  it('gives up a core only to a load that has lasted the whole window', () => {
+    const load = { others: 0, own: 1 };
+    const cpu = fakeCpu(load);
+    const monitor = new LoadMonitor({ read: cpu.read, windowMs: 1000, intervalMs: 100 });
+    for (let i = 0; i < 20; i++) {
+      monitor.sample();
+      cpu.advance(100);
+    }
+    load.others = 1;
+    const seen: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      cpu.advance(100);
+      seen.push(threadsForLoad(2, monitor.othersBusy()));
+    }
+    // Two threads while the load is new (the window is mostly quiet), one once it has lasted a window.
+    expect(seen.slice(0, 4)).toEqual([2, 2, 2, 2]);
+    expect(seen.at(-1)).toBe(1);
+  });
+
   it('reads 0 before it has a window', () => {
     const cpu = fakeCpu({ others: 1, own: 0 });
     const monitor = new LoadMonitor({ read: cpu.read });
