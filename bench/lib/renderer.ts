@@ -18,15 +18,25 @@ import { findProjectRoot } from '../../src/core/process/project-root';
 import { startWebHost } from '../../src/host/web/server';
 import { PATHOLOGICAL_ANSWERS } from '../../test/support/pathological-answers';
 import { tinyModelPath } from '../../test/support/tiny-model';
+import { ENGINE_TEXT_INTERVAL_MS, TextPacer } from '../../src/core/engine/text-pacer';
+import { TAKEN_ABOVE } from '../../src/core/engine/threads';
 import { benchWords } from '../model';
 import { BurrowUnderTest } from './burrow-path';
+import { descendantsCpuMs } from './proc-cpu';
 import type { Report } from './report';
 import { figure } from './stats';
 
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
-/** An engine process stand-in that streams `tokensPerSecond` words per second for `tokens` tokens. */
-function syntheticEngine(tokensPerSecond: number, tokens: number): SpawnEngine {
+/** One answer of the synthetic engine: a word per token, `paced` as the real engine sends its text (one message per ENGINE_TEXT_INTERVAL_MS at most) or one message per token. */
+interface SyntheticStream {
+  tokensPerSecond: number;
+  tokens: number;
+  paced: boolean;
+}
+
+/** An engine process stand-in that answers its n-th request with the n-th of `streams` (the last one after that). */
+function syntheticEngine(streams: SyntheticStream[]): SpawnEngine {
   return () => {
     const listeners: Array<(message: unknown) => void> = [];
     const exitListeners: Array<(info: { code: number | null; signal: string | null }) => void> = [];
@@ -35,6 +45,7 @@ function syntheticEngine(tokensPerSecond: number, tokens: number): SpawnEngine {
     };
     let model: Extract<WorkerMessage, { type: 'loaded' }>['model'] | null = null;
     const cancelled = new Set<number>();
+    let answered = 0;
     const words = benchWords(200);
     const channel: ProcessChannel = {
       pid: process.pid,
@@ -45,11 +56,14 @@ function syntheticEngine(tokensPerSecond: number, tokens: number): SpawnEngine {
             model = { path: message.path, name: 'synthetic 200 tok/s', sizeBytes: 1, contextSize: 65536, backend: 'cpu', threads: 1 };
             return post({ type: 'loaded', id: message.id, model, engineBuild: 'prebuilt' });
           case 'generate': {
+            const { tokensPerSecond, tokens, paced } = streams[Math.min(answered++, streams.length - 1)] ?? { tokensPerSecond: 1, tokens: 1, paced: false };
             const started = performance.now();
             let sent = 0;
             let text = '';
+            const pacer = new TextPacer({ intervalMs: ENGINE_TEXT_INTERVAL_MS, send: (piece) => post({ type: 'text', id: message.id, text: piece }) });
             const tick = (): void => {
               if (cancelled.has(message.id) || sent >= tokens) {
+                pacer.flush();
                 post({ type: 'done', id: message.id, text, reason: sent >= tokens ? 'done' : 'cancelled', stats: { evaluatedTokens: 10, generatedTokens: sent, durationMs: performance.now() - started, truncatedMessages: 0 } });
                 return;
               }
@@ -58,7 +72,8 @@ function syntheticEngine(tokensPerSecond: number, tokens: number): SpawnEngine {
                 const piece = ` ${words[sent % words.length] ?? 'ra'}`;
                 text += piece;
                 sent++;
-                post({ type: 'text', id: message.id, text: piece });
+                if (paced) pacer.push(piece);
+                else post({ type: 'text', id: message.id, text: piece });
               }
               setTimeout(tick, 1000 / tokensPerSecond);
             };
@@ -107,8 +122,14 @@ export async function rendererFigures(report: Report, seconds: number, log: (lin
     return;
   }
   const rate = 200;
+  // The second answer is what a small model on a 2-core machine streams, paced as the engine does.
+  const modelRate = 45;
   const modelPath = tinyModelPath();
-  const burrow = BurrowUnderTest.start(modelPath, {}, syntheticEngine(rate, rate * seconds));
+  const streams = [
+    { tokensPerSecond: rate, tokens: rate * seconds, paced: false },
+    { tokensPerSecond: modelRate, tokens: modelRate * seconds, paced: true },
+  ];
+  const burrow = BurrowUnderTest.start(modelPath, {}, syntheticEngine(streams));
   const host = await startWebHost({ router: burrow.assistant.router, subscribe: (listener) => burrow.assistant.subscribe(listener), rendererDir });
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   try {
@@ -166,12 +187,50 @@ export async function rendererFigures(report: Report, seconds: number, log: (lin
       target: { text: '≤ 50 ms', value: longTasks.longest, met: longTasks.longest <= 50 },
       note: `${longTasks.count} long tasks (> 50 ms) during the stream; 0 means none`,
     });
+    await appCpuFigure(report, page, modelRate, seconds, log);
     await openingFigures(report, page, burrow, log);
   } finally {
     await browser.close();
     await host.close();
     await burrow.dispose();
   }
+}
+
+/**
+ * The CPU the app's own side takes while an answer streams at a small model's speed, paced as
+ * the engine sends it: Chromium (all its processes) and the process hosting the core. The
+ * engine's thread policy counts it as other programs' load, and on a 2-core machine it is time
+ * taken from llama.cpp's threads.
+ */
+async function appCpuFigure(report: Report, page: Page, tokensPerSecond: number, seconds: number, log: (line: string) => void): Promise<void> {
+  await page.getByTestId('new-chat').first().click();
+  const composer = page.getByTestId('composer');
+  await composer.fill('Stream at the speed of a small model');
+  const before = { at: performance.now(), chromium: descendantsCpuMs(), own: process.cpuUsage() };
+  await composer.press('Enter');
+  await page.locator('[data-testid="message"][data-role="assistant"][data-status="streaming"]').waitFor();
+  await page.locator('[data-testid="message"][data-role="assistant"][data-status="complete"]').waitFor({ timeout: (seconds + 30) * 1000 });
+  const wallMs = performance.now() - before.at;
+  const chromium = (descendantsCpuMs() - before.chromium) / wallMs;
+  const ownUsage = process.cpuUsage(before.own);
+  const own = (ownUsage.user + ownUsage.system) / 1000 / wallMs;
+  if (!Number.isFinite(chromium)) {
+    report.add({ key: 'renderer_app_cpu', label: "the app's own processes while an answer streams", unit: 'cores', note: 'skipped: needs /proc (Linux)' });
+    return;
+  }
+  const app = chromium + own;
+  log(`renderer: the app's side took ${app.toFixed(2)} cores while a ${tokensPerSecond} tok/s answer streamed (Chromium ${chromium.toFixed(2)}, the core's process ${own.toFixed(2)})`);
+  report.add({
+    key: 'renderer_app_cpu',
+    label: `the app's own processes while a ${tokensPerSecond} tok/s answer streams`,
+    unit: 'cores',
+    burrow: figure([app]),
+    target: { text: `< ${TAKEN_ABOVE} (the thread policy's threshold)`, value: app, met: app < TAKEN_ABOVE },
+    note:
+      `CPU time over the answer's ${(wallMs / 1000).toFixed(1)} s, its text paced as the engine sends it (a message per ${ENGINE_TEXT_INTERVAL_MS} ms at most): ` +
+      `Chromium, all its processes (headless, software compositing), ${chromium.toFixed(2)}; the process hosting the core and the web host (and Playwright's client) ${own.toFixed(2)}. ` +
+      `The engine counts both as other programs' load: above ${TAKEN_ABOVE} of a core they would cost an answer a thread on a 2-core machine, and below it they still take their share from llama.cpp's threads`,
+  });
 }
 
 /** Opens each 200 KB pathological answer three times (from a short conversation) and records its longest task. */

@@ -64,6 +64,40 @@ test.describe('chat through the browser host', () => {
     expect(messages[1]!.content.length).toBeGreaterThan(10);
   });
 
+  test('nothing on the page animates while text streams in; a caret that stops receiving text blinks', async ({ page, burrow }) => {
+    // The page's end of the event stream, held back on demand: a stream that stalls.
+    let holding = false;
+    const held: Array<string | Buffer> = [];
+    let toPage: ((message: string | Buffer) => void) | undefined;
+    await page.routeWebSocket(/.*/, (socket) => {
+      const server = socket.connectToServer();
+      socket.onMessage((message) => server.send(message));
+      toPage = (message) => socket.send(message);
+      server.onMessage((message) => (holding ? held.push(message) : socket.send(message)));
+    });
+    await page.goto(burrow.host.url);
+    await loadModelThroughUi(page);
+    await page.getByTestId('new-chat').first().click();
+    await page.getByTestId('composer').fill('Write a long story');
+    await page.getByTestId('composer').press('Enter');
+    const answer = page.locator('[data-testid="message"][data-role="assistant"]').last();
+    await expect.poll(async () => (await answer.textContent())?.trim().length ?? 0).toBeGreaterThan(10);
+    await expect(answer).toHaveAttribute('data-status', 'streaming');
+    // An animation makes the window draw a frame at every screen refresh, on the cores the
+    // model's threads need: the caret and the model chip's dot hold still while text arrives.
+    const running = (): Promise<string[]> => page.evaluate(() => document.getAnimations().map((animation) => (animation as CSSAnimation).animationName ?? 'a transition'));
+    expect(await running()).toEqual([]);
+    await expect(page.getByTestId('model-chip').locator('.dot')).toHaveCSS('animation-name', 'none');
+
+    holding = true;
+    await expect.poll(running, { timeout: 5000 }).toEqual([expect.stringMatching(/blink/)]);
+    holding = false;
+    for (const message of held.splice(0)) toPage?.(message);
+    await expect.poll(running).toEqual([]);
+    await page.getByTestId('stop').click();
+    await expect(answer).toHaveAttribute('data-status', 'cancelled');
+  });
+
   test('the engine process is killed mid-answer: the UI says the model stopped, nothing is lost, the next message works', async ({ page, burrow }) => {
     await page.goto(burrow.host.url);
     await loadModelThroughUi(page);

@@ -7,6 +7,9 @@
  * the engine"). Chunks that come further apart than the interval go out as they come, so a
  * slow model's answer is not held back; a fast one's goes out in chunks of a few tokens.
  */
+/** The engine's least time between two text messages of one answer: about 20 a second. */
+export const ENGINE_TEXT_INTERVAL_MS = 50;
+
 export interface TextPacerOptions {
   /** Least time between two messages, in ms. */
   intervalMs: number;

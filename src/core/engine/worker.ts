@@ -12,7 +12,7 @@ import { LlamaEngine } from './llama-engine';
 import { connectToParent } from '../process/parent-port';
 import { cancelledBeforeStart, HostMessage, type LogLevel, type WorkerMessage } from './protocol';
 import { SerialQueue } from '../process/serial-queue';
-import { TextPacer } from './text-pacer';
+import { ENGINE_TEXT_INTERVAL_MS, TextPacer } from './text-pacer';
 
 const port = connectToParent();
 const post = (message: WorkerMessage): void => port.send(message);
@@ -27,11 +27,9 @@ const queue = new SerialQueue();
 const generations = new Map<number, AbortController>();
 let disposing = false;
 
-/** Least time between two text messages of one answer: about 20 a second (text-pacer.ts). */
-const TEXT_INTERVAL_MS = 50;
 /** An answer's text, paced: a fast model's tokens go out a few at a time (text-pacer.ts). */
 function textPacer(id: number): TextPacer {
-  return new TextPacer({ intervalMs: TEXT_INTERVAL_MS, send: (text) => post({ type: 'text', id, text }) });
+  return new TextPacer({ intervalMs: ENGINE_TEXT_INTERVAL_MS, send: (text) => post({ type: 'text', id, text }) });
 }
 
 function fail(id: number | null, error: unknown): void {
