@@ -1,5 +1,18 @@
+import type { Locator, Page } from '@playwright/test';
 import { scanAccessibility } from './accessibility';
 import { expect, loadModelThroughUi, screenshot, test } from './fixtures';
+
+/** Loads the model, asks `question` in a new chat, and returns its answer once text is streaming in. */
+async function startLongAnswer(page: Page, url: string, question = 'Write a long story'): Promise<Locator> {
+  await page.goto(url);
+  await loadModelThroughUi(page);
+  await page.getByTestId('new-chat').first().click();
+  await page.getByTestId('composer').fill(question);
+  await page.getByTestId('composer').press('Enter');
+  const answer = page.locator('[data-testid="message"][data-role="assistant"]').last();
+  await expect.poll(async () => (await answer.textContent())?.trim().length ?? 0).toBeGreaterThan(10);
+  return answer;
+}
 
 test.describe('chat through the browser host', () => {
   test('first run: welcome, open a model, chat with a streaming answer, find it again after reload and restart', async ({ page, burrow }) => {
@@ -43,13 +56,7 @@ test.describe('chat through the browser host', () => {
   });
 
   test('stop ends the answer at once and keeps what was written', async ({ page, burrow }) => {
-    await page.goto(burrow.host.url);
-    await loadModelThroughUi(page);
-    await page.getByTestId('new-chat').first().click();
-    await page.getByTestId('composer').fill('Write a long story');
-    await page.getByTestId('composer').press('Enter');
-    const answer = page.locator('[data-testid="message"][data-role="assistant"]').last();
-    await expect.poll(async () => (await answer.textContent())?.trim().length ?? 0).toBeGreaterThan(10);
+    const answer = await startLongAnswer(page, burrow.host.url);
     await page.getByTestId('stop').click();
     await expect(answer).toHaveAttribute('data-status', 'cancelled');
     await expect(page.getByTestId('send')).toBeVisible();
@@ -75,13 +82,7 @@ test.describe('chat through the browser host', () => {
       toPage = (message) => socket.send(message);
       server.onMessage((message) => (holding ? held.push(message) : socket.send(message)));
     });
-    await page.goto(burrow.host.url);
-    await loadModelThroughUi(page);
-    await page.getByTestId('new-chat').first().click();
-    await page.getByTestId('composer').fill('Write a long story');
-    await page.getByTestId('composer').press('Enter');
-    const answer = page.locator('[data-testid="message"][data-role="assistant"]').last();
-    await expect.poll(async () => (await answer.textContent())?.trim().length ?? 0).toBeGreaterThan(10);
+    const answer = await startLongAnswer(page, burrow.host.url);
     await expect(answer).toHaveAttribute('data-status', 'streaming');
     // An animation makes the window draw a frame at every screen refresh, on the cores the
     // model's threads need: the caret and the model chip's dot hold still while text arrives.
@@ -99,13 +100,7 @@ test.describe('chat through the browser host', () => {
   });
 
   test('the engine process is killed mid-answer: the UI says the model stopped, nothing is lost, the next message works', async ({ page, burrow }) => {
-    await page.goto(burrow.host.url);
-    await loadModelThroughUi(page);
-    await page.getByTestId('new-chat').first().click();
-    await page.getByTestId('composer').fill('First question');
-    await page.getByTestId('composer').press('Enter');
-    const answer = page.locator('[data-testid="message"][data-role="assistant"]').last();
-    await expect.poll(async () => (await answer.textContent())?.trim().length ?? 0).toBeGreaterThan(10);
+    const answer = await startLongAnswer(page, burrow.host.url, 'First question');
 
     const pid = burrow.assistant.engine.pid;
     expect(pid).toBeGreaterThan(0);
