@@ -18,6 +18,7 @@
  * Run it under `strace -f -c -e trace=futex,clone,clone3` for futex and thread-creation counts.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { readStat } from './lib/proc-cpu';
 import { parseArgs } from 'node:util';
 import { getLlama, LlamaChatSession, LlamaLogLevel, resolveChatWrapper, type LlamaContext, type Token } from 'node-llama-cpp';
 import { availableParallelism } from 'node:os';
@@ -137,16 +138,10 @@ function contextSwitches(): { voluntary: number; involuntary: number; threads: n
 function cpuByThread(): Map<string, number> {
   const byName = new Map<string, number>();
   for (const task of readdirSync('/proc/self/task')) {
-    try {
-      const stat = readFileSync(`/proc/self/task/${task}/stat`, 'utf8');
-      const close = stat.lastIndexOf(')');
-      const name = task === String(process.pid) ? 'main' : `${stat.slice(stat.indexOf('(') + 1, close)}:${task}`;
-      const fields = stat.slice(close + 2).split(' ');
-      const ticks = Number(fields[11]) + Number(fields[12]);
-      byName.set(name, (byName.get(name) ?? 0) + ticks * 10);
-    } catch {
-      // the thread ended between the listing and the read
-    }
+    const stat = readStat(`self/task/${task}`);
+    if (stat === null) continue;
+    const name = task === String(process.pid) ? 'main' : `${stat.name}:${task}`;
+    byName.set(name, (byName.get(name) ?? 0) + stat.cpuMs);
   }
   return byName;
 }

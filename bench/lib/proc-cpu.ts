@@ -7,17 +7,21 @@ import { readdirSync, readFileSync } from 'node:fs';
 /** The kernel's CPU-time clock: 100 ticks a second on every Linux the bench runs on (CLK_TCK). */
 const MS_PER_TICK = 10;
 
-interface ProcStat {
+export interface ProcStat {
   pid: number;
   ppid: number;
+  /** The process's (or thread's) name, as the kernel keeps it. */
+  name: string;
   cpuMs: number;
 }
 
-function readStat(pid: string): ProcStat | null {
+/** `/proc/<path>/stat` of a process (`"1234"`) or a thread (`"self/task/1235"`); null once it is gone. */
+export function readStat(path: string): ProcStat | null {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { pid: Number(pid), ppid: Number(fields[1]), cpuMs: (Number(fields[11]) + Number(fields[12])) * MS_PER_TICK };
+    const stat = readFileSync(`/proc/${path}/stat`, 'utf8');
+    const close = stat.lastIndexOf(')');
+    const fields = stat.slice(close + 2).split(' ');
+    return { pid: Number(stat.slice(0, stat.indexOf(' '))), ppid: Number(fields[1]), name: stat.slice(stat.indexOf('(') + 1, close), cpuMs: (Number(fields[11]) + Number(fields[12])) * MS_PER_TICK };
   } catch {
     return null; // gone between the listing and the read
   }
@@ -30,7 +34,7 @@ export function descendantsCpuMs(rootPid: number = process.pid): number {
   try {
     stats = readdirSync('/proc')
       .filter((name) => /^\d+$/.test(name))
-      .map(readStat)
+      .map((pid) => readStat(pid))
       .filter((stat): stat is ProcStat => stat !== null);
   } catch {
     return Number.NaN;
