@@ -17,7 +17,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ENGINE_RECIPES, type EngineRecipe } from '../src/core/engine/engine-build';
-import { applyEnginePatches } from './engine-patches';
+import { ADDON_PATCHES_DIR, applyEnginePatches } from './engine-patches';
 import { findProjectRoot } from '../src/core/process/project-root';
 
 const { values } = parseArgs({
@@ -62,6 +62,14 @@ try {
   console.log(`${error instanceof Error ? error.message : String(error)}; cloning the source again from the bundle`);
   download();
   patched = applyEnginePatches(sourceDir);
+}
+// The addon's patches: its source ships in the npm package, so there is no clean copy to fall back
+// to; a reinstall (npm ci) restores it.
+try {
+  patched = [...patched, ...applyEnginePatches(join(packageDir, 'llama'), ADDON_PATCHES_DIR).map(({ patch, state }) => ({ patch: `addon/${patch}`, state }))];
+} catch (error) {
+  console.error(`${error instanceof Error ? error.message : String(error)} (a reinstall of node-llama-cpp, npm ci, restores its addon's source)`);
+  process.exit(1);
 }
 for (const { patch, state } of patched) console.log(`engine patch ${patch}: ${state === 'applied' ? 'applied' : 'already in the source'}`);
 run(['source', 'build', '--gpu', values.gpu, '--noUsageExample']);

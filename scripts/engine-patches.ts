@@ -1,6 +1,8 @@
 /**
  * Burrow's patches to the llama.cpp source it builds its engine from (scripts/engine-patches/*.diff),
- * applied by `npm run build:engine` after node-llama-cpp clones the source and before it builds.
+ * and to node-llama-cpp's native addon that binds it (scripts/engine-patches/addon/*.diff, against
+ * the package's `llama/` folder), applied by `npm run build:engine` after node-llama-cpp clones the
+ * source and before it builds. The prebuilt binaries carry none of them.
  * Each is small, explained at the top of its change, and applied once: a patch already in the
  * tree is left alone, and one that no longer applies stops the build with its name rather than
  * building an engine without it (scripts/build-engine.ts first clones the source again, once, for
@@ -36,18 +38,26 @@
  *   4 KiB pages: generation 3-8 % faster on the bench models. The KV cache and compute buffers
  *   are left alone, so their untouched memory stays out of the resident set (docs/performance.md,
  *   "Weights in huge pages").
+ *
+ * The addon's:
+ * - decode-on-the-calling-thread: every decode and sampling call runs on the JavaScript thread that
+ *   makes it, its promise settled before it returns, rather than on a libuv worker: no thread
+ *   hand-offs per token, one OpenMP team for every computation (docs/performance.md, "Decoding on
+ *   the calling thread").
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const PATCHES_DIR = join(import.meta.dirname, 'engine-patches');
+/** Patches to node-llama-cpp's addon, applied to its package's `llama/` folder. */
+export const ADDON_PATCHES_DIR = join(PATCHES_DIR, 'addon');
 
-export function enginePatches(): string[] {
-  return readdirSync(PATCHES_DIR)
+export function enginePatches(dir: string = PATCHES_DIR): string[] {
+  return readdirSync(dir)
     .filter((name) => name.endsWith('.diff'))
     .sort()
-    .map((name) => join(PATCHES_DIR, name));
+    .map((name) => join(dir, name));
 }
 
 function gitApplies(sourceDir: string, patch: string, reverse: boolean): boolean {
@@ -59,12 +69,12 @@ function gitApplies(sourceDir: string, patch: string, reverse: boolean): boolean
   }
 }
 
-/** Applies every patch not yet in `sourceDir`; returns what happened to each, by file name. */
-export function applyEnginePatches(sourceDir: string): { patch: string; state: 'applied' | 'already' }[] {
-  return enginePatches().map((patch) => {
-    const name = patch.slice(PATCHES_DIR.length + 1);
+/** Applies every patch of `dir` not yet in `sourceDir`; returns what happened to each, by file name. */
+export function applyEnginePatches(sourceDir: string, dir: string = PATCHES_DIR): { patch: string; state: 'applied' | 'already' }[] {
+  return enginePatches(dir).map((patch) => {
+    const name = patch.slice(dir.length + 1);
     if (gitApplies(sourceDir, patch, true)) return { patch: name, state: 'already' as const };
-    if (!gitApplies(sourceDir, patch, false)) throw new Error(`the engine patch ${name} does not apply to ${sourceDir}: update it for this llama.cpp`);
+    if (!gitApplies(sourceDir, patch, false)) throw new Error(`the engine patch ${name} does not apply to ${sourceDir}: update it for this version of node-llama-cpp`);
     execFileSync('git', ['apply', patch], { cwd: sourceDir, stdio: 'ignore' });
     return { patch: name, state: 'applied' as const };
   });

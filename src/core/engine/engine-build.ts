@@ -40,8 +40,8 @@ export const NO_AMX_OPTIONS: Readonly<Record<string, string>> =
   process.arch === 'x64' && process.platform !== 'win32' ? Object.freeze({ CMAKE_C_FLAGS_RELEASE: RELEASE_NO_AMX, CMAKE_CXX_FLAGS_RELEASE: RELEASE_NO_AMX }) : Object.freeze({});
 
 export const ENGINE_RECIPES: Readonly<Record<EngineRecipe, Readonly<Record<string, string>>>> = Object.freeze({
-  native: Object.freeze({ BURROW_ENGINE: 'native-9', GGML_OPENMP: 'ON', GGML_NATIVE: 'ON', BUILD_SHARED_LIBS: 'OFF', ...NO_AMX_OPTIONS }),
-  portable: Object.freeze({ BURROW_ENGINE: 'portable-8', GGML_OPENMP: 'ON', GGML_NATIVE: 'OFF', GGML_BACKEND_DL: 'ON', GGML_CPU_ALL_VARIANTS: 'ON' }),
+  native: Object.freeze({ BURROW_ENGINE: 'native-10', GGML_OPENMP: 'ON', GGML_NATIVE: 'ON', BUILD_SHARED_LIBS: 'OFF', ...NO_AMX_OPTIONS }),
+  portable: Object.freeze({ BURROW_ENGINE: 'portable-9', GGML_OPENMP: 'ON', GGML_NATIVE: 'OFF', GGML_BACKEND_DL: 'ON', GGML_CPU_ALL_VARIANTS: 'ON' }),
 });
 
 /** Recipes in the order they are tried. */

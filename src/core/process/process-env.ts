@@ -12,7 +12,9 @@
  * switches per token measured, against 5 with one caller). One libuv worker thread makes every
  * decode come from the same thread, and so from one team whose threads spin between the
  * operations of a token. The cost: the engine's other libuv work (file reads) waits for the
- * decode in progress, which is at most one batch.
+ * decode in progress, which is at most one batch. Burrow's own engine build goes further and
+ * decodes on the JavaScript thread itself ("Decoding on the calling thread",
+ * scripts/engine-patches/addon/); the single worker still serves the prebuilt fallback.
  *
  * Memory ("Engine memory"), TinyLlama-shaped Q4_0, resident after a reply:
  *   - V8's young generation grows to 16 MB semi-spaces by default; the engine allocates little

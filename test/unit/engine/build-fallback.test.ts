@@ -42,7 +42,7 @@ describe('the record of a failed build', () => {
   });
 
   it('is keyed by the recipes in the order tried and the CPU', () => {
-    expect(buildFallbackKey(' Some CPU @ 2.0GHz ')).toBe('native-9+portable-8 on Some CPU @ 2.0GHz');
+    expect(buildFallbackKey(' Some CPU @ 2.0GHz ')).toBe('native-10+portable-9 on Some CPU @ 2.0GHz');
   });
 
   it('knows an illegal instruction on every platform, and nothing else', () => {

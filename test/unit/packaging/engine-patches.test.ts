@@ -5,14 +5,15 @@
  * in a release build.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findProjectRoot } from '../../../src/core/process/project-root';
-import { applyEnginePatches, enginePatches } from '../../../scripts/engine-patches';
+import { ADDON_PATCHES_DIR, applyEnginePatches, enginePatches } from '../../../scripts/engine-patches';
 
-const bundle = join(findProjectRoot(), 'node_modules', 'node-llama-cpp', 'llama', 'gitRelease.bundle');
+const packageLlama = join(findProjectRoot(), 'node_modules', 'node-llama-cpp', 'llama');
+const bundle = join(packageLlama, 'gitRelease.bundle');
 const dir = mkdtempSync(join(tmpdir(), 'burrow-engine-patches-'));
 const source = join(dir, 'llama.cpp');
 
@@ -71,5 +72,30 @@ describe('engine patches', () => {
     const file = join(source, 'ggml', 'src', 'ggml-backend.cpp');
     writeFileSync(file, readFileSync(file, 'utf8').replace('memset(buffer->context, value, buffer->size);', 'memset(buffer->context, value, buffer->size); // moved'));
     expect(() => applyEnginePatches(source)).toThrow(/cpu-buffer-clear-skips-zero-pages\.diff does not apply/);
+  });
+
+  it("patch node-llama-cpp's addon so that decodes and sampling run on the calling thread", () => {
+    expect(enginePatches(ADDON_PATCHES_DIR).map((path) => path.split(/[\\/]/).pop())).toEqual(['decode-on-the-calling-thread.diff']);
+    // The package's own addon source, copied; on a machine that built the engine it is patched
+    // already, so the copy is taken back to the package's version first.
+    const addon = join(dir, 'addon-source');
+    cpSync(join(packageLlama, 'addon'), join(addon, 'addon'), { recursive: true });
+    const patch = enginePatches(ADDON_PATCHES_DIR)[0] ?? '';
+    try {
+      execFileSync('git', ['apply', '--check', '--reverse', patch], { cwd: addon, stdio: 'ignore' });
+      execFileSync('git', ['apply', '--reverse', patch], { cwd: addon, stdio: 'ignore' });
+    } catch {
+      // not patched: the package's version as it is
+    }
+    const file = join(addon, 'addon', 'AddonContext.cpp');
+    const before = readFileSync(file, 'utf8');
+    expect(before).toMatch(/AddonContext::DecodeBatch\(const Napi::CallbackInfo& info\) \{\s+AddonContextDecodeBatchWorker\* worker = new AddonContextDecodeBatchWorker\(info\.Env\(\), this\);\s+worker->Queue\(\);/);
+    expect(applyEnginePatches(addon, ADDON_PATCHES_DIR)).toEqual([{ patch: 'decode-on-the-calling-thread.diff', state: 'applied' }]);
+    const after = readFileSync(file, 'utf8');
+    const methods = after.slice(after.indexOf('Napi::Value AddonContext::DecodeBatch'), after.indexOf('Napi::Value AddonContext::GetEmbedding'));
+    expect(methods.match(/worker->RunInline\(\);/g)).toHaveLength(2);
+    expect(methods).not.toContain('Queue()');
+    expect(applyEnginePatches(addon, ADDON_PATCHES_DIR)).toEqual([{ patch: 'decode-on-the-calling-thread.diff', state: 'already' }]);
+    expect(readFileSync(file, 'utf8')).toBe(after);
   });
 });
