@@ -7,14 +7,15 @@
  * Measured on this process's threads (`/proc/self/task/<tid>/stat`; vitest runs each file in a
  * process of its own): with one compute thread, the CPU time of a generation lands on the main
  * thread. Without the patch it lands on a libuv worker and the main thread keeps only
- * node-llama-cpp's JavaScript, a fraction of it. Runs on Linux where Burrow's own engine is built
+ * node-llama-cpp's JavaScript, a fraction of it. And the event loop still takes a turn after every
+ * decode. Runs on Linux where Burrow's own engine is built
  * (`npm run build:engine`); the patch's presence is checked by test/unit/packaging/engine-patches.test.ts.
  */
 import { readdirSync } from 'node:fs';
-import { LlamaLogLevel, NoBinaryFoundError, type Llama } from 'node-llama-cpp';
+import type { Llama } from 'node-llama-cpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readStat } from '../../bench/lib/proc-cpu';
-import { loadLlama } from '../../src/core/engine/engine-build';
+import { loadOwnBuild } from '../support/own-build';
 import { tinyModelPath } from '../support/tiny-model';
 
 /** CPU time of each of this process's threads, in ms, by thread id. */
@@ -32,11 +33,7 @@ let llama: Llama | null = null;
 
 beforeAll(async () => {
   if (!linux) return;
-  try {
-    ({ llama } = await loadLlama('local', { gpu: false, logLevel: LlamaLogLevel.error }));
-  } catch (error) {
-    if (!(error instanceof NoBinaryFoundError)) throw error;
-  }
+  llama = await loadOwnBuild();
 }, 120_000);
 
 afterAll(async () => {
@@ -68,6 +65,38 @@ describe.skipIf(!linux)('Burrow’s own engine build', () => {
         expect(total).toBeGreaterThan(150);
         // ... and nearly all of it on the main thread (GC helpers and the like take the rest).
         expect(main / total).toBeGreaterThan(0.85);
+      } finally {
+        await context.dispose();
+      }
+    } finally {
+      await model.dispose();
+    }
+  }, 120_000);
+
+  it('lets the event loop take a turn after every decode, even when no other sequence waits', async (test) => {
+    if (llama === null) test.skip();
+    // With every sequence of a context waiting, node-llama-cpp dispatches the next batch at once:
+    // settled at once too, a whole answer would run without a turn of the event loop, and a
+    // cancel message would be read after its end.
+    const model = await (llama as Llama).loadModel({ modelPath: tinyModelPath(), useMmap: false });
+    try {
+      const context = await model.createContext({ contextSize: 512, sequences: 1, threads: 1 });
+      try {
+        let turns = 0;
+        let ticking = true;
+        const tick = (): void => {
+          turns++;
+          if (ticking) setImmediate(tick);
+        };
+        setImmediate(tick);
+        let generated = 0;
+        for await (const token of context.getSequence().evaluate(model.tokenize('the rabbit'), { temperature: 0 })) {
+          expect(typeof token).toBe('number');
+          if (++generated === 100) break;
+        }
+        ticking = false;
+        expect(generated).toBe(100);
+        expect(turns).toBeGreaterThanOrEqual(generated);
       } finally {
         await context.dispose();
       }

@@ -126,9 +126,12 @@ export const HostMessage = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('direct'), id: RequestId, input: DirectInputSchema, options: DirectOptions, adapters: z.array(AppliedAdapter).max(MAX_ADAPTERS).optional() }),
   /** Embedding vectors from the loaded model, or from the model file at `modelPath` (loaded for this request). Queued. */
   z.strictObject({ type: z.literal('embed'), id: RequestId, texts: z.array(z.string()).min(1), modelPath: z.string().min(1).optional() }),
-  /** Counts tokens with the loaded model's tokenizer and chat template; answered at once, not queued behind a generation. */
+  /**
+   * Counts tokens with the loaded model's tokenizer and chat template; answered at once, not queued
+   * behind a generation (on Burrow's own build, after the batch being computed, if one is).
+   */
   z.strictObject({ type: z.literal('measure'), id: RequestId, history: z.array(ChatTurnSchema), systemPrompt: z.string().optional() }),
-  /** Tokens in each text with the loaded model's tokenizer, no template or special tokens (document chunking). Answered at once. */
+  /** Tokens in each text with the loaded model's tokenizer, no template or special tokens (document chunking). Answered at once, as `measure`. */
   z.strictObject({ type: z.literal('count-tokens'), id: RequestId, texts: z.array(z.string()).max(10_000) }),
   /** Stops the generation with this id (running or queued); its `done` carries reason 'cancelled'. */
   z.strictObject({ type: z.literal('cancel'), id: RequestId }),
