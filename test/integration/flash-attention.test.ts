@@ -10,21 +10,17 @@
  * uses has no patch to check, and the patch's presence in the build is checked by
  * test/unit/packaging/engine-patches.test.ts.
  */
-import { LlamaLogLevel, NoBinaryFoundError, type Llama, type LlamaModel, type Token } from 'node-llama-cpp';
+import type { Llama, LlamaModel, Token } from 'node-llama-cpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadLlama } from '../../src/core/engine/engine-build';
+import { loadOwnBuild } from '../support/own-build';
 import { buildVocab, tinyModelPath } from '../support/tiny-model';
 
 let llama: Llama | null = null;
 let model: LlamaModel | null = null;
 
 beforeAll(async () => {
-  try {
-    ({ llama } = await loadLlama('local', { gpu: false, logLevel: LlamaLogLevel.error }));
-  } catch (error) {
-    if (!(error instanceof NoBinaryFoundError)) throw error;
-    return;
-  }
+  llama = await loadOwnBuild();
+  if (llama === null) return;
   // Heads of 64 values: the tiled kernel needs whole SIMD rows (the suite's default tiny model has 8).
   model = await llama.loadModel({ modelPath: tinyModelPath({ layers: 2, dims: 256, heads: 4, feedForward: 512, name: 'Burrow attention-test model' }) });
 }, 120_000);

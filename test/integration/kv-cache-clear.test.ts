@@ -12,9 +12,9 @@
  * the build is checked by test/unit/packaging/engine-patches.test.ts.
  */
 import { readFileSync } from 'node:fs';
-import { LlamaLogLevel, NoBinaryFoundError, type Llama, type LlamaModel, type Token } from 'node-llama-cpp';
+import type { Llama, LlamaModel, Token } from 'node-llama-cpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadLlama } from '../../src/core/engine/engine-build';
+import { loadOwnBuild } from '../support/own-build';
 import { buildVocab, tinyModelPath } from '../support/tiny-model';
 
 let llama: Llama | null = null;
@@ -28,12 +28,8 @@ const KV_MIB = (LAYERS * 2 * CONTEXT * DIMS * 2) / (1024 * 1024);
 
 beforeAll(async () => {
   if (process.platform !== 'linux') return;
-  try {
-    ({ llama } = await loadLlama('local', { gpu: false, logLevel: LlamaLogLevel.error }));
-  } catch (error) {
-    if (!(error instanceof NoBinaryFoundError)) throw error;
-    return;
-  }
+  llama = await loadOwnBuild();
+  if (llama === null) return;
   model = await llama.loadModel({
     modelPath: tinyModelPath({ layers: LAYERS, dims: DIMS, heads: 4, feedForward: 512, contextLength: CONTEXT, name: 'Burrow KV-clear test model' }),
   });

@@ -12,9 +12,9 @@
  * test/unit/packaging/engine-patches.test.ts.
  */
 import { readFileSync } from 'node:fs';
-import { LlamaLogLevel, NoBinaryFoundError, type Llama, type LlamaModel } from 'node-llama-cpp';
+import type { Llama, LlamaModel } from 'node-llama-cpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadLlama } from '../../src/core/engine/engine-build';
+import { loadOwnBuild } from '../support/own-build';
 import { tinyModelPath } from '../support/tiny-model';
 
 /** Transparent huge pages as the kernel offers them: always, madvise or never (null: not Linux, or not readable). */
@@ -37,11 +37,7 @@ let llama: Llama | null = null;
 
 beforeAll(async () => {
   if (mode === null || mode === 'never') return;
-  try {
-    ({ llama } = await loadLlama('local', { gpu: false, logLevel: LlamaLogLevel.error }));
-  } catch (error) {
-    if (!(error instanceof NoBinaryFoundError)) throw error;
-  }
+  llama = await loadOwnBuild();
 }, 120_000);
 
 afterAll(async () => {
