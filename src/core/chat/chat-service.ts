@@ -12,7 +12,7 @@ import { noModelError } from '../engine/no-model';
 import { BurrowError, toErrorValue, type ErrorValue } from '../../shared/errors';
 import { MAX_GENERATIONS } from '../../shared/limits';
 import type { EngineHost } from '../engine/engine-host';
-import type { ChatTurn, GenerateOptions, PrepareResult } from '../engine/types';
+import { PREPARE_SKIPPED, type ChatTurn, type GenerateOptions, type PrepareResult } from '../engine/types';
 import { DEFAULT_CONVERSATION_TITLE, type ConversationStore, type HistoryTurn } from '../store/conversations';
 import { isStorageFailure, storageReason } from '../store/storage-errors';
 import type { EmitEvent } from '../events/event-hub';
@@ -226,7 +226,7 @@ export class ChatService {
     const { conversations, engine } = this.#options;
     const messages = conversations.get(conversationId).messages;
     const adapters = (await this.#options.adaptersIfLoaded?.(conversationId)) ?? null;
-    if (adapters === null || this.#running.size > 0 || messages.length === 0) return { outcome: 'skipped', tokens: 0 };
+    if (adapters === null || this.#running.size > 0 || messages.length === 0) return PREPARE_SKIPPED;
     const { systemPrompt } = generateOptions(conversations, conversationId);
     return engine.prepare({ sessionKey: conversationId, history: toHistory(messages), ...(systemPrompt === undefined ? {} : { systemPrompt }), adapters: [...adapters] });
   }

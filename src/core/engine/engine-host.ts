@@ -13,7 +13,7 @@ import { cancelledBeforeStart, type LogLevel } from './protocol';
 import { answerDefaults, loadTimeSettingsDiffer, mergeEngineSettings, splitEngineSettings } from './runtime-settings';
 import { SerialQueue } from '../process/serial-queue';
 import type { RemoteEngine } from './remote-engine';
-import type { DirectRequest, DirectResult, Embedded, EngineSettings, GenerateRequest, GenerateResult, MeasureRequest, MeasureResult, PrepareRequest, PrepareResult, SpawnEngine, StatusListener } from './types';
+import { PREPARE_SKIPPED, type DirectRequest, type DirectResult, type Embedded, type EngineSettings, type GenerateRequest, type GenerateResult, type MeasureRequest, type MeasureResult, type PrepareRequest, type PrepareResult, type SpawnEngine, type StatusListener } from './types';
 
 export interface EngineHostOptions {
   spawn: SpawnEngine;
@@ -326,7 +326,7 @@ export class EngineHost {
    */
   async prepare(request: PrepareRequest): Promise<PrepareResult> {
     const connection = this.#connection;
-    if (this.#disposed !== null || this.#remote !== null || connection?.alive !== true || this.#status.state !== 'ready' || this.#status.model === null) return { outcome: 'skipped', tokens: 0 };
+    if (this.#disposed !== null || this.#remote !== null || connection?.alive !== true || this.#status.state !== 'ready' || this.#status.model === null) return PREPARE_SKIPPED;
     return connection.prepare(request);
   }
 

@@ -30,7 +30,7 @@ import { loadLlama, parseEngineBuild, type EngineBuild, type LoadedLlama } from 
 import { chooseThreads, threadsForLoad } from './threads';
 import { countTruncated } from './truncation';
 import { noModelError } from './no-model';
-import type { EngineSettings, GenerateResult, MeasureRequest, MeasureResult, PrepareRequest, PrepareResult, Turn } from './types';
+import { PREPARE_SKIPPED, type EngineSettings, type GenerateResult, type MeasureRequest, type MeasureResult, type PrepareRequest, type PrepareResult, type Turn } from './types';
 import { DirectSlot, runDirect, type DirectInput, type DirectResult } from './direct-engine';
 import type { DirectOptions } from '../../shared/schemas/generate';
 import { EMBEDDING_CONTEXT_CAP, embedWith, type Embedded } from './embeddings';
@@ -382,7 +382,7 @@ export class LlamaEngine {
    */
   async prepare(request: PrepareRequest): Promise<PrepareResult> {
     const loaded = this.#loaded;
-    if (loaded === null || (request.adapters !== undefined && !sameAdapters(loaded.adapters, request.adapters))) return { outcome: 'skipped', tokens: 0 };
+    if (loaded === null || (request.adapters !== undefined && !sameAdapters(loaded.adapters, request.adapters))) return PREPARE_SKIPPED;
     return loaded.sessions.prepare(request.sessionKey, request.history, request.systemPrompt ?? loaded.settings.systemPrompt);
   }
 

@@ -6,9 +6,8 @@
  */
 import { LlamaChatSession, type ChatHistoryItem, type ChatWrapper, type LlamaContext, type LlamaContextSequence, type Token } from 'node-llama-cpp';
 import type { StateStore } from './state-store';
-import type { ChatTurn, PrepareResult } from './types';
+import { PREPARE_SKIPPED, type ChatTurn, type PrepareResult } from './types';
 
-const SKIPPED: PrepareResult = { outcome: 'skipped', tokens: 0 };
 
 /** Saved evaluation state on disk (state-store.ts): sessions leaving memory are saved, and come back from it. */
 export interface SessionPersistence {
@@ -99,10 +98,10 @@ export class SessionPool {
       return { outcome: 'kept', tokens: kept.sequence.contextTokens.length };
     }
     const persistence = this.#persistence;
-    if (persistence === null || history.length === 0 || !isSavedSession(key)) return SKIPPED;
-    if (!persistence.store.has(key, persistence.key, persistence.tokensOf(history, systemPrompt))) return SKIPPED;
+    if (persistence === null || history.length === 0 || !isSavedSession(key)) return PREPARE_SKIPPED;
+    if (!persistence.store.has(key, persistence.key, persistence.tokensOf(history, systemPrompt))) return PREPARE_SKIPPED;
     const entry = await this.acquire(key, history, systemPrompt);
-    return entry.restoredTokens > 0 ? { outcome: 'restored', tokens: entry.restoredTokens } : SKIPPED;
+    return entry.restoredTokens > 0 ? { outcome: 'restored', tokens: entry.restoredTokens } : PREPARE_SKIPPED;
   }
 
   /** Saves every session, then frees them (a model unload or switch, or the app quitting). */

@@ -56,6 +56,9 @@ export interface PrepareRequest {
 /** What preparing did: the contract's ChatPrepared. */
 export type PrepareResult = ChatPrepared;
 
+/** Preparing did nothing: no model, other adapters, answers running, or nothing saved to restore. */
+export const PREPARE_SKIPPED: Readonly<PrepareResult> = Object.freeze({ outcome: 'skipped', tokens: 0 });
+
 export type StatusListener = (status: EngineStatus) => void;
 
 /** A direct answer's input: a message list, or raw text to continue. */
