@@ -41,9 +41,9 @@
  *
  * The addon's:
  * - decode-on-the-calling-thread: every decode and sampling call runs on the JavaScript thread that
- *   makes it, its promise settled before it returns, rather than on a libuv worker: no thread
- *   hand-offs per token, one OpenMP team for every computation (docs/performance.md, "Decoding on
- *   the calling thread").
+ *   makes it rather than on a libuv worker: no thread hand-offs per token, one OpenMP team for every
+ *   computation. A sample's promise is settled at once, a decode's from setImmediate, so the event
+ *   loop still takes a turn after every decode (docs/performance.md, "Decoding on the calling thread").
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
