@@ -8,7 +8,6 @@ import { LlamaChatSession, type ChatHistoryItem, type ChatWrapper, type LlamaCon
 import type { StateStore } from './state-store';
 import { PREPARE_SKIPPED, type ChatTurn, type PrepareResult } from './types';
 
-
 /** Saved evaluation state on disk (state-store.ts): sessions leaving memory are saved, and come back from it. */
 export interface SessionPersistence {
   store: StateStore;
